@@ -1,0 +1,75 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+
+/// A typed async client for a CRI v1 runtime (RuntimeService and ImageService) on a unix socket.
+/// Obtain one with ``withCRIClient(endpoint:timeout:_:)``, which owns the connection.
+/// Every call has a deadline (``timeout`` unless a call is given its own) and throws ``CRIError``.
+public struct CRIClient: Sendable {
+    public typealias Transport = HTTP2ClientTransport.Posix
+
+    /// List responses can be large on a busy node: allow more than gRPC's default 4 MiB.
+    public static let maxListResponseBytes = 64 * 1024 * 1024
+
+    public let endpoint: CRIEndpoint
+    /// The deadline of every call that is not given one of its own.
+    public var timeout: Duration
+
+    let runtime: Runtime_V1_RuntimeService.Client<Transport>
+    let images: Runtime_V1_ImageService.Client<Transport>
+
+    init(grpc: GRPCClient<Transport>, endpoint: CRIEndpoint, timeout: Duration) {
+        self.runtime = Runtime_V1_RuntimeService.Client(wrapping: grpc)
+        self.images = Runtime_V1_ImageService.Client(wrapping: grpc)
+        self.endpoint = endpoint
+        self.timeout = timeout
+    }
+
+    /// Runs one RPC under a deadline and turns any gRPC failure into a ``CRIError`` naming `call`.
+    func perform<Result: Sendable>(
+        _ call: String,
+        timeout: Duration? = nil,
+        maxResponseBytes: Int? = nil,
+        _ rpc: (CallOptions) async throws -> Result
+    ) async throws(CRIError) -> Result {
+        var options = CallOptions.defaults
+        let deadline = timeout ?? self.timeout
+        options.timeout = deadline
+        if let maxResponseBytes { options.maxResponseMessageBytes = maxResponseBytes }
+        do {
+            return try await rpc(options)
+        } catch let error as RPCError {
+            throw CRIError(rpcError: error, call: call, endpoint: endpoint.description, timeout: deadline)
+        } catch let error as CRIError {
+            throw error
+        } catch is CancellationError {
+            throw CRIError(.cancelled, call: call, endpoint: endpoint.description, message: "cancelled by the caller")
+        } catch {
+            throw CRIError(.runtime, call: call, endpoint: endpoint.description, message: "\(error)")
+        }
+    }
+}
+
+/// Connects to the CRI runtime at `endpoint`, runs `body` with a client, and closes the
+/// connection when `body` returns or throws.
+///
+/// The endpoint is checked first, so a missing socket, a file that is not a socket or a
+/// socket nobody serves fails at once with a ``CRIError`` that says so.
+public func withCRIClient<Result: Sendable>(
+    endpoint: CRIEndpoint,
+    timeout: Duration = .seconds(30),
+    _ body: (CRIClient) async throws -> Result
+) async throws -> Result {
+    try endpoint.checkReachable()
+    let transport: HTTP2ClientTransport.Posix
+    do {
+        transport = try HTTP2ClientTransport.Posix(
+            target: .unixDomainSocket(path: endpoint.socketPath),
+            transportSecurity: .plaintext
+        )
+    } catch {
+        throw CRIError(.connectionFailed, call: nil, endpoint: endpoint.description, message: "\(error)")
+    }
+    return try await withGRPCClient(transport: transport) { grpc in
+        try await body(CRIClient(grpc: grpc, endpoint: endpoint, timeout: timeout))
+    }
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Starts CRIBench's runtime under test: a local registry on 127.0.0.1:5000 holding
+# locally built pause, busybox and wasm images, and containerd 1.6 with its CRI plugin
+# and the runtime handlers `runc` and `wasm`. Installs what is missing from Debian's
+# packages, works offline, and reuses whatever is already up (idempotent).
+# Prints the CRI endpoint on stdout when ready.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] || die "start-containerd.sh must run as root (it starts containerd and mounts overlays)"
+
+install_packages() {
+    local missing=()
+    command -v containerd >/dev/null || missing+=(containerd)
+    command -v runc >/dev/null || missing+=(runc)
+    [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+    command -v docker-registry >/dev/null || missing+=(docker-registry)
+    command -v umoci >/dev/null || missing+=(umoci)
+    command -v skopeo >/dev/null || missing+=(skopeo)
+    dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+    command -v gcc >/dev/null || missing+=(gcc libc6-dev)
+    command -v curl >/dev/null || missing+=(curl)
+    command -v ip >/dev/null || missing+=(iproute2)
+    command -v iptables >/dev/null || missing+=(iptables)
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+start_registry() {
+    if pid_alive "$CRIBENCH_RUN_DIR/registry.pid" && registry_up; then return; fi
+    registry_up && die "something else already serves $CRIBENCH_REGISTRY; stop it or set CRIBENCH_REGISTRY"
+    mkdir -p "$CRIBENCH_STATE_DIR/registry/data"
+    # Debian's default config listens on every interface and asks for htpasswd: write our own.
+    cat > "$CRIBENCH_STATE_DIR/registry/config.yml" <<CONF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $CRIBENCH_STATE_DIR/registry/data
+  delete:
+    enabled: true
+http:
+  addr: $CRIBENCH_REGISTRY
+CONF
+    log "starting registry on $CRIBENCH_REGISTRY"
+    setsid docker-registry serve "$CRIBENCH_STATE_DIR/registry/config.yml" \
+        >>"$CRIBENCH_LOG_DIR/registry.log" 2>&1 < /dev/null &
+    echo $! > "$CRIBENCH_RUN_DIR/registry.pid"
+    wait_until 20 registry_up || { tail -20 "$CRIBENCH_LOG_DIR/registry.log" >&2; die "registry did not answer on $CRIBENCH_REGISTRY"; }
+}
+
+# image_in_registry NAME:TAG
+image_in_registry() {
+    local ref=${1#"$CRIBENCH_REGISTRY"/}
+    curl -fs -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+        "http://$CRIBENCH_REGISTRY/v2/${ref%:*}/manifests/${ref##*:}"
+}
+
+# push_rootfs_image REF ROOTFS_DIR [umoci config flags...]: one-layer image from a directory.
+push_rootfs_image() {
+    local ref=$1 rootfs=$2; shift 2
+    local work; work=$(mktemp -d)
+    umoci init --layout "$work/layout"
+    umoci new --image "$work/layout:img"
+    umoci unpack --image "$work/layout:img" "$work/bundle" >/dev/null
+    cp -a "$rootfs"/. "$work/bundle/rootfs/"
+    umoci repack --image "$work/layout:img" "$work/bundle" >/dev/null
+    umoci config --image "$work/layout:img" "$@"
+    skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:img" "docker://$ref"
+    rm -rf "$work"
+}
+
+build_images() {
+    if ! image_in_registry "$CRIBENCH_PAUSE_IMAGE"; then
+        log "building $CRIBENCH_PAUSE_IMAGE"
+        local root; root=$(mktemp -d)
+        gcc -Os -static -o "$root/pause" "$CRIBENCH_REPO_DIR/images/pause/pause.c"
+        push_rootfs_image "$CRIBENCH_PAUSE_IMAGE" "$root" --config.entrypoint /pause --config.user 65535:65535
+        rm -rf "$root"
+    fi
+    if ! image_in_registry "$CRIBENCH_BUSYBOX_IMAGE"; then
+        log "building $CRIBENCH_BUSYBOX_IMAGE from Debian's busybox-static"
+        local root; root=$(mktemp -d)
+        mkdir -p "$root/bin" "$root/tmp" "$root/etc"
+        cp /bin/busybox "$root/bin/busybox"
+        for applet in sh echo cat ls sleep top true false env date hostname ip id ps printf tail head wc; do
+            ln -s busybox "$root/bin/$applet"
+        done
+        echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+        echo "root:x:0:" > "$root/etc/group"
+        push_rootfs_image "$CRIBENCH_BUSYBOX_IMAGE" "$root" --config.cmd sh --config.env PATH=/bin
+        rm -rf "$root"
+    fi
+    if [ -x "$CRIBENCH_REPO_DIR/scripts/build-wasm-images.sh" ]; then
+        "$CRIBENCH_REPO_DIR/scripts/build-wasm-images.sh"
+    fi
+}
+
+write_containerd_config() {
+    mkdir -p "$CRIBENCH_STATE_DIR/cni/net.d" "$CRIBENCH_STATE_DIR/certs.d/$CRIBENCH_REGISTRY"
+    cat > "$CRIBENCH_STATE_DIR/certs.d/$CRIBENCH_REGISTRY/hosts.toml" <<CONF
+server = "http://$CRIBENCH_REGISTRY"
+[host."http://$CRIBENCH_REGISTRY"]
+  capabilities = ["pull", "resolve"]
+CONF
+    cat > "$CRIBENCH_STATE_DIR/cni/net.d/10-cribench.conflist" <<CONF
+{
+  "cniVersion": "1.0.0",
+  "name": "$CRIBENCH_CNI_NETWORK",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$CRIBENCH_BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$CRIBENCH_STATE_DIR/cni/ipam",
+        "ranges": [[{"subnet": "$CRIBENCH_SUBNET"}]],
+        "routes": [{"dst": "0.0.0.0/0"}]
+      }
+    },
+    {"type": "loopback"}
+  ]
+}
+CONF
+    local wasm_options=""
+    if [ -x "$CRIBENCH_WASM_RUNTIME" ]; then
+        wasm_options="BinaryName = \"$CRIBENCH_WASM_RUNTIME\""
+    else
+        log "note: $CRIBENCH_WASM_RUNTIME is not installed yet; handler wasm runs plain runc until it is"
+    fi
+    cat > "$CRIBENCH_STATE_DIR/containerd.toml" <<CONF
+version = 2
+root = "$CRIBENCH_STATE_DIR/root"
+state = "$CRIBENCH_STATE_DIR/state"
+plugin_dir = ""
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp"]
+
+[grpc]
+  address = "$CRIBENCH_SOCKET"
+  max_recv_message_size = 16777216
+  max_send_message_size = 16777216
+
+[ttrpc]
+  address = "$CRIBENCH_SOCKET.ttrpc"
+
+[debug]
+  level = "info"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CRIBENCH_STATE_DIR/opt"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$CRIBENCH_PAUSE_IMAGE"
+  # No CAP_SYS_RESOURCE here: without this the pause container fails with
+  # "can't get final child's PID from pipe".
+  restrict_oom_score_adj = true
+  disable_apparmor = true
+  enable_selinux = false
+  stats_collect_period = 1
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm.options]
+        SystemdCgroup = false
+        $wasm_options
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$CRIBENCH_STATE_DIR/cni/net.d"
+    max_conf_num = 1
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$CRIBENCH_STATE_DIR/certs.d"
+CONF
+}
+
+start_containerd() {
+    if pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up; then
+        log "containerd already up on $CRIBENCH_SOCKET"
+        return
+    fi
+    write_containerd_config
+    [ -d /run/containerd ] || touch "$CRIBENCH_RUN_DIR/created-run-containerd"
+    log "starting containerd on $CRIBENCH_SOCKET"
+    setsid containerd --config "$CRIBENCH_STATE_DIR/containerd.toml" \
+        >>"$CRIBENCH_LOG_DIR/containerd.log" 2>&1 < /dev/null &
+    echo $! > "$CRIBENCH_RUN_DIR/containerd.pid"
+    if ! wait_until 60 cri_up; then
+        tail -30 "$CRIBENCH_LOG_DIR/containerd.log" >&2
+        die "containerd's CRI plugin did not come up on $CRIBENCH_SOCKET (log: $CRIBENCH_LOG_DIR/containerd.log)"
+    fi
+}
+
+mkdir -p "$CRIBENCH_RUN_DIR" "$CRIBENCH_LOG_DIR"
+install_packages
+start_registry
+build_images
+start_containerd
+echo "unix://$CRIBENCH_SOCKET"
