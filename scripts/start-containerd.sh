@@ -83,7 +83,7 @@ build_images() {
         push_rootfs_image "$CRIBENCH_PAUSE_IMAGE" "$root" --config.entrypoint /pause --config.user 65535:65535
         rm -rf "$root"
     fi
-    if ! image_in_registry "$CRIBENCH_BUSYBOX_IMAGE"; then
+    if ! image_in_registry "$CRIBENCH_BUSYBOX_IMAGE" || ! image_in_registry "$CRIBENCH_IMAGETEST_IMAGE"; then
         log "building $CRIBENCH_BUSYBOX_IMAGE from Debian's busybox-static"
         local root; root=$(mktemp -d)
         mkdir -p "$root/bin" "$root/tmp" "$root/etc"
@@ -94,6 +94,10 @@ build_images() {
         echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
         echo "root:x:0:" > "$root/etc/group"
         push_rootfs_image "$CRIBENCH_BUSYBOX_IMAGE" "$root" --config.cmd sh --config.env PATH=/bin
+        # Same files, its own config and so its own image id: the image test removes this one
+        # without touching the busybox the other tests run.
+        push_rootfs_image "$CRIBENCH_IMAGETEST_IMAGE" "$root" --config.cmd sh --config.env PATH=/bin \
+            --config.label io.cribench.purpose=image-test
         rm -rf "$root"
     fi
     if [ -x "$CRIBENCH_REPO_DIR/scripts/build-wasm-images.sh" ]; then

@@ -1,0 +1,68 @@
+import CRIClient
+import Foundation
+
+/// Remembers every pod sandbox, container and image a run created and removes them in
+/// reverse order of creation. Removal tolerates resources already gone, so it can run after
+/// a failure, twice, or after the runtime removed something itself.
+public actor ResourceTracker {
+    public enum Resource: Sendable, Equatable {
+        case podSandbox(id: String, logDirectory: String?)
+        case container(id: String)
+        case image(reference: String)
+    }
+
+    private var resources: [Resource] = []
+
+    public init() {}
+
+    public func track(_ resource: Resource) { resources.append(resource) }
+
+    /// Forgets a resource the caller removed itself.
+    public func forget(_ resource: Resource) { resources.removeAll { $0 == resource } }
+
+    public var tracked: [Resource] { resources }
+
+    /// Removes everything tracked, newest first, and returns the failures (empty when all went).
+    @discardableResult
+    public func removeAll(using client: CRIClient, stopGracePeriodSeconds: Int64 = 0) async -> [CRIError] {
+        var failures: [CRIError] = []
+        while let resource = resources.popLast() {
+            do {
+                try await Self.remove(resource, using: client, stopGracePeriodSeconds: stopGracePeriodSeconds)
+            } catch {
+                failures.append(error)
+            }
+        }
+        return failures
+    }
+
+    static func remove(_ resource: Resource, using client: CRIClient, stopGracePeriodSeconds: Int64) async throws(CRIError) {
+        switch resource {
+        case .container(let id):
+            try await ignoringNotFound { () async throws(CRIError) in
+                try await client.stopContainer(id, gracePeriodSeconds: stopGracePeriodSeconds)
+            }
+            try await ignoringNotFound { () async throws(CRIError) in try await client.removeContainer(id) }
+        case .podSandbox(let id, let logDirectory):
+            try await ignoringNotFound { () async throws(CRIError) in try await client.stopPodSandbox(id) }
+            try await ignoringNotFound { () async throws(CRIError) in try await client.removePodSandbox(id) }
+            if let logDirectory { removeDirectory(logDirectory) }
+        case .image(let reference):
+            try await ignoringNotFound { () async throws(CRIError) in try await client.removeImage(reference) }
+        }
+    }
+}
+
+func ignoringNotFound(_ body: () async throws(CRIError) -> Void) async throws(CRIError) {
+    do {
+        try await body()
+    } catch where error.code == .notFound {
+        return
+    }
+}
+
+/// Removes a pod's log directory (the runtime leaves it behind; the kubelet would remove it).
+func removeDirectory(_ path: String) {
+    guard !path.isEmpty, path != "/" else { return }
+    try? FileManager.default.removeItem(atPath: path)
+}

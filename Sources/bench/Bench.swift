@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark and check a Kubernetes container runtime over CRI v1: OCI images and wasm modules side by side.",
+        subcommands: [VersionCommand.self]
+    )
+}

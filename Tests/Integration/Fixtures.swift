@@ -1,0 +1,118 @@
+import BenchKit
+import CRIClient
+import Foundation
+import Testing
+
+/// Connects to the runtime under test. An unreachable runtime is a test failure, never a
+/// skip: the error names the endpoint and how to start CRIBench's runtime.
+func withRuntime<Result: Sendable>(_ body: (CRIClient) async throws -> Result) async throws -> Result {
+    let environment = TestEnvironment.shared
+    if let error = environment.endpointError { throw error }
+    return try await withCRIClient(endpoint: environment.endpoint, timeout: environment.callTimeout, body)
+}
+
+/// A pod sandbox the test owns; removed with its containers when the test ends, pass or fail.
+struct TestPod: Sendable {
+    let id: String
+    let config: PodSandboxConfig
+    var logDirectory: String { config.logDirectory }
+}
+
+/// Runs `body` and then `cleanup`, whether `body` returned or threw.
+func withCleanup<Result>(_ body: () async throws -> Result, cleanup: () async -> Void) async throws -> Result {
+    let result: Result
+    do {
+        result = try await body()
+    } catch {
+        await cleanup()
+        throw error
+    }
+    await cleanup()
+    return result
+}
+
+/// Runs a pod sandbox with the suite's runtime handler (or `handler`), passes it to `body`,
+/// then stops and removes it and every container in it.
+func withPodSandbox<Result>(
+    _ client: CRIClient,
+    name: String,
+    hostNetwork: Bool = false,
+    handler: String? = nil,
+    _ body: (TestPod) async throws -> Result
+) async throws -> Result {
+    let environment = TestEnvironment.shared
+    let uniqueName = "\(name)-\(randomSuffix(length: 6))"
+    let config = PodSandboxConfig.make(
+        name: uniqueName,
+        uid: UUID().uuidString.lowercased(),
+        namespace: Ownership.podNamespace,
+        logDirectory: "\(environment.podLogRoot)/\(uniqueName)",
+        labels: environment.labels,
+        cgroupParent: Defaults.cgroupParent,
+        hostNetwork: hostNetwork
+    )
+    let tracker = ResourceTracker()
+    let id = try await client.runPodSandbox(config, runtimeHandler: handler ?? environment.runtimeHandler)
+    await tracker.track(.podSandbox(id: id, logDirectory: config.logDirectory))
+    return try await withCleanup {
+        try await body(TestPod(id: id, config: config))
+    } cleanup: {
+        // The sandbox's removal removes its containers too; stop them first so that
+        // the removal does not wait on a container's grace period.
+        if let containers = try? await client.listContainers(podSandboxID: id) {
+            for container in containers {
+                await tracker.track(.container(id: container.id))
+            }
+        }
+        let failures = await tracker.removeAll(using: client)
+        for failure in failures { Issue.record("cleanup: \(failure)") }
+    }
+}
+
+/// Pulls `image` unless the runtime has it already (containerd's EnsureImageExists).
+func ensureImage(_ client: CRIClient, _ image: String) async throws {
+    if try await client.imageStatus(image) == nil {
+        _ = try await client.pullImage(image)
+    }
+}
+
+/// Creates a container in `pod`; it is removed with the pod.
+func createContainer(_ client: CRIClient, in pod: TestPod, _ config: ContainerConfig) async throws -> String {
+    var config = config
+    config.labels.merge(TestEnvironment.shared.labels) { mine, _ in mine }
+    return try await client.createContainer(in: pod.id, config: config, sandboxConfig: pod.config)
+}
+
+/// Polls `condition` until it holds or `timeout` passes (instead of sleeping a fixed time).
+func eventually(
+    timeout: Duration = .seconds(20),
+    every interval: Duration = .milliseconds(100),
+    _ what: String,
+    _ condition: () async throws -> Bool
+) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while true {
+        if try await condition() { return }
+        if clock.now >= deadline {
+            throw TestFailure("timed out after \(timeout) waiting until \(what)")
+        }
+        try await Task.sleep(for: interval)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The lines a container wrote to its CRI log file, without the CRI prefix
+/// ("<timestamp> <stream> <P|F> <text>").
+func containerLogLines(_ pod: TestPod, _ status: ContainerStatus) -> [String] {
+    let path = status.logPath.hasPrefix("/") ? status.logPath : "\(pod.logDirectory)/\(status.logPath)"
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").map { line in
+        let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+        return fields.count == 4 ? String(fields[3]) : String(line)
+    }
+}

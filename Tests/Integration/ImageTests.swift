@@ -1,0 +1,40 @@
+import BenchKit
+import CRIClient
+import Testing
+
+@Suite("Image in CRI", .serialized)
+struct ImageTests {
+    /// The seeds' BenchmarkImageInCri as a test: absent, pulled, seen, removed, gone.
+    @Test func imageLifecycle() async throws {
+        let image = TestEnvironment.shared.imageTestImage
+        try await withRuntime { client in
+            try await client.removeImage(image)
+            #expect(try await client.imageStatus(image) == nil, "the test image should be absent before the pull")
+
+            let reference = try await client.pullImage(image)
+            try await withCleanup {
+                #expect(!reference.isEmpty)
+                let status = try #require(try await client.imageStatus(image), "ImageStatus should see \(image) after PullImage")
+                #expect(status.id == reference)
+                #expect(status.repoTags.contains(image))
+                #expect(status.size > 0)
+                let listed = try await client.listImages()
+                #expect(listed.contains { $0.id == reference && $0.repoTags.contains(image) }, "ListImages should list \(image)")
+            } cleanup: {
+                try? await client.removeImage(image)
+            }
+
+            #expect(try await client.imageStatus(image) == nil, "ImageStatus should not see \(image) after RemoveImage")
+            let listed = try await client.listImages()
+            #expect(!listed.contains { $0.repoTags.contains(image) }, "ListImages should not list \(image) after RemoveImage")
+        }
+    }
+
+    @Test func imageFilesystemIsReported() async throws {
+        try await withRuntime { client in
+            let filesystems = try await client.imageFsInfo()
+            #expect(!filesystems.isEmpty)
+            #expect(filesystems.allSatisfy { !$0.fsID.mountpoint.isEmpty })
+        }
+    }
+}

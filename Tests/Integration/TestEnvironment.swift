@@ -1,0 +1,39 @@
+import BenchKit
+import CRIClient
+import Foundation
+import Testing
+
+/// The suite's inputs, read once from the environment (after containerd's integration suite):
+/// CONTAINER_RUNTIME_ENDPOINT, CRI_RUNTIME_HANDLER (default runc) and the images to use.
+struct TestEnvironment: Sendable {
+    static let shared = TestEnvironment()
+
+    let endpoint: CRIEndpoint
+    let endpointError: CRIError?
+    /// The handler pods are run with; "runc" unless CRI_RUNTIME_HANDLER says otherwise.
+    let runtimeHandler: String
+    let busyboxImage: String
+    let imageTestImage: String
+    let podLogRoot: String
+    /// One id for the whole test process: every pod and container it makes is labelled with it.
+    let runID: RunID
+    let callTimeout: Duration
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        do {
+            endpoint = try CRIEndpoint.fromEnvironment()
+            endpointError = nil
+        } catch {
+            endpoint = .cribenchDefault
+            endpointError = error
+        }
+        runtimeHandler = environment["CRI_RUNTIME_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "runc"
+        busyboxImage = environment["CRIBENCH_BUSYBOX_IMAGE"] ?? Defaults.busyboxImage
+        imageTestImage = environment["CRIBENCH_IMAGETEST_IMAGE"] ?? Defaults.imageTestImage
+        podLogRoot = environment["CRIBENCH_POD_LOG_ROOT"] ?? Defaults.podLogRoot
+        runID = RunID.make()
+        callTimeout = .seconds(Int(environment["CRIBENCH_TEST_CALL_TIMEOUT"] ?? "") ?? 60)
+    }
+
+    var labels: [String: String] { Ownership.labels(run: runID) }
+}
