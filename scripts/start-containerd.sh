@@ -196,7 +196,9 @@ start_containerd() {
         return
     fi
     write_containerd_config
+    # Remember which system directories the runtime is about to create, for stop to remove.
     [ -d /run/containerd ] || touch "$CRIBENCH_RUN_DIR/created-run-containerd"
+    [ -d /var/run/netns ] || touch "$CRIBENCH_RUN_DIR/created-netns-dir"
     log "starting containerd on $CRIBENCH_SOCKET"
     setsid containerd --config "$CRIBENCH_STATE_DIR/containerd.toml" \
         >>"$CRIBENCH_LOG_DIR/containerd.log" 2>&1 < /dev/null &

@@ -14,8 +14,7 @@ struct ContainerTests {
 
     @Test func containerLifecycleWithLogAndGracefulStop() async throws {
         try await withRuntime { client in
-            try await ensureImage(client, environment.busyboxImage)
-            try await withPodSandbox(client, name: "lifecycle") { pod in
+            try await withPodSandbox(client, name: "lifecycle", image: environment.busyboxImage) { pod in
                 let marker = "cribench-hello-\(randomSuffix(length: 6))"
                 let id = try await createContainer(client, in: pod, .make(
                     name: "waiter", image: environment.busyboxImage, command: waitingShell(marker: marker)))
@@ -46,8 +45,7 @@ struct ContainerTests {
 
     @Test func exitCodeReachesContainerStatus() async throws {
         try await withRuntime { client in
-            try await ensureImage(client, environment.busyboxImage)
-            try await withPodSandbox(client, name: "exitcode") { pod in
+            try await withPodSandbox(client, name: "exitcode", image: environment.busyboxImage) { pod in
                 let id = try await createContainer(client, in: pod, .make(
                     name: "exits", image: environment.busyboxImage, command: ["sh", "-c", "echo bye; exit 7"]))
                 try await client.startContainer(id)
@@ -64,8 +62,7 @@ struct ContainerTests {
 
     @Test func containerIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
         try await withRuntime { client in
-            try await ensureImage(client, environment.busyboxImage)
-            try await withPodSandbox(client, name: "stubborn") { pod in
+            try await withPodSandbox(client, name: "stubborn", image: environment.busyboxImage) { pod in
                 let id = try await createContainer(client, in: pod, .make(
                     name: "stubborn", image: environment.busyboxImage,
                     command: ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"]))
@@ -82,8 +79,7 @@ struct ContainerTests {
 
     @Test func execSyncRunsInTheContainer() async throws {
         try await withRuntime { client in
-            try await ensureImage(client, environment.busyboxImage)
-            try await withPodSandbox(client, name: "exec") { pod in
+            try await withPodSandbox(client, name: "exec", image: environment.busyboxImage) { pod in
                 let id = try await createContainer(client, in: pod, .make(
                     name: "target", image: environment.busyboxImage, command: waitingShell(marker: "up")))
                 try await client.startContainer(id)
@@ -96,8 +92,7 @@ struct ContainerTests {
 
     @Test func statsReportMemoryOfARunningContainer() async throws {
         try await withRuntime { client in
-            try await ensureImage(client, environment.busyboxImage)
-            try await withPodSandbox(client, name: "stats") { pod in
+            try await withPodSandbox(client, name: "stats", image: environment.busyboxImage) { pod in
                 let id = try await createContainer(client, in: pod, .make(
                     name: "measured", image: environment.busyboxImage, command: waitingShell(marker: "up"),
                     memoryLimitBytes: 64 * 1024 * 1024))
@@ -115,8 +110,7 @@ struct ContainerTests {
     /// created again under the same name starts again.
     @Test func containerRestartUnderTheSameName() async throws {
         try await withRuntime { client in
-            try await ensureImage(client, environment.busyboxImage)
-            try await withPodSandbox(client, name: "restart") { pod in
+            try await withPodSandbox(client, name: "restart", image: environment.busyboxImage) { pod in
                 let config = ContainerConfig.make(name: "instance", image: environment.busyboxImage, command: waitingShell(marker: "first"))
                 let first = try await createContainer(client, in: pod, config)
                 try await client.startContainer(first)

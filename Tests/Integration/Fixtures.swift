@@ -32,14 +32,21 @@ func withCleanup<Result>(_ body: () async throws -> Result, cleanup: () async ->
 }
 
 /// Runs a pod sandbox with the suite's runtime handler (or `handler`), passes it to `body`,
-/// then stops and removes it and every container in it.
+/// then stops and removes it and every container in it. With `image`, the image is made
+/// present for the pod's lifetime (see ``withImage(_:_:_:)``).
 func withPodSandbox<Result>(
     _ client: CRIClient,
     name: String,
     hostNetwork: Bool = false,
     handler: String? = nil,
+    image: String? = nil,
     _ body: (TestPod) async throws -> Result
 ) async throws -> Result {
+    if let image {
+        return try await withImage(client, image) {
+            try await withPodSandbox(client, name: name, hostNetwork: hostNetwork, handler: handler, body)
+        }
+    }
     let environment = TestEnvironment.shared
     let uniqueName = "\(name)-\(randomSuffix(length: 6))"
     let config = PodSandboxConfig.make(
@@ -69,10 +76,14 @@ func withPodSandbox<Result>(
     }
 }
 
-/// Pulls `image` unless the runtime has it already (containerd's EnsureImageExists).
-func ensureImage(_ client: CRIClient, _ image: String) async throws {
-    if try await client.imageStatus(image) == nil {
-        _ = try await client.pullImage(image)
+/// Runs `body` with `image` present: pulls it unless the runtime has it (containerd's
+/// EnsureImageExists), and removes it afterwards if this call pulled it, so the suite leaves
+/// the runtime's images as it found them.
+func withImage<Result>(_ client: CRIClient, _ image: String, _ body: () async throws -> Result) async throws -> Result {
+    guard try await client.imageStatus(image) == nil else { return try await body() }
+    _ = try await client.pullImage(image)
+    return try await withCleanup(body) {
+        do { try await client.removeImage(image) } catch { Issue.record("cleanup: \(error)") }
     }
 }
 

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs CRIBench's CRI integration suite against real containerd.
+#
+#   scripts/cri-integration-test.sh [-runtime-handler=NAME ...]
+#
+# Starts CRIBench's runtime if it is not up (and stops it again at the end), builds the
+# tests, runs the whole suite once per runtime handler (default: runc), and fails if the
+# suite left any pod, container or image behind in the runtime.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$CRIBENCH_REPO_DIR"
+
+handlers=()
+for arg in "$@"; do
+    case "$arg" in
+        -runtime-handler=*|--runtime-handler=*) handlers+=("${arg#*=}") ;;
+        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$arg'; usage: $0 [-runtime-handler=NAME ...]" ;;
+    esac
+done
+[ ${#handlers[@]} -gt 0 ] || handlers=(runc)
+
+started=0
+stop_if_started() {
+    local code=$?
+    if [ "$started" = 1 ]; then scripts/stop-containerd.sh || code=1; fi
+    exit "$code"
+}
+trap stop_if_started EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if ! { pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up; }; then
+    scripts/start-containerd.sh >/dev/null
+    started=1
+fi
+export CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET"
+
+# What the runtime holds before the suite, to prove afterwards that the suite left nothing.
+# ctr is an independent client of the same containerd (CRI's objects live in namespace k8s.io).
+runtime_inventory() {
+    {
+        ctr --address "$CRIBENCH_SOCKET" -n k8s.io containers list -q | sed 's/^/container /'
+        ctr --address "$CRIBENCH_SOCKET" -n k8s.io images list -q | grep -v "^$CRIBENCH_PAUSE_IMAGE\$" \
+            | grep -v "^${CRIBENCH_PAUSE_IMAGE%:*}@" | sed 's/^/image /'
+    } | sort
+}
+before=$(runtime_inventory)
+
+log "building the test suite"
+swift build --build-tests
+
+status=0 passed=0 failed=0
+output=$(mktemp)
+for handler in "${handlers[@]}"; do
+    log "running the CRI integration suite with runtime handler '$handler'"
+    CRI_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel 2>&1 | tee "$output" || status=1
+    # Swift Testing closes with "Test run with N tests ..."; failed tests are "✘ Test name() failed".
+    total=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .*/\1/p' "$output" | tail -1)
+    [ -n "$total" ] || { log "no Swift Testing summary for handler '$handler'"; status=1; total=0; }
+    bad=$(grep -c '^✘ Test [^r].*failed' "$output" || true)
+    passed=$((passed + total - bad)) failed=$((failed + bad))
+done
+rm -f "$output"
+
+after=$(runtime_inventory)
+leftovers=$(comm -13 <(echo "$before") <(echo "$after"))
+if [ -n "$leftovers" ]; then
+    log "the suite left these behind in the runtime:"
+    echo "$leftovers" >&2
+    status=1
+else
+    log "runtime holds what it held before the suite"
+fi
+[ "$status" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+log "handlers: ${handlers[*]}"
+echo "integration: $passed passed, $failed failed"
+exit "$status"
