@@ -4,8 +4,11 @@
 #   scripts/cri-integration-test.sh [-runtime-handler=NAME ...]
 #
 # Starts CRIBench's runtime if it is not up (and stops it again at the end), builds the
-# tests, runs the whole suite once per runtime handler (default: runc), and fails if the
-# suite left any pod, container or image behind in the runtime.
+# tests, runs the suite once per runtime handler (default: runc, then wasm), and fails if the
+# suite left any pod, container or image behind in the runtime. A handler whose name contains
+# "wasm" (or is listed in CRIBENCH_WASM_HANDLERS) runs the wasm matrix (the Wasm* suites,
+# with wasm modules); any other handler runs the OCI matrix (busybox containers) and the
+# harness's unit tests.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$CRIBENCH_REPO_DIR"
@@ -18,7 +21,11 @@ for arg in "$@"; do
         *) die "unknown argument '$arg'; usage: $0 [-runtime-handler=NAME ...]" ;;
     esac
 done
-[ ${#handlers[@]} -gt 0 ] || handlers=(runc)
+[ ${#handlers[@]} -gt 0 ] || handlers=(runc wasm)
+
+is_wasm_handler() {
+    [[ "$1" == *wasm* ]] || [[ " ${CRIBENCH_WASM_HANDLERS:-} " == *" $1 "* ]]
+}
 
 started=0
 stop_if_started() {
@@ -30,10 +37,10 @@ trap stop_if_started EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if ! { pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up; }; then
-    scripts/start-containerd.sh >/dev/null
-    started=1
-fi
+# start-containerd.sh is idempotent: it also rebuilds wasm-runc and the images when their
+# sources changed. Only a runtime this script brought up is stopped at the end.
+pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up || started=1
+scripts/start-containerd.sh >/dev/null
 export CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET"
 
 # What the runtime holds before the suite, to prove afterwards that the suite left nothing.
@@ -47,14 +54,22 @@ runtime_inventory() {
 }
 before=$(runtime_inventory)
 
+log "running wasm-runc's unit tests"
+(cd runtime && swift test -c release --static-swift-stdlib 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]') || die "wasm-runc's unit tests failed"
+
 log "building the test suite"
 swift build --build-tests
 
 status=0 passed=0 failed=0
 output=$(mktemp)
 for handler in "${handlers[@]}"; do
-    log "running the CRI integration suite with runtime handler '$handler'"
-    CRI_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel 2>&1 | tee "$output" || status=1
+    if is_wasm_handler "$handler"; then
+        log "running the wasm matrix with runtime handler '$handler'"
+        CRI_WASM_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --filter 'Integration\.Wasm' 2>&1 | tee "$output" || status=1
+    else
+        log "running the OCI matrix with runtime handler '$handler'"
+        CRI_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --skip 'Integration\.Wasm' 2>&1 | tee "$output" || status=1
+    fi
     # Swift Testing closes with "Test run with N tests ..."; failed tests are "✘ Test name() failed".
     total=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .*/\1/p' "$output" | tail -1)
     [ -n "$total" ] || { log "no Swift Testing summary for handler '$handler'"; status=1; total=0; }

@@ -36,3 +36,24 @@ wait_until() {
 
 registry_up() { curl -fs "http://$CRIBENCH_REGISTRY/v2/" >/dev/null; }
 cri_up() { ctr --address "$CRIBENCH_SOCKET" plugins ls 2>/dev/null | grep -q 'io.containerd.grpc.v1.*cri.*ok'; }
+
+# image_in_registry NAME:TAG
+image_in_registry() {
+    local ref=${1#"$CRIBENCH_REGISTRY"/}
+    curl -fs -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+        "http://$CRIBENCH_REGISTRY/v2/${ref%:*}/manifests/${ref##*:}"
+}
+
+# push_rootfs_image REF ROOTFS_DIR [umoci config flags...]: one-layer image from a directory.
+push_rootfs_image() {
+    local ref=$1 rootfs=$2; shift 2
+    local work; work=$(mktemp -d)
+    umoci init --layout "$work/layout"
+    umoci new --image "$work/layout:img"
+    umoci unpack --image "$work/layout:img" "$work/bundle" >/dev/null
+    cp -a "$rootfs"/. "$work/bundle/rootfs/"
+    umoci repack --image "$work/layout:img" "$work/bundle" >/dev/null
+    umoci config --image "$work/layout:img" "$@"
+    skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:img" "docker://$ref"
+    rm -rf "$work"
+}

@@ -54,27 +54,6 @@ CONF
     wait_until 20 registry_up || { tail -20 "$CRIBENCH_LOG_DIR/registry.log" >&2; die "registry did not answer on $CRIBENCH_REGISTRY"; }
 }
 
-# image_in_registry NAME:TAG
-image_in_registry() {
-    local ref=${1#"$CRIBENCH_REGISTRY"/}
-    curl -fs -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-        "http://$CRIBENCH_REGISTRY/v2/${ref%:*}/manifests/${ref##*:}"
-}
-
-# push_rootfs_image REF ROOTFS_DIR [umoci config flags...]: one-layer image from a directory.
-push_rootfs_image() {
-    local ref=$1 rootfs=$2; shift 2
-    local work; work=$(mktemp -d)
-    umoci init --layout "$work/layout"
-    umoci new --image "$work/layout:img"
-    umoci unpack --image "$work/layout:img" "$work/bundle" >/dev/null
-    cp -a "$rootfs"/. "$work/bundle/rootfs/"
-    umoci repack --image "$work/layout:img" "$work/bundle" >/dev/null
-    umoci config --image "$work/layout:img" "$@"
-    skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:img" "docker://$ref"
-    rm -rf "$work"
-}
-
 build_images() {
     if ! image_in_registry "$CRIBENCH_PAUSE_IMAGE"; then
         log "building $CRIBENCH_PAUSE_IMAGE"
@@ -100,9 +79,7 @@ build_images() {
             --config.label io.cribench.purpose=image-test
         rm -rf "$root"
     fi
-    if [ -x "$CRIBENCH_REPO_DIR/scripts/build-wasm-images.sh" ]; then
-        "$CRIBENCH_REPO_DIR/scripts/build-wasm-images.sh"
-    fi
+    "$CRIBENCH_REPO_DIR/scripts/build-wasm-images.sh"
 }
 
 write_containerd_config() {
@@ -134,12 +111,6 @@ CONF
   ]
 }
 CONF
-    local wasm_options=""
-    if [ -x "$CRIBENCH_WASM_RUNTIME" ]; then
-        wasm_options="BinaryName = \"$CRIBENCH_WASM_RUNTIME\""
-    else
-        log "note: $CRIBENCH_WASM_RUNTIME is not installed yet; handler wasm runs plain runc until it is"
-    fi
     cat > "$CRIBENCH_STATE_DIR/containerd.toml" <<CONF
 version = 2
 root = "$CRIBENCH_STATE_DIR/root"
@@ -176,11 +147,13 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+    # wasm-runc speaks runc's command line: containerd's own runc v2 shim drives it. Wasm
+    # modules run on WasmKit; the pause container and other binaries are handed to runc.
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm.options]
         SystemdCgroup = false
-        $wasm_options
+        BinaryName = "$CRIBENCH_WASM_RUNTIME"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$CRIBENCH_STATE_DIR/cni/net.d"
@@ -213,5 +186,6 @@ mkdir -p "$CRIBENCH_RUN_DIR" "$CRIBENCH_LOG_DIR"
 install_packages
 start_registry
 build_images
+"$CRIBENCH_REPO_DIR/scripts/build-wasm-runtime.sh"
 start_containerd
 echo "unix://$CRIBENCH_SOCKET"

@@ -5,6 +5,9 @@ public enum Defaults {
     /// An image no other test uses, so removing it cannot disturb them (same layer as busybox,
     /// its own config, so its own image id).
     public static let imageTestImage = "\(registry)/cribench/busybox-imagetest:1.35"
+    /// One of the wasm images scripts/build-wasm-images.sh pushes (wasi-example, idle,
+    /// exit-code, spin, memory-hog, trap, hello, invalid).
+    public static func wasmImage(_ name: String) -> String { "\(registry)/cribench/wasm-\(name):1" }
     public static let podLogRoot = "/var/lib/cribench/pod-logs"
     /// The cgroup (cgroupfs driver) under which every CRIBench pod is placed.
     public static let cgroupParent = "/cribench"

@@ -17,6 +17,11 @@ public actor ResourceTracker {
 
     public func track(_ resource: Resource) { resources.append(resource) }
 
+    /// Tracks a resource unless it is tracked already (an image pulled once for many samples).
+    public func trackOnce(_ resource: Resource) {
+        if !resources.contains(resource) { resources.append(resource) }
+    }
+
     /// Forgets a resource the caller removed itself.
     public func forget(_ resource: Resource) { resources.removeAll { $0 == resource } }
 

@@ -4,7 +4,8 @@ import Foundation
 import Testing
 
 /// The suite's inputs, read once from the environment (after containerd's integration suite):
-/// CONTAINER_RUNTIME_ENDPOINT, CRI_RUNTIME_HANDLER (default runc) and the images to use.
+/// CONTAINER_RUNTIME_ENDPOINT, CRI_RUNTIME_HANDLER (default runc) for the OCI suites,
+/// CRI_WASM_RUNTIME_HANDLER (default wasm) for the Wasm suites, and the images to use.
 struct TestEnvironment: Sendable {
     static let shared = TestEnvironment()
 
@@ -12,6 +13,8 @@ struct TestEnvironment: Sendable {
     let endpointError: CRIError?
     /// The handler pods are run with; "runc" unless CRI_RUNTIME_HANDLER says otherwise.
     let runtimeHandler: String
+    /// The handler the Wasm suites run wasm modules with.
+    let wasmRuntimeHandler: String
     let busyboxImage: String
     let imageTestImage: String
     let podLogRoot: String
@@ -28,6 +31,7 @@ struct TestEnvironment: Sendable {
             endpointError = error
         }
         runtimeHandler = environment["CRI_RUNTIME_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "runc"
+        wasmRuntimeHandler = environment["CRI_WASM_RUNTIME_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "wasm"
         busyboxImage = environment["CRIBENCH_BUSYBOX_IMAGE"] ?? Defaults.busyboxImage
         imageTestImage = environment["CRIBENCH_IMAGETEST_IMAGE"] ?? Defaults.imageTestImage
         podLogRoot = environment["CRIBENCH_POD_LOG_ROOT"] ?? Defaults.podLogRoot
@@ -36,4 +40,7 @@ struct TestEnvironment: Sendable {
     }
 
     var labels: [String: String] { Ownership.labels(run: runID) }
+
+    /// One of CRIBench's wasm images (scripts/build-wasm-images.sh), e.g. "idle".
+    func wasmImage(_ name: String) -> String { Defaults.wasmImage(name) }
 }

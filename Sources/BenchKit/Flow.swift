@@ -1,0 +1,74 @@
+import CRIClient
+
+/// Everything a flow needs to run against the runtime.
+public struct FlowContext: Sendable {
+    public let client: CRIClient
+    public let tracker: ResourceTracker
+    public let runID: RunID
+    public let podLogRoot: String
+    public let cgroupParent: String
+    /// Grace period given to StopContainer.
+    public let stopGracePeriodSeconds: Int64
+
+    public init(client: CRIClient, tracker: ResourceTracker, runID: RunID, podLogRoot: String = Defaults.podLogRoot,
+                cgroupParent: String = Defaults.cgroupParent, stopGracePeriodSeconds: Int64 = 10) {
+        self.client = client
+        self.tracker = tracker
+        self.runID = runID
+        self.podLogRoot = podLogRoot
+        self.cgroupParent = cgroupParent
+        self.stopGracePeriodSeconds = stopGracePeriodSeconds
+    }
+
+    public var labels: [String: String] { Ownership.labels(run: runID) }
+
+    /// A labelled pod config with a fresh name, on the CNI network.
+    public func podConfig(prefix: String) -> PodSandboxConfig {
+        let name = "\(prefix)-\(randomSuffix(length: 8))"
+        return .make(name: name, uid: name, namespace: Ownership.podNamespace, logDirectory: "\(podLogRoot)/\(name)",
+                     labels: labels, cgroupParent: cgroupParent)
+    }
+
+    /// Runs a sandbox, timed, and tracks it for cleanup.
+    public func runPodSandbox(_ config: PodSandboxConfig, handler: String) async throws -> (id: String, took: Int64) {
+        let (id, took) = try await timed { try await client.runPodSandbox(config, runtimeHandler: handler) }
+        await tracker.track(.podSandbox(id: id, logDirectory: config.logDirectory))
+        return (id, took)
+    }
+}
+
+/// One benchmarked lifecycle (after cri-tools' pkg/benchmark: one file per flow). A flow names
+/// its operations once; every report uses these names.
+public protocol Flow: Sendable {
+    /// The Go benchmark name without "Benchmark", e.g. "ImageInCri".
+    var name: String { get }
+    var operations: [String] { get }
+    /// Untimed preparation for one side (e.g. a ready sandbox, the image present).
+    func setUp(_ workload: Workload, context: FlowContext) async throws
+    /// One sample: a duration in nanoseconds for each operation, in `operations` order.
+    func sample(_ workload: Workload, context: FlowContext) async throws -> [Int64]
+    /// Untimed teardown of what setUp made (cleanup of leftovers is the tracker's job).
+    func tearDown(_ workload: Workload, context: FlowContext) async throws
+}
+
+extension Flow {
+    public func setUp(_ workload: Workload, context: FlowContext) async throws {}
+    public func tearDown(_ workload: Workload, context: FlowContext) async throws {}
+}
+
+/// Runs `body` and returns its result with the wall-clock nanoseconds it took. The timed region
+/// wraps only `body`, which should be exactly the RPC.
+@inline(__always)
+public func timed<T>(_ body: () async throws -> T) async rethrows -> (T, Int64) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let value = try await body()
+    return (value, (clock.now - start).nanoseconds)
+}
+
+extension Duration {
+    public var nanoseconds: Int64 {
+        let parts = components
+        return parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,54 @@
+import CRIClient
+
+/// A container's lifecycle in a sandbox that is already ready: create, start, status, stop,
+/// remove, with an idle long-running workload on each side.
+public final class ContainerLifecycleFlow: Flow, @unchecked Sendable {
+    public let name = "ContainerInCri"
+    public let operations = ["create", "start", "status", "stop", "remove"]
+
+    /// The ready sandbox of each side, made in setUp.
+    private var sandboxes: [WorkloadKind: (id: String, config: PodSandboxConfig)] = [:]
+
+    public init() {}
+
+    public func setUp(_ workload: Workload, context: FlowContext) async throws {
+        try await ensureImage(workload.idleImage, context: context)
+        let config = context.podConfig(prefix: "bench-ctr-\(workload.kind.rawValue)")
+        let (id, _) = try await context.runPodSandbox(config, handler: workload.runtimeHandler)
+        sandboxes[workload.kind] = (id, config)
+    }
+
+    public func sample(_ workload: Workload, context: FlowContext) async throws -> [Int64] {
+        guard let sandbox = sandboxes[workload.kind] else { throw BenchError("no sandbox for \(workload.kind.rawValue): setUp did not run") }
+        let client = context.client
+        let config = ContainerConfig.make(name: "idle-\(randomSuffix(length: 6))", image: workload.idleImage,
+                                          command: workload.idleCommand, labels: context.labels)
+        let (id, create) = try await timed { try await client.createContainer(in: sandbox.id, config: config, sandboxConfig: sandbox.config) }
+        await context.tracker.track(.container(id: id))
+        let (_, start) = try await timed { try await client.startContainer(id) }
+        let (status, statusTook) = try await timed { try await client.containerStatus(id) }
+        guard status.state == .containerRunning else {
+            throw BenchError("\(workload.kind.rawValue) container \(id) is \(status.state) after StartContainer (exit \(status.exitCode), \(status.reason))")
+        }
+        let (_, stop) = try await timed { try await client.stopContainer(id, gracePeriodSeconds: context.stopGracePeriodSeconds) }
+        let (_, remove) = try await timed { try await client.removeContainer(id) }
+        await context.tracker.forget(.container(id: id))
+        return [create, start, statusTook, stop, remove]
+    }
+
+    public func tearDown(_ workload: Workload, context: FlowContext) async throws {
+        guard let sandbox = sandboxes.removeValue(forKey: workload.kind) else { return }
+        try await context.client.stopPodSandbox(sandbox.id)
+        try await context.client.removePodSandbox(sandbox.id)
+        await context.tracker.forget(.podSandbox(id: sandbox.id, logDirectory: sandbox.config.logDirectory))
+        removeDirectory(sandbox.config.logDirectory)
+    }
+}
+
+/// Pulls `image` unless the runtime has it; an image this run pulled is removed at its end.
+func ensureImage(_ image: String, context: FlowContext) async throws {
+    if try await context.client.imageStatus(image) == nil {
+        _ = try await context.client.pullImage(image)
+        await context.tracker.trackOnce(.image(reference: image))
+    }
+}

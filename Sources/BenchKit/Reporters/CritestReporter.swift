@@ -1,0 +1,42 @@
+import Foundation
+
+/// cri-tools' benchmark schema (LifecycleBenchmarksResultsSet), one file per flow and side, so
+/// critest users can feed CRIBench's figures to the tooling they have.
+public enum CritestReporter {
+    struct ResultsSet: Codable {
+        struct Datapoint: Codable {
+            let sampleIndex: Int
+            let startTime: Int64
+            let endTime: Int64
+            let operationsDurationsNs: [Int64]
+            let metaInfo: [String: String]
+        }
+        let operationsNames: [String]
+        let numParallel: Int
+        let datapoints: [Datapoint]
+    }
+
+    /// File name (critest-FLOW-KIND.json) to content.
+    public static func render(_ results: ResultSet) throws -> [String: Data] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var files: [String: Data] = [:]
+        for flow in results.flowOrder {
+            let names = results.flows[flow] ?? []
+            for kind in WorkloadKind.allCases {
+                let columns = names.compactMap { results.samples(flow: flow, operation: $0, kind: kind) }
+                guard columns.count == names.count, let first = columns.first else { continue }
+                let handler = results.environment.handlers[kind.rawValue] ?? ""
+                let datapoints = first.samplesNs.indices.map { index in
+                    ResultsSet.Datapoint(
+                        sampleIndex: index, startTime: first.sampleWindowsNs[index][0], endTime: first.sampleWindowsNs[index][1],
+                        operationsDurationsNs: columns.map { $0.samplesNs[index] },
+                        metaInfo: ["kind": kind.rawValue, "runtimeHandler": handler, "run": results.runID])
+                }
+                let set = ResultsSet(operationsNames: names, numParallel: 1, datapoints: datapoints)
+                files["critest-\(flow)-\(kind.rawValue).json"] = try encoder.encode(set)
+            }
+        }
+        return files
+    }
+}

@@ -1,0 +1,45 @@
+/// Go's benchmark data format (proposal 14313), which golang.org/x/perf's benchstat reads:
+/// configuration lines ("key: value", key lower-case without spaces), then one result line per
+/// sample and operation, "BenchmarkName-N <iterations> <value> ns/op". Names carry the op and
+/// the side as /key=value parts, so `benchstat -col /kind` sets OCI and wasm side by side.
+public enum GoBenchReporter {
+    public static func render(_ results: ResultSet) -> String {
+        var lines = configurationLines(results)
+        let procs = results.environment.cpuCount
+        for flow in results.flowOrder {
+            for operation in results.flows[flow] ?? [] {
+                for kind in WorkloadKind.allCases {
+                    guard let samples = results.samples(flow: flow, operation: operation, kind: kind) else { continue }
+                    for duration in samples.samplesNs {
+                        lines.append(resultLine(name: "\(flow)/op=\(operation)/kind=\(kind.rawValue)", procs: procs, nanoseconds: duration))
+                    }
+                }
+            }
+        }
+        for duration in results.harnessOverheadNs {
+            lines.append(resultLine(name: "HarnessOverhead/op=version", procs: procs, nanoseconds: duration))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func configurationLines(_ results: ResultSet) -> [String] {
+        let environment = results.environment
+        let handlers = environment.handlers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        var lines = [
+            "goos: \(environment.goos)",
+            "goarch: \(environment.goarch)",
+            "pkg: cribench",
+            "cpu: \(environment.cpu)",
+            "runtime: \(environment.runtime)",
+            "handler: \(handlers)",
+            "run: \(results.runID)",
+        ]
+        if results.partial { lines.append("partial: true") }
+        return lines
+    }
+
+    /// One result line; the -N suffix is the number of CPUs, as GOMAXPROCS would be.
+    public static func resultLine(name: String, procs: Int, nanoseconds: Int64) -> String {
+        "Benchmark\(name)-\(procs)\t1\t\(nanoseconds) ns/op"
+    }
+}

@@ -1,0 +1,90 @@
+import CRIClient
+import Foundation
+
+/// How a run samples: counts, budget and the two sides.
+public struct SamplingPlan: Sendable {
+    public var samples: Int
+    public var warmup: Int
+    /// Per-flow time budget; a flow stops early once it is spent (with at least `minimumSamples`).
+    public var flowBudget: Duration?
+    public var minimumSamples = 3
+    public var sides: [Workload]
+
+    public init(samples: Int, warmup: Int, flowBudget: Duration?, sides: [Workload]) {
+        self.samples = samples
+        self.warmup = warmup
+        self.flowBudget = flowBudget
+        self.sides = sides
+    }
+}
+
+/// Runs flows sample by sample, alternating the sides within each sample (OCI first in even
+/// samples, wasm first in odd ones) so that machine noise hits both alike. Warm-up samples run
+/// and are dropped. Progress goes to stderr; results into the ResultSet.
+public struct Sampler: Sendable {
+    public let plan: SamplingPlan
+    public let context: FlowContext
+    public let progress: @Sendable (String) -> Void
+
+    public init(plan: SamplingPlan, context: FlowContext, progress: @escaping @Sendable (String) -> Void) {
+        self.plan = plan
+        self.context = context
+        self.progress = progress
+    }
+
+    /// Runs every flow; a flow that fails is recorded in `results.errors` and the run goes on
+    /// with the next. Cancellation (Ctrl-C) stops at once, leaving what was measured.
+    public func run(_ flows: [any Flow], into results: inout ResultSet) async {
+        for flow in flows {
+            if Task.isCancelled { break }
+            results.flows[flow.name] = flow.operations
+            do {
+                try await run(flow, into: &results)
+            } catch {
+                if Task.isCancelled { break }
+                let message = "\(flow.name): \(error)"
+                results.errors.append(message)
+                progress("error: \(message)")
+            }
+            for side in plan.sides {
+                do { try await flow.tearDown(side, context: context) } catch { progress("warning: \(flow.name) teardown (\(side.kind.rawValue)): \(error)") }
+            }
+        }
+    }
+
+    private func run(_ flow: any Flow, into results: inout ResultSet) async throws {
+        for side in plan.sides { try await flow.setUp(side, context: context) }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let total = plan.warmup + plan.samples
+        for index in 0..<total {
+            try Task.checkCancellation()
+            let measured = index >= plan.warmup
+            let label = measured ? "sample \(index - plan.warmup + 1)/\(plan.samples)" : "warm-up \(index + 1)/\(plan.warmup)"
+            progress("\(flow.name): \(label)")
+            let order = index % 2 == 0 ? plan.sides : plan.sides.reversed()
+            for side in order {
+                let start = wallClockNanoseconds()
+                let durations = try await flow.sample(side, context: context)
+                let end = wallClockNanoseconds()
+                if measured {
+                    results.record(flow: flow.name, operations: flow.operations, kind: side.kind, durations: durations, window: [start, end])
+                }
+            }
+            if measured {
+                let (_, overhead) = try await timed { try await context.client.version() }
+                results.harnessOverheadNs.append(overhead)
+            }
+            if let budget = plan.flowBudget, measured, index - plan.warmup + 1 >= plan.minimumSamples, clock.now - began > budget {
+                progress("\(flow.name): time budget of \(budget) spent after \(index - plan.warmup + 1) samples")
+                break
+            }
+        }
+    }
+}
+
+func wallClockNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}

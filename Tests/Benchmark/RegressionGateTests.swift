@@ -1,0 +1,52 @@
+import BenchKit
+import Foundation
+import Testing
+
+@Suite struct RegressionGateTests {
+    let gate = RegressionGate(threshold: 1.3, noiseFloorNs: 1_000_000)
+
+    func baseline(_ medians: [String: Double]) -> Baseline { Baseline(recordedOn: "test", runID: "r", p50Ns: medians) }
+
+    @Test func aSlowerOpRegresses() {
+        // Current p50 of ImageInCri/pull/oci is 100 ms; a 70 ms baseline makes it 1.43x.
+        let findings = gate.compare(sampleResults(), with: baseline(["ImageInCri/pull/oci": 70_000_000]))
+        let pull = findings.first { $0.key == "ImageInCri/pull/oci" }
+        #expect(pull?.verdict == .regressed)
+        #expect(RegressionGate.failures(findings).map(\.key) == ["ImageInCri/pull/oci"])
+    }
+
+    @Test func aFasterOpImprovesAndPasses() {
+        let findings = gate.compare(sampleResults(), with: baseline(["ImageInCri/pull/wasm": 60_000_000]))
+        #expect(findings.first { $0.key == "ImageInCri/pull/wasm" }?.verdict == .improved)
+        #expect(RegressionGate.failures(findings).isEmpty)
+    }
+
+    @Test func withinThresholdIsUnchanged() {
+        let findings = gate.compare(sampleResults(), with: baseline(["ImageInCri/pull/oci": 90_000_000]))
+        #expect(findings.first { $0.key == "ImageInCri/pull/oci" }?.verdict == .unchanged)
+    }
+
+    @Test func aMissingOpFailsTheGate() {
+        let findings = gate.compare(sampleResults(), with: baseline(["PodSandboxInCri/run/wasm": 5_000_000]))
+        #expect(findings.first { $0.key == "PodSandboxInCri/run/wasm" }?.verdict == .missing)
+        #expect(RegressionGate.failures(findings).map(\.key) == ["PodSandboxInCri/run/wasm"])
+        #expect(findings.filter { $0.verdict == .new }.count == 4, "ops without a baseline are new, not failures")
+    }
+
+    @Test func differencesUnderTheNoiseFloorAreIgnored() {
+        // 10.000001 ms vs a 5 ms baseline is 2x but only 5 ms apart; with a 10 ms floor, no regression.
+        let lenient = RegressionGate(threshold: 1.3, noiseFloorNs: 10_000_000)
+        let findings = lenient.compare(sampleResults(), with: baseline(["ImageInCri/remove/wasm": 5_000_000]))
+        #expect(findings.first { $0.key == "ImageInCri/remove/wasm" }?.verdict == .unchanged)
+    }
+
+    @Test func baselineRoundTripsThroughJSON() throws {
+        let recorded = Baseline(from: sampleResults())
+        #expect(recorded.p50Ns["ImageInCri/pull/oci"] == 100_000_001)
+        let path = NSTemporaryDirectory() + "baseline-\(UUID().uuidString).json"
+        try recorded.data().write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try Baseline.load(path) == recorded)
+        #expect(throws: BenchError.self) { try Baseline.load("/nonexistent/baseline.json") }
+    }
+}

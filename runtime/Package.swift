@@ -1,0 +1,41 @@
+// swift-tools-version: 6.3
+// CRIBench's wasm runtime: `wasm-runc`, an OCI runtime with runc's command line that runs
+// bundles whose entrypoint is a WebAssembly module on WasmKit and hands every other bundle
+// (the pod's pause container, ordinary binaries) to runc unchanged. containerd's runc v2 shim
+// drives it through the `BinaryName` option of the CRI runtime handler `wasm`.
+//
+// A package of its own so that the harness's debug build never compiles WasmKit, and this
+// one is built in release only (WasmKit's debug interpreter is ~100x slower):
+//   swift build -c release --static-swift-stdlib --product wasm-runc
+// Foundation is kept out on purpose: per-instance memory is a headline figure.
+import PackageDescription
+
+let package = Package(
+    name: "CRIBenchRuntime",
+    products: [
+        .executable(name: "wasm-runc", targets: ["wasm-runc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
+    ],
+    targets: [
+        .target(
+            name: "WasmRuntime",
+            dependencies: [
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "wasm-runc",
+            dependencies: ["WasmRuntime"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "WasmRuntimeTests",
+            dependencies: ["WasmRuntime"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+    ]
+)

@@ -1,0 +1,66 @@
+/// What the runtime needs from an OCI bundle's config.json.
+public struct OCIBundle {
+    public let path: String
+    public let rootfs: String
+    public let args: [String]
+    public let environment: [String]
+    public let workingDirectory: String
+    /// linux.cgroupsPath: with the cgroupfs driver, a path under each cgroup v1 hierarchy.
+    public let cgroupsPath: String?
+    public let memoryLimitBytes: Int64?
+    public let annotations: [String: String]
+
+    public init(path: String) throws {
+        let configPath = path + "/config.json"
+        let config: JSON
+        do {
+            config = try JSON.parse(try Posix.readText(configPath))
+        } catch {
+            throw RuntimeError("bundle \(path): cannot read config.json: \(error)")
+        }
+        try self.init(path: path, config: config)
+    }
+
+    public init(path: String, config: JSON) throws {
+        self.path = path
+        let root = config["root"]?["path"]?.string ?? "rootfs"
+        self.rootfs = root.hasPrefix("/") ? root : path + "/" + root
+        guard let process = config["process"] else {
+            throw RuntimeError("bundle \(path): config.json has no process")
+        }
+        self.args = process["args"]?.array?.compactMap(\.string) ?? []
+        self.environment = process["env"]?.array?.compactMap(\.string) ?? []
+        self.workingDirectory = process["cwd"]?.string ?? "/"
+        self.cgroupsPath = config["linux"]?["cgroupsPath"]?.string
+        let limit = config["linux"]?["resources"]?["memory"]?["limit"]?.int64
+        self.memoryLimitBytes = limit.flatMap { $0 > 0 ? $0 : nil }
+        var annotations: [String: String] = [:]
+        if case .object(let members)? = config["annotations"] {
+            for (key, value) in members { annotations[key] = value.string }
+        }
+        self.annotations = annotations
+    }
+
+    /// The entrypoint as a host path inside the rootfs: args[0] if absolute, else looked up
+    /// relative to the working directory and then in the PATH the environment gives.
+    public func entrypointHostPath() -> String? {
+        guard let entry = args.first, !entry.isEmpty else { return nil }
+        if entry.hasPrefix("/") { return rootfs + entry }
+        if entry.contains("/") { return rootfs + joined(workingDirectory, entry) }
+        let path = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in [workingDirectory] + path.split(separator: ":").map(String.init) {
+            let candidate = rootfs + joined(directory, entry)
+            if Posix.exists(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// The entrypoint's path as the guest sees it (inside the rootfs).
+    public func entrypointGuestPath() -> String? {
+        entrypointHostPath().map { String($0.dropFirst(rootfs.count)) }
+    }
+
+    private func joined(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}

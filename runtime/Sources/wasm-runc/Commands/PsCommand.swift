@@ -1,0 +1,21 @@
+import WasmRuntime
+
+/// `ps --format json ID`: the instance's one process, or none once it has stopped.
+struct PsCommand {
+    let invocation: Invocation
+    let id: String
+
+    init(_ invocation: Invocation, id: String) {
+        self.invocation = invocation
+        self.id = id
+    }
+
+    func run() throws {
+        let state = try ContainerState.load(root: invocation.root, id: id)
+        guard invocation.value(of: "--format", "-f") == "json" else {
+            print("PID\n" + (state.isAlive ? "\(state.pid)" : ""))
+            return
+        }
+        print(state.isAlive ? "[\(state.pid)]" : "[]")
+    }
+}

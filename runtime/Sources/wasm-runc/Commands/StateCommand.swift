@@ -1,0 +1,16 @@
+import WasmRuntime
+
+/// `state ID`: runc's JSON, which containerd's shim parses.
+struct StateCommand {
+    let invocation: Invocation
+    let id: String
+
+    init(_ invocation: Invocation, id: String) {
+        self.invocation = invocation
+        self.id = id
+    }
+
+    func run() throws {
+        print(try ContainerState.load(root: invocation.root, id: id).runcStateJSON(root: invocation.root))
+    }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds CRIBench's wasm images offline from the sources in images/wasm and pushes them to the
+# local registry: one plain OCI manifest each (not an index: containerd 1.6 rejects an index
+# whose only platform is wasi/wasm), config os wasi, architecture wasm, one layer holding the
+# module, entrypoint naming it. C is compiled with Debian's clang-19 and wasi-libc, WAT is
+# assembled with Debian's wabt. Rebuilds only when the sources changed.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+sources=$CRIBENCH_REPO_DIR/images/wasm
+stamp=$CRIBENCH_STATE_DIR/wasm-images.sha256
+digest=$(cat "$sources"/* "$0" | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ] && image_in_registry "$CRIBENCH_REGISTRY/cribench/wasm-hello:1"; then
+    exit 0
+fi
+
+missing=()
+command -v clang-19 >/dev/null || missing+=(clang-19)
+command -v wasm-ld-19 >/dev/null || missing+=(lld-19)
+[ -d /usr/include/wasm32-wasi ] || missing+=(wasi-libc)
+dpkg -s libclang-rt-19-dev-wasm32 >/dev/null 2>&1 || missing+=(libclang-rt-19-dev-wasm32)
+command -v wat2wasm >/dev/null || missing+=(wabt)
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# push_module NAME MODULE_FILE [extra files as SRC:DEST ...]
+push_module() {
+    local name=$1 module=$2; shift 2
+    local root=$work/root-$name
+    mkdir -p "$root"
+    cp "$module" "$root/$name.wasm"
+    local extra
+    for extra in "$@"; do
+        mkdir -p "$root/$(dirname "${extra#*:}")"
+        cp "${extra%%:*}" "$root/${extra#*:}"
+    done
+    push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-$name:1" "$root" \
+        --os wasi --architecture wasm --config.entrypoint "/$name.wasm" \
+        --config.label io.cribench.kind=wasm
+}
+
+log "building wasm images"
+for program in wasi-example idle exit-code spin memory-hog; do
+    clang-19 --target=wasm32-wasi -O2 -o "$work/$program.wasm" "$sources/$program.c"
+done
+for module in trap hello; do
+    wat2wasm -o "$work/$module.wasm" "$sources/$module.wat"
+done
+# Valid magic and version, then text: a module the runtime must reject as invalid.
+{ printf '\0asm\1\0\0\0'; cat "$sources/not-wasm.txt"; } > "$work/invalid.wasm"
+
+push_module wasi-example "$work/wasi-example.wasm" "$sources/message.txt:data/message.txt"
+for module in idle exit-code spin memory-hog trap hello invalid; do
+    push_module "$module" "$work/$module.wasm"
+done
+echo "$digest" > "$stamp"
