@@ -19,6 +19,7 @@ struct Invocation {
         var index = 1
         while index < argv.count, argv[index].hasPrefix("-") {
             let flag = argv[index]
+            if flag == "--version" || flag == "-v" || flag == "--help" || flag == "-h" { break }
             var name = flag, value: String?
             if let equals = flag.firstIndex(of: "=") {
                 name = String(flag[..<equals])

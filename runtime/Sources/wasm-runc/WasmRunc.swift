@@ -36,6 +36,11 @@ enum WasmRunc {
             exit(0)
         } catch {
             log.error("\(error)")
+            // containerd's shim reads the error of `create` from the log file, and that of every
+            // other command from its output (it matches "container not running" there).
+            if invocation.command != "create", invocation.logPath != nil {
+                _ = try? Posix.writeAll(2, Array("\(error)\n".utf8), what: "stderr")
+            }
             exit(1)
         }
     }

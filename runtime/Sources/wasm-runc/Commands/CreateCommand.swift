@@ -45,8 +45,11 @@ struct CreateCommand {
         guard mkfifo(fifo, 0o600) == 0 else { throw RuntimeError.errno("mkfifo \(fifo)") }
 
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe2(&pipeEnds, O_CLOEXEC) == 0 else { throw RuntimeError.errno("pipe") }
+        guard pipe(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
         let (syncRead, syncWrite) = (pipeEnds[0], pipeEnds[1])
+        // Neither end may leak into the instance but through the dup2 onto fd 3 below.
+        _ = fcntl(syncRead, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(syncWrite, F_SETFD, FD_CLOEXEC)
         defer { close(syncRead) }
 
         var arguments = ["wasm-runc", "--root", invocation.root]
