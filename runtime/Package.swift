@@ -6,7 +6,9 @@
 //
 // A package of its own so that the harness's debug build never compiles WasmKit, and this
 // one is built in release only (WasmKit's debug interpreter is ~100x slower):
-//   swift build -c release --static-swift-stdlib --product wasm-runc
+//   swift build -c release --product wasm-runc
+// (the Swift standard library is linked statically into wasm-runc by its linker settings,
+// so that `swift test -c release` shares the same build).
 // Foundation is kept out on purpose: per-instance memory is a headline figure.
 import PackageDescription
 
@@ -30,7 +32,8 @@ let package = Package(
         .executableTarget(
             name: "wasm-runc",
             dependencies: ["WasmRuntime"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
         .testTarget(
             name: "WasmRuntimeTests",

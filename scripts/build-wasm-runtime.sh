@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 cd "$CRIBENCH_REPO_DIR/runtime"
 log "building wasm-runc (release; the first build takes several minutes)"
-swift build -c release --static-swift-stdlib --product wasm-runc 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || {
+swift build -c release --product wasm-runc 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || {
     die "building wasm-runc failed (see above)"
 }
 built="$(swift build -c release --show-bin-path)/wasm-runc"

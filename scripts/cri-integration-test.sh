@@ -55,7 +55,7 @@ runtime_inventory() {
 before=$(runtime_inventory)
 
 log "running wasm-runc's unit tests"
-(cd runtime && swift test -c release --static-swift-stdlib 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]') || die "wasm-runc's unit tests failed"
+(cd runtime && swift test -c release --disable-testable-imports --scratch-path .build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]') || die "wasm-runc's unit tests failed"
 
 log "building the test suite"
 swift build --build-tests

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The nightly job: how wasm modules compare with OCI images on CRIBench's runtime, per CRI
+# operation, and whether anything got slower.
+#
+#   scripts/benchmark-between-oci-and-wasm.sh [bench run flags...]
+#
+# Brings the runtime up if needed (and stops it again if it started it), builds `bench` in
+# release, runs the full comparison (image, pod, container and end-to-end flows, OCI under
+# runc and wasm under the wasm handler, interleaved), writes results/RUN/, and compares the
+# medians with results/baseline.json: it exits non-zero, naming the operations, when one is
+# slower than the baseline by more than the threshold (--threshold, default 1.3x).
+# Extra flags go to `bench run` (e.g. --samples 50, --threshold 1.1, --record-baseline PATH).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$CRIBENCH_REPO_DIR"
+
+started=0
+finish() {
+    local code=$?
+    if [ "$started" = 1 ]; then scripts/stop-containerd.sh || true; fi
+    exit "$code"
+}
+trap finish EXIT
+# bench handles Ctrl-C itself (cleanup, partial results, exit 130); the script waits for it.
+trap '' INT
+
+pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up || started=1
+scripts/start-containerd.sh >/dev/null
+
+log "building bench in release (figures come from release builds only)"
+swift build -c release --product bench 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2
+bench="$(swift build -c release --show-bin-path)/bench"
+
+baseline=()
+[ -f results/baseline.json ] && baseline=(--baseline results/baseline.json)
+CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" run --results-dir results "${baseline[@]}" "$@"
