@@ -48,8 +48,9 @@ export CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET"
 runtime_inventory() {
     {
         ctr --address "$CRIBENCH_SOCKET" -n k8s.io containers list -q | sed 's/^/container /'
-        ctr --address "$CRIBENCH_SOCKET" -n k8s.io images list -q | grep -v "^$CRIBENCH_PAUSE_IMAGE\$" \
-            | grep -v "^${CRIBENCH_PAUSE_IMAGE%:*}@" | sed 's/^/image /'
+        ctr --address "$CRIBENCH_SOCKET" -n k8s.io images list -q \
+            | { grep -v -e "^$CRIBENCH_PAUSE_IMAGE\$" -e "^${CRIBENCH_PAUSE_IMAGE%:*}@" || true; } \
+            | sed 's/^/image /'
     } | sort
 }
 before=$(runtime_inventory)

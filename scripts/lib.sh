@@ -20,6 +20,9 @@ CRIBENCH_REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log() { printf '[cribench] %s\n' "$*" >&2; }
 die() { printf '[cribench] error: %s\n' "$*" >&2; exit 1; }
 
+# Under `set -e` a failing command would otherwise end a script without a word.
+trap 'log "error: \"$BASH_COMMAND\" failed (exit $?) at ${BASH_SOURCE[0]##*/}:$LINENO"' ERR
+
 # pid_alive FILE: true when FILE names a live process.
 pid_alive() {
     [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
