@@ -12,18 +12,31 @@ public actor ResourceTracker {
     }
 
     private var resources: [Resource] = []
+    private let ledger: (ledger: ImageLedger, runID: String, endpoint: String)?
 
-    public init() {}
+    public init() { ledger = nil }
 
-    public func track(_ resource: Resource) { resources.append(resource) }
+    /// A tracker that also writes every image it tracks to `ledger` until the image is
+    /// removed, so that `bench cleanup` finds the images of a run that crashed.
+    public init(recordingImagesIn ledger: ImageLedger, run runID: String, endpoint: String) {
+        self.ledger = (ledger, runID, endpoint)
+    }
+
+    public func track(_ resource: Resource) {
+        resources.append(resource)
+        record(resource)
+    }
 
     /// Tracks a resource unless it is tracked already (an image pulled once for many samples).
     public func trackOnce(_ resource: Resource) {
-        if !resources.contains(resource) { resources.append(resource) }
+        if !resources.contains(resource) { track(resource) }
     }
 
     /// Forgets a resource the caller removed itself.
-    public func forget(_ resource: Resource) { resources.removeAll { $0 == resource } }
+    public func forget(_ resource: Resource) {
+        resources.removeAll { $0 == resource }
+        erase(resource)
+    }
 
     public var tracked: [Resource] { resources }
 
@@ -34,11 +47,24 @@ public actor ResourceTracker {
         while let resource = resources.popLast() {
             do {
                 try await Self.remove(resource, using: client, stopGracePeriodSeconds: stopGracePeriodSeconds)
+                erase(resource)
             } catch {
                 failures.append(error)
             }
         }
         return failures
+    }
+
+    // The ledger was checked to be writable when the run began; a later write failure costs
+    // only the crash-recovery record, not the run.
+    private func record(_ resource: Resource) {
+        guard case .image(let reference) = resource, let ledger else { return }
+        try? ledger.ledger.record(reference, run: ledger.runID, endpoint: ledger.endpoint)
+    }
+
+    private func erase(_ resource: Resource) {
+        guard case .image(let reference) = resource, let ledger else { return }
+        try? ledger.ledger.erase(reference, run: ledger.runID, endpoint: ledger.endpoint)
     }
 
     static func remove(_ resource: Resource, using client: CRIClient, stopGracePeriodSeconds: Int64) async throws(CRIError) {

@@ -26,10 +26,12 @@ public struct Workload: Sendable, Codable, Equatable {
     }
 
     /// busybox under runc: a shell that prints a line and waits, leaving at once on SIGTERM
-    /// (so StopContainer measures the runtime, not a grace period).
+    /// (so StopContainer measures the runtime, not a grace period). The shell waits with the
+    /// `wait` builtin, which a trapped signal interrupts; a foreground `sleep` would hold the
+    /// trap back until it ends.
     public static func defaultOCI(handler: String = "runc") -> Workload {
         Workload(kind: .oci, image: Defaults.busyboxImage, idleImage: Defaults.busyboxImage,
-                 idleCommand: ["sh", "-c", "echo ready; trap 'exit 0' TERM; while :; do sleep 1; done"],
+                 idleCommand: ["sh", "-c", "echo ready; trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
                  runtimeHandler: handler)
     }
 

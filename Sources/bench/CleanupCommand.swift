@@ -5,8 +5,8 @@ import CRIClient
 struct CleanupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cleanup",
-        abstract: "Remove the pods and containers an earlier, crashed run left behind, found by CRIBench's labels.",
-        discussion: "Never touches a pod or container without CRIBench's owner label.")
+        abstract: "Remove what an earlier, crashed run left behind: its pods and containers, found by CRIBench's labels, and the images it pulled, found in the image ledger.",
+        discussion: "Never touches a pod or container without CRIBench's owner label, nor an image the ledger does not list for this endpoint. The ledger lives in $CRIBENCH_LEDGER_DIR, else $XDG_STATE_HOME/cribench/image-ledger, else ~/.local/state/cribench/image-ledger.")
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Remove only what the run with this id created.") var run: String?
@@ -20,8 +20,8 @@ struct CleanupCommand: AsyncParsableCommand {
         var selector = Ownership.anyRunSelector
         if let run { selector[Ownership.runLabel] = run }
         let removed = try await connection.withClient { client in
-            try await Cleanup.removeLabelled(selector, using: client)
+            try await Cleanup.removeLabelled(selector, ledger: ImageLedger(), using: client)
         }
-        print("removed \(removed.containers) container(s) and \(removed.pods) pod sandbox(es) labelled \(selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))")
+        print("removed \(removed.containers) container(s), \(removed.pods) pod sandbox(es) and \(removed.images) image(s) of runs labelled \(selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))")
     }
 }

@@ -58,6 +58,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try ResultsWriter.prepare(root: resultsDir)
+        let ledger = ImageLedger()
+        try ledger.prepare()
         let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6)
         let baselineData = try baseline.map(Baseline.load)
         let endpoint = try connection.endpoint()
@@ -76,7 +78,7 @@ struct RunCommand: AsyncParsableCommand {
             let environment = ResultSet.Environment.current(
                 runtime: "\(version.runtimeName) \(version.runtimeVersion)", endpoint: endpoint.description,
                 handlers: ["oci": ociHandler, "wasm": wasmHandler])
-            let tracker = ResourceTracker()
+            let tracker = ResourceTracker(recordingImagesIn: ledger, run: runID.value, endpoint: endpoint.description)
             let context = FlowContext(client: client, tracker: tracker, runID: runID, stopGracePeriodSeconds: Int64(stopTimeout))
             let sampler = Sampler(plan: plan, context: context) { progress($0) }
             progress("run \(runID) against \(endpoint): \(flowList.map(\.name).joined(separator: ", ")), \(samples) samples + \(warmup) warm-up per side")

@@ -11,19 +11,20 @@ struct BenchProcess {
     let process = Process()
     let stdout = Pipe(), stderr = Pipe()
 
-    init(_ arguments: [String]) {
+    init(_ arguments: [String], environment extra: [String: String] = [:]) {
         process.executableURL = Self.executable
         process.arguments = arguments
         process.standardOutput = stdout
         process.standardError = stderr
         var environment = ProcessInfo.processInfo.environment
         environment[CRIEndpoint.environmentVariable] = TestEnvironment.shared.endpoint.description
+        environment.merge(extra) { $1 }
         process.environment = environment
     }
 
     /// Runs to the end; returns exit code, stdout and stderr.
-    static func run(_ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
-        let bench = BenchProcess(arguments)
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
+        let bench = BenchProcess(arguments, environment: environment)
         try bench.process.run()
         let out = bench.stdout.fileHandleForReading.readDataToEndOfFile()
         let err = bench.stderr.fileHandleForReading.readDataToEndOfFile()

@@ -43,6 +43,27 @@ struct ContainerTests {
         }
     }
 
+    /// The benchmark's OCI idle workload must leave on SIGTERM, or StopContainer's figure
+    /// would measure the grace period instead of the runtime.
+    @Test func benchmarkIdleWorkloadLeavesOnSIGTERM() async throws {
+        let workload = Workload.defaultOCI(handler: environment.runtimeHandler)
+        try await withRuntime { client in
+            try await withPodSandbox(client, name: "bench-idle", image: workload.idleImage) { pod in
+                let id = try await createContainer(client, in: pod, .make(
+                    name: "idle", image: workload.idleImage, command: workload.idleCommand))
+                try await client.startContainer(id)
+                try await eventually("the idle workload says it is ready") {
+                    containerLogLines(pod, try await client.containerStatus(id)).contains("ready")
+                }
+                let clock = ContinuousClock()
+                let took = try await clock.measure { try await client.stopContainer(id, gracePeriodSeconds: 30) }
+                let status = try await client.containerStatus(id)
+                #expect(status.exitCode == 0, "left by its SIGTERM trap, not killed; got \(status.exitCode) (\(status.reason))")
+                #expect(took < .seconds(5), "StopContainer took \(took) with a 30 s grace period")
+            }
+        }
+    }
+
     @Test func exitCodeReachesContainerStatus() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "exitcode", image: environment.busyboxImage) { pod in
