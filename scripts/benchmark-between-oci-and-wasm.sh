@@ -33,4 +33,6 @@ bench="$(swift build -c release --show-bin-path)/bench"
 
 baseline=()
 [ -f results/baseline.json ] && baseline=(--baseline results/baseline.json)
-CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" run --results-dir results "${baseline[@]}" "$@"
+# 40 samples per side keep each median within the gate's tolerance on a 2-CPU VM (20 did not:
+# ops of a few ms with a long tail moved by 1.3x between runs); later flags override these.
+CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" run --samples 40 --results-dir results "${baseline[@]}" "$@"

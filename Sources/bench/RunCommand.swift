@@ -30,7 +30,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
     @Option(help: "Baseline to compare with (a baseline.json); the run fails when an op regressed.") var baseline: String?
     @Option(help: "Regression threshold: an op regressed when its p50 exceeds the baseline's by this factor.") var threshold = 1.3
-    @Option(help: "Ignore p50 differences smaller than this many milliseconds (noise floor of the gate).") var noiseFloorMs = 1.0
+    @Option(help: "Ignore p50 differences smaller than this many milliseconds (noise floor of the gate).") var noiseFloorMs = 2.0
+    @Flag(inversion: .prefixedNo, help: "Divide each p50 by the machine scale (this run's null-call p50 over the baseline's) before the gate compares it, so that a busier or quieter machine does not pass for a runtime change.")
+    var normalize = true
     @Option(help: "Write this run's medians as a baseline to this path.") var recordBaseline: String?
 
     func validate() throws {
@@ -60,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
         try ResultsWriter.prepare(root: resultsDir)
         let ledger = ImageLedger()
         try ledger.prepare()
-        let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6)
+        let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: normalize)
         let baselineData = try baseline.map(Baseline.load)
         let endpoint = try connection.endpoint()
         let sides = [
@@ -119,16 +121,23 @@ struct RunCommand: AsyncParsableCommand {
         if !results.errors.isEmpty {
             throw BenchError("the run had errors: \(results.errors.joined(separator: "; "))")
         }
-        if baselineData != nil {
+        if let baselineData {
+            if let scale = RegressionGate.machineScale(results, against: baselineData) {
+                progress(String(format: "machine scale %.2fx: the null call (Version) p50 is %@ now, %@ in the baseline; the gate %@", scale,
+                                formatDuration(scale * baselineData.harnessOverheadP50Ns!), formatDuration(baselineData.harnessOverheadP50Ns!),
+                                normalize ? "divides each p50 by it (--no-normalize compares raw medians)" : "compares raw medians"))
+                if scale > 1.3 { progress("warning: the machine, or every CRI call alike, is \(String(format: "%.2f", scale))x slower than when the baseline was recorded") }
+            }
             let failures = RegressionGate.failures(findings)
             for finding in failures {
                 let ratio = finding.ratio.map { String(format: "%.2fx", $0) } ?? "n/a"
-                progress("REGRESSION \(finding.key): p50 \(finding.currentNs.map(formatDuration) ?? "missing") vs baseline \(finding.baselineNs.map(formatDuration) ?? "missing") (\(ratio), threshold \(threshold)x)")
+                let adjusted = finding.normalizedRatio.map { String(format: "%.2fx", $0) } ?? "n/a"
+                progress("REGRESSION \(finding.key): p50 \(finding.currentNs.map(formatDuration) ?? "missing") vs baseline \(finding.baselineNs.map(formatDuration) ?? "missing") (\(ratio), machine-adjusted \(adjusted), threshold \(threshold)x)")
             }
             if !failures.isEmpty {
                 throw BenchError("\(failures.count) operation(s) regressed against \(baseline!): \(failures.map(\.key).joined(separator: ", "))")
             }
-            progress("no regression against \(baseline!) (threshold \(threshold)x, noise floor \(noiseFloorMs) ms)")
+            progress("no regression against \(baseline!) (\(normalize ? "machine-adjusted, " : "")threshold \(threshold)x, noise floor \(noiseFloorMs) ms)")
         }
     }
 

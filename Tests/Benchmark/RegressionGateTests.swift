@@ -40,6 +40,30 @@ import Testing
         #expect(findings.first { $0.key == "ImageInCri/remove/wasm" }?.verdict == .unchanged)
     }
 
+    @Test func aBusierMachineIsTakenOutWhenNormalizing() {
+        // Everything, the null call included, twice as slow as in the baseline: machine drift.
+        var results = sampleResults()
+        results.harnessOverheadNs = [2_000_000, 2_000_000, 2_000_000]
+        let recorded = Baseline(recordedOn: "test", runID: "r", p50Ns: ["ImageInCri/pull/oci": 50_000_000], harnessOverheadP50Ns: 1_000_000)
+        let raw = gate.compare(results, with: recorded)
+        #expect(raw.first { $0.key == "ImageInCri/pull/oci" }?.verdict == .regressed, "raw medians: 100 ms against 50 ms")
+        let normalizing = RegressionGate(threshold: 1.3, noiseFloorNs: 1_000_000, normalizeByHarnessOverhead: true)
+        let adjusted = normalizing.compare(results, with: recorded)
+        #expect(adjusted.first { $0.key == "ImageInCri/pull/oci" }?.verdict == .unchanged)
+        #expect(adjusted.first { $0.key == "ImageInCri/pull/oci" }?.machineScale == 2)
+        #expect(adjusted.first { $0.key == "ImageInCri/pull/oci" }?.normalizedRatio.map { abs($0 - 1) < 0.001 } == true)
+    }
+
+    @Test func anOpSlowerThanTheMachineStillRegressesWhenNormalizing() {
+        var results = sampleResults()
+        results.harnessOverheadNs = [1_100_000]
+        let recorded = Baseline(recordedOn: "test", runID: "r", p50Ns: ["ImageInCri/pull/oci": 50_000_000], harnessOverheadP50Ns: 1_000_000)
+        let normalizing = RegressionGate(threshold: 1.3, noiseFloorNs: 1_000_000, normalizeByHarnessOverhead: true)
+        let finding = normalizing.compare(results, with: recorded).first { $0.key == "ImageInCri/pull/oci" }
+        #expect(finding?.verdict == .regressed, "100 ms against 50 ms on a machine only 1.1x slower")
+        #expect(RegressionGate.failures([finding!]).count == 1)
+    }
+
     @Test func baselineRoundTripsThroughJSON() throws {
         let recorded = Baseline(from: sampleResults())
         #expect(recorded.p50Ns["ImageInCri/pull/oci"] == 100_000_001)

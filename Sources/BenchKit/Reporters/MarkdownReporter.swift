@@ -24,9 +24,15 @@ public enum MarkdownReporter {
             }
         }
         if !regressions.isEmpty {
-            out += "\n## Against the baseline\n\n| op | baseline p50 | now p50 | ratio | verdict |\n|---|---:|---:|---:|---|\n"
+            out += "\n## Against the baseline\n\n"
+            if let scale = regressions.first?.machineScale, scale != 1 {
+                out += "Machine scale \(String(format2: scale))x: this run's null call (Version) p50 over the baseline's. The verdict compares each ratio divided by it.\n\n"
+            }
+            out += "| op | baseline p50 | now p50 | ratio | machine-adjusted | verdict |\n|---|---:|---:|---:|---:|---|\n"
             for finding in regressions {
-                out += "| \(finding.key) | \(cell(finding.baselineNs)) | \(cell(finding.currentNs)) | \(finding.ratio.map { String(format2: $0) + "x" } ?? "n/a") | \(finding.verdict.rawValue) |\n"
+                let ratio = finding.ratio.map { String(format2: $0) + "x" } ?? "n/a"
+                let adjusted = finding.normalizedRatio.map { String(format2: $0) + "x" } ?? "n/a"
+                out += "| \(finding.key) | \(cell(finding.baselineNs)) | \(cell(finding.currentNs)) | \(ratio) | \(adjusted) | \(finding.verdict.rawValue) |\n"
             }
         }
         return out
