@@ -9,19 +9,26 @@ public struct Baseline: Codable, Sendable, Equatable {
     /// p50 of the harness's null call (Version) in the same run: how fast machine and
     /// runtime answered anything at all when the baseline was recorded.
     public var harnessOverheadP50Ns: Double?
+    /// Each op's raw samples, so that the gate can test whether a shift is more than noise.
+    public var samplesNs: [String: [Int64]]?
 
-    public init(recordedOn: String, runID: String, p50Ns: [String: Double], harnessOverheadP50Ns: Double? = nil) {
+    public init(recordedOn: String, runID: String, p50Ns: [String: Double], harnessOverheadP50Ns: Double? = nil,
+                samplesNs: [String: [Int64]]? = nil) {
         self.recordedOn = recordedOn
         self.runID = runID
         self.p50Ns = p50Ns
         self.harnessOverheadP50Ns = harnessOverheadP50Ns
+        self.samplesNs = samplesNs
     }
 
     public init(from results: ResultSet) {
-        var medians: [String: Double] = [:]
-        for operation in results.operations { medians[operation.key] = operation.summary?.p50 }
+        var medians: [String: Double] = [:], samples: [String: [Int64]] = [:]
+        for operation in results.operations {
+            medians[operation.key] = operation.summary?.p50
+            samples[operation.key] = operation.samplesNs
+        }
         self.init(recordedOn: "\(results.environment.cpu), \(results.environment.cpuCount) CPUs", runID: results.runID, p50Ns: medians,
-                  harnessOverheadP50Ns: Summary(results.harnessOverheadNs)?.p50)
+                  harnessOverheadP50Ns: Summary(results.harnessOverheadNs)?.p50, samplesNs: samples)
     }
 
     public static func load(_ path: String) throws -> Baseline {
@@ -55,13 +62,17 @@ public struct RegressionFinding: Sendable, Equatable {
     public let verdict: Verdict
     /// How much slower the harness's null call was than in the baseline (1 when not normalized).
     public let machineScale: Double
+    /// Mann-Whitney p-value of this run's (machine-adjusted) samples against the baseline's;
+    /// nil when the baseline holds no samples.
+    public let pValue: Double?
 
-    public init(key: String, baselineNs: Double?, currentNs: Double?, verdict: Verdict, machineScale: Double = 1) {
+    public init(key: String, baselineNs: Double?, currentNs: Double?, verdict: Verdict, machineScale: Double = 1, pValue: Double? = nil) {
         self.key = key
         self.baselineNs = baselineNs
         self.currentNs = currentNs
         self.verdict = verdict
         self.machineScale = machineScale
+        self.pValue = pValue
     }
 
     /// Now against the baseline, as measured.
@@ -84,15 +95,22 @@ public struct RegressionFinding: Sendable, Equatable {
 /// the medians of a run stay within about 10% of the baseline's. The price: a change that
 /// slows every CRI call alike, the null call included, shows as machine drift (reported as
 /// such), not as a regression of each op.
+///
+/// When the baseline holds raw samples, a change also has to be significant: a Mann-Whitney U
+/// test of the samples (as benchstat does) at `significance`. Why: some ops are bimodal here
+/// (CreateContainer takes about 6 ms or about 20 ms), and their median jumps between the modes
+/// from one run to the next while the distribution stays the same.
 public struct RegressionGate: Sendable {
     public let threshold: Double
     public let noiseFloorNs: Double
     public let normalizeByHarnessOverhead: Bool
+    public let significance: Double
 
-    public init(threshold: Double, noiseFloorNs: Double, normalizeByHarnessOverhead: Bool = false) {
+    public init(threshold: Double, noiseFloorNs: Double, normalizeByHarnessOverhead: Bool = false, significance: Double = 0.05) {
         self.threshold = threshold
         self.noiseFloorNs = noiseFloorNs
         self.normalizeByHarnessOverhead = normalizeByHarnessOverhead
+        self.significance = significance
     }
 
     /// This run's null-call p50 over the baseline's, or nil when either lacks one.
@@ -102,22 +120,30 @@ public struct RegressionGate: Sendable {
     }
 
     public func compare(_ results: ResultSet, with baseline: Baseline) -> [RegressionFinding] {
-        var current: [String: Double] = [:]
-        for operation in results.operations { current[operation.key] = operation.summary?.p50 }
+        var current: [String: Double] = [:], currentSamples: [String: [Int64]] = [:]
+        for operation in results.operations {
+            current[operation.key] = operation.summary?.p50
+            currentSamples[operation.key] = operation.samplesNs
+        }
         let scale = normalizeByHarnessOverhead ? Self.machineScale(results, against: baseline) ?? 1 : 1
         let keys = Set(current.keys).union(baseline.p50Ns.keys).sorted()
         return keys.map { key in
             let before = baseline.p50Ns[key], measured = current[key]
+            var pValue: Double?
+            if let old = baseline.samplesNs?[key], let new = currentSamples[key] {
+                pValue = MannWhitney.pValue(old.map(Double.init), new.map { Double($0) / scale })
+            }
+            let significant = (pValue ?? 0) < significance
             let verdict: RegressionFinding.Verdict
             switch (before, measured.map { $0 / scale }) {
             case (nil, _): verdict = .new
             case (_, nil): verdict = .missing
             case let (before?, now?):
-                if now > before * threshold && now - before > noiseFloorNs { verdict = .regressed }
-                else if now * threshold < before && before - now > noiseFloorNs { verdict = .improved }
+                if now > before * threshold && now - before > noiseFloorNs && significant { verdict = .regressed }
+                else if now * threshold < before && before - now > noiseFloorNs && significant { verdict = .improved }
                 else { verdict = .unchanged }
             }
-            return RegressionFinding(key: key, baselineNs: before, currentNs: measured, verdict: verdict, machineScale: scale)
+            return RegressionFinding(key: key, baselineNs: before, currentNs: measured, verdict: verdict, machineScale: scale, pValue: pValue)
         }
     }
 

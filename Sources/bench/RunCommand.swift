@@ -132,7 +132,8 @@ struct RunCommand: AsyncParsableCommand {
             for finding in failures {
                 let ratio = finding.ratio.map { String(format: "%.2fx", $0) } ?? "n/a"
                 let adjusted = finding.normalizedRatio.map { String(format: "%.2fx", $0) } ?? "n/a"
-                progress("REGRESSION \(finding.key): p50 \(finding.currentNs.map(formatDuration) ?? "missing") vs baseline \(finding.baselineNs.map(formatDuration) ?? "missing") (\(ratio), machine-adjusted \(adjusted), threshold \(threshold)x)")
+                let p = finding.pValue.map { String(format: ", p=%.3f", $0) } ?? ""
+                progress("REGRESSION \(finding.key): p50 \(finding.currentNs.map(formatDuration) ?? "missing") vs baseline \(finding.baselineNs.map(formatDuration) ?? "missing") (\(ratio), machine-adjusted \(adjusted), threshold \(threshold)x\(p))")
             }
             if !failures.isEmpty {
                 throw BenchError("\(failures.count) operation(s) regressed against \(baseline!): \(failures.map(\.key).joined(separator: ", "))")

@@ -64,6 +64,36 @@ import Testing
         #expect(RegressionGate.failures([finding!]).count == 1)
     }
 
+    /// A bimodal op (6 ms or 20 ms) whose slow share goes from 40% to 55%: the median jumps
+    /// 3x, the distribution is the same within noise, and the gate must not fail on it.
+    @Test func aMedianJumpingBetweenModesIsNotARegression() {
+        func bimodal(fast: Int, slow: Int) -> [Int64] {
+            (0..<fast).map { 6_000_000 + Int64($0) * 10_000 } + (0..<slow).map { 20_000_000 + Int64($0) * 10_000 }
+        }
+        var results = ResultSet(runID: "now", environment: .init(goarch: "amd64", cpu: "test", cpuCount: 2, host: "h", runtime: "r", endpoint: "e", handlers: [:]))
+        for duration in bimodal(fast: 18, slow: 22) {
+            results.record(flow: "ContainerInCri", operations: ["create"], kind: .oci, durations: [duration], window: [0, 0])
+        }
+        let old = bimodal(fast: 24, slow: 16)
+        let recorded = Baseline(recordedOn: "test", runID: "r", p50Ns: ["ContainerInCri/create/oci": Summary(old)!.p50], samplesNs: ["ContainerInCri/create/oci": old])
+        let finding = gate.compare(results, with: recorded).first { $0.key == "ContainerInCri/create/oci" }
+        #expect((finding?.ratio ?? 0) > 1.3, "the medians do jump")
+        #expect((finding?.pValue ?? 0) > 0.05)
+        #expect(finding?.verdict == .unchanged)
+    }
+
+    @Test func aShiftOfEverySampleIsARegression() {
+        let old: [Int64] = (0..<20).map { 50_000_000 + Int64($0) * 500_000 }
+        var results = ResultSet(runID: "now", environment: .init(goarch: "amd64", cpu: "test", cpuCount: 2, host: "h", runtime: "r", endpoint: "e", handlers: [:]))
+        for duration in old.map({ $0 * 3 / 2 }) {
+            results.record(flow: "PodSandboxInCri", operations: ["run"], kind: .wasm, durations: [duration], window: [0, 0])
+        }
+        let recorded = Baseline(recordedOn: "test", runID: "r", p50Ns: ["PodSandboxInCri/run/wasm": Summary(old)!.p50], samplesNs: ["PodSandboxInCri/run/wasm": old])
+        let finding = gate.compare(results, with: recorded).first { $0.key == "PodSandboxInCri/run/wasm" }
+        #expect((finding?.pValue ?? 1) < 0.001)
+        #expect(finding?.verdict == .regressed)
+    }
+
     @Test func baselineRoundTripsThroughJSON() throws {
         let recorded = Baseline(from: sampleResults())
         #expect(recorded.p50Ns["ImageInCri/pull/oci"] == 100_000_001)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A summary a person reads: per flow, each operation's p50/p90/p99 for OCI and wasm, and the
 /// wasm/OCI ratio of the medians.
 public enum MarkdownReporter {
@@ -28,11 +30,12 @@ public enum MarkdownReporter {
             if let scale = regressions.first?.machineScale, scale != 1 {
                 out += "Machine scale \(String(format2: scale))x: this run's null call (Version) p50 over the baseline's. The verdict compares each ratio divided by it.\n\n"
             }
-            out += "| op | baseline p50 | now p50 | ratio | machine-adjusted | verdict |\n|---|---:|---:|---:|---:|---|\n"
+            out += "| op | baseline p50 | now p50 | ratio | machine-adjusted | p (Mann-Whitney) | verdict |\n|---|---:|---:|---:|---:|---:|---|\n"
             for finding in regressions {
                 let ratio = finding.ratio.map { String(format2: $0) + "x" } ?? "n/a"
                 let adjusted = finding.normalizedRatio.map { String(format2: $0) + "x" } ?? "n/a"
-                out += "| \(finding.key) | \(cell(finding.baselineNs)) | \(cell(finding.currentNs)) | \(ratio) | \(adjusted) | \(finding.verdict.rawValue) |\n"
+                let p = finding.pValue.map { String(format: "%.3f", $0) } ?? "n/a"
+                out += "| \(finding.key) | \(cell(finding.baselineNs)) | \(cell(finding.currentNs)) | \(ratio) | \(adjusted) | \(p) | \(finding.verdict.rawValue) |\n"
             }
         }
         return out
