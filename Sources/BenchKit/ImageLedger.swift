@@ -32,14 +32,8 @@ public struct ImageLedger: Sendable {
 
     /// Creates the directory; fails, naming it, when the ledger cannot be written there.
     public func prepare() throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw BenchError("cannot create the image ledger directory \(directory): \(error.localizedDescription) (set \(Self.directoryEnvironmentVariable) to a writable directory)")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw BenchError("the image ledger directory \(directory) is not writable (set \(Self.directoryEnvironmentVariable) to a writable directory)")
-        }
+        try prepareWritableDirectory(directory, role: "image ledger directory",
+                                     remedy: "set \(Self.directoryEnvironmentVariable) to a writable directory")
     }
 
     public func record(_ image: String, run runID: String, endpoint: String) throws {

@@ -22,13 +22,8 @@ public struct Baseline: Codable, Sendable, Equatable {
     }
 
     public init(from results: ResultSet) {
-        var medians: [String: Double] = [:], samples: [String: [Int64]] = [:]
-        for operation in results.operations {
-            medians[operation.key] = operation.summary?.p50
-            samples[operation.key] = operation.samplesNs
-        }
-        self.init(recordedOn: "\(results.environment.cpu), \(results.environment.cpuCount) CPUs", runID: results.runID, p50Ns: medians,
-                  harnessOverheadP50Ns: Summary(results.harnessOverheadNs)?.p50, samplesNs: samples)
+        self.init(recordedOn: "\(results.environment.cpu), \(results.environment.cpuCount) CPUs", runID: results.runID,
+                  p50Ns: results.p50ByKey, harnessOverheadP50Ns: Summary(results.harnessOverheadNs)?.p50, samplesNs: results.samplesByKey)
     }
 
     public static func load(_ path: String) throws -> Baseline {
@@ -120,11 +115,7 @@ public struct RegressionGate: Sendable {
     }
 
     public func compare(_ results: ResultSet, with baseline: Baseline) -> [RegressionFinding] {
-        var current: [String: Double] = [:], currentSamples: [String: [Int64]] = [:]
-        for operation in results.operations {
-            current[operation.key] = operation.summary?.p50
-            currentSamples[operation.key] = operation.samplesNs
-        }
+        let current = results.p50ByKey, currentSamples = results.samplesByKey
         let scale = normalizeByHarnessOverhead ? Self.machineScale(results, against: baseline) ?? 1 : 1
         let keys = Set(current.keys).union(baseline.p50Ns.keys).sorted()
         return keys.map { key in
@@ -150,5 +141,17 @@ public struct RegressionGate: Sendable {
     /// The gate fails on a regression, and on an operation missing from the run.
     public static func failures(_ findings: [RegressionFinding]) -> [RegressionFinding] {
         findings.filter { $0.verdict == .regressed || $0.verdict == .missing }
+    }
+}
+
+extension ResultSet {
+    /// Each op's median, keyed "Flow/op/kind" as in the baseline.
+    var p50ByKey: [String: Double] {
+        Dictionary(operations.compactMap { operation in operation.summary.map { (operation.key, $0.p50) } }, uniquingKeysWith: { $1 })
+    }
+
+    /// Each op's raw samples, keyed "Flow/op/kind".
+    var samplesByKey: [String: [Int64]] {
+        Dictionary(operations.map { ($0.key, $0.samplesNs) }, uniquingKeysWith: { $1 })
     }
 }

@@ -13,14 +13,7 @@ public struct ResultsWriter: Sendable {
 
     /// Creates the results directory, failing with its path if that is impossible.
     public static func prepare(root: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        } catch {
-            throw BenchError("results directory \(root) cannot be created: \(error.localizedDescription)")
-        }
-        guard FileManager.default.isWritableFile(atPath: root) else {
-            throw BenchError("results directory \(root) is not writable")
-        }
+        try prepareWritableDirectory(root, role: "results directory")
     }
 
     public func write(_ results: ResultSet, regressions: [RegressionFinding]) throws {

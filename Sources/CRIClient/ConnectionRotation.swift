@@ -48,15 +48,13 @@ final class ConnectionRotation: Sendable {
     /// The stubs to make one call with, on a fresh connection when the current one has had
     /// its share of calls.
     func acquire() throws(CRIError) -> Stubs {
-        try rotate(afterCalls: Self.callsPerConnection, counting: true)
+        try rotate(afterCalls: Self.callsPerConnection, counting: true).stubs
     }
 
     /// Moves to a fresh connection if the current one has carried more than `calls` calls;
     /// returns whether it did.
     func renew(ifUsedMoreThan calls: Int) throws(CRIError) -> Bool {
-        let before = state.withLock { $0.client }
-        _ = try rotate(afterCalls: calls + 1, counting: false)
-        return state.withLock { $0.client !== before }
+        try rotate(afterCalls: calls + 1, counting: false).rotated
     }
 
     /// Shuts every connection down gracefully and ends the task that runs them.
@@ -70,7 +68,7 @@ final class ConnectionRotation: Sendable {
         spawn.finish()
     }
 
-    private func rotate(afterCalls limit: Int, counting: Bool) throws(CRIError) -> Stubs {
+    private func rotate(afterCalls limit: Int, counting: Bool) throws(CRIError) -> (stubs: Stubs, rotated: Bool) {
         let result = state.withLock { state -> Result<(Stubs, retired: GRPCClient<Transport>?), CRIError> in
             var retired: GRPCClient<Transport>?
             if !state.closed, state.calls >= limit {
@@ -91,7 +89,7 @@ final class ConnectionRotation: Sendable {
         switch result {
         case .success(let (stubs, retired)):
             retired?.beginGracefulShutdown()
-            return stubs
+            return (stubs, retired != nil)
         case .failure(let error):
             throw error
         }

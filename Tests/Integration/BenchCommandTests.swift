@@ -22,6 +22,25 @@ struct BenchProcess {
         process.environment = environment
     }
 
+    /// Reads stderr until `marker` appears or the stream ends, giving up after `timeout`
+    /// (checked between chunks); returns what it read.
+    func readStderr(until marker: String, timeout: Duration = .seconds(120)) -> String {
+        let stderr = self.stderr.fileHandleForReading
+        var seen = ""
+        let deadline = ContinuousClock.now + timeout
+        while !seen.contains(marker), ContinuousClock.now < deadline {
+            let chunk = stderr.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        return seen
+    }
+
+    /// The id a run announces on stderr: "[bench] run ID against ...".
+    static func runID(announcedIn progress: String) -> String? {
+        progress.split(separator: "\n").first { $0.hasPrefix("[bench] run ") }?.split(separator: " ")[2].description
+    }
+
     /// Runs to the end; returns exit code, stdout and stderr.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
         let bench = BenchProcess(arguments, environment: environment)
@@ -71,19 +90,11 @@ struct BenchCommandTests {
         defer { try? FileManager.default.removeItem(atPath: resultsRoot) }
         let bench = BenchProcess(["run", "--flows", "pod,container", "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot])
         try bench.process.run()
-        let stderr = bench.stderr.fileHandleForReading
-        var seen = ""
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(120)
-        while !seen.contains("sample 3/500"), clock.now < deadline {
-            let chunk = stderr.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
+        var seen = bench.readStderr(until: "sample 3/500")
         #expect(seen.contains("sample 3/500"), "bench should be sampling: \(seen)")
-        let runID = try #require(seen.split(separator: "\n").first { $0.contains("[bench] run ") }?.split(separator: " ")[2].description)
+        let runID = try #require(BenchProcess.runID(announcedIn: seen))
         kill(bench.process.processIdentifier, SIGINT)
-        let rest = stderr.readDataToEndOfFile()
+        let rest = bench.stderr.fileHandleForReading.readDataToEndOfFile()
         seen += String(decoding: rest, as: UTF8.self)
         let out = String(decoding: bench.stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         bench.process.waitUntilExit()

@@ -91,17 +91,11 @@ struct RuntimeCrashTests {
             bench.process.terminate()
         }
         defer { watchdog.cancel() }
-        var seen = ""
-        let stderr = bench.stderr.fileHandleForReading
-        while !seen.contains("ContainerInCri: sample 3/500") {
-            let chunk = stderr.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        let runID = seen.split(separator: "\n").first { $0.hasPrefix("[bench] run ") }?.split(separator: " ")[2].description
+        var seen = bench.readStderr(until: "ContainerInCri: sample 3/500")
+        let runID = BenchProcess.runID(announcedIn: seen)
 
         try await containerd.crash()
-        seen += String(decoding: stderr.readDataToEndOfFile(), as: UTF8.self)
+        seen += String(decoding: bench.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         _ = bench.stdout.fileHandleForReading.readDataToEndOfFile()
         bench.process.waitUntilExit()
         try await containerd.restart()
