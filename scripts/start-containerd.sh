@@ -19,6 +19,8 @@ install_packages() {
     command -v skopeo >/dev/null || missing+=(skopeo)
     dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
     command -v gcc >/dev/null || missing+=(gcc libc6-dev)
+    # CRIClient's transport: the gRPC C core (headers and libgrpc.so), linked by `swift build`.
+    [ -f /usr/include/grpc/grpc.h ] || missing+=(libgrpc-dev)
     command -v curl >/dev/null || missing+=(curl)
     command -v ip >/dev/null || missing+=(iproute2)
     command -v iptables >/dev/null || missing+=(iptables)

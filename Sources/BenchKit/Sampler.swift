@@ -62,7 +62,6 @@ public struct Sampler: Sendable {
             let measured = index >= plan.warmup
             let label = measured ? "sample \(index - plan.warmup + 1)/\(plan.samples)" : "warm-up \(index + 1)/\(plan.warmup)"
             progress("\(flow.name): \(label)")
-            try await context.client.renewConnection()
             let order = index % 2 == 0 ? plan.sides : plan.sides.reversed()
             for side in order {
                 let start = wallClockNanoseconds()

@@ -1,13 +1,11 @@
-import GRPCCore
-
 /// RuntimeService: version, status, pod sandboxes and containers.
 extension CRIClient {
     public func version() async throws(CRIError) -> VersionInfo {
-        try await perform("Version") { try await $0.runtime.version(.with { $0.version = "v1" }, options: $1) }
+        try await perform(.runtime, "Version", Runtime_V1_VersionRequest.with { $0.version = "v1" })
     }
 
     public func status(verbose: Bool = false) async throws(CRIError) -> RuntimeStatusInfo {
-        try await perform("Status") { try await $0.runtime.status(.with { $0.verbose = verbose }, options: $1) }
+        try await perform(.runtime, "Status", Runtime_V1_StatusRequest.with { $0.verbose = verbose })
     }
 
     // MARK: Pod sandboxes
@@ -18,15 +16,16 @@ extension CRIClient {
             $0.config = config
             $0.runtimeHandler = runtimeHandler
         }
-        return try await perform("RunPodSandbox", timeout: timeout) { try await $0.runtime.runPodSandbox(request, options: $1).podSandboxID }
+        let response: Runtime_V1_RunPodSandboxResponse = try await perform(.runtime, "RunPodSandbox", request, timeout: timeout)
+        return response.podSandboxID
     }
 
     public func stopPodSandbox(_ id: String, timeout: Duration? = nil) async throws(CRIError) {
-        _ = try await perform("StopPodSandbox", timeout: timeout) { try await $0.runtime.stopPodSandbox(.with { $0.podSandboxID = id }, options: $1) }
+        let _: Runtime_V1_StopPodSandboxResponse = try await perform(.runtime, "StopPodSandbox", Runtime_V1_StopPodSandboxRequest.with { $0.podSandboxID = id }, timeout: timeout)
     }
 
     public func removePodSandbox(_ id: String, timeout: Duration? = nil) async throws(CRIError) {
-        _ = try await perform("RemovePodSandbox", timeout: timeout) { try await $0.runtime.removePodSandbox(.with { $0.podSandboxID = id }, options: $1) }
+        let _: Runtime_V1_RemovePodSandboxResponse = try await perform(.runtime, "RemovePodSandbox", Runtime_V1_RemovePodSandboxRequest.with { $0.podSandboxID = id }, timeout: timeout)
     }
 
     public func podSandboxStatus(_ id: String, verbose: Bool = false) async throws(CRIError) -> Runtime_V1_PodSandboxStatusResponse {
@@ -34,7 +33,7 @@ extension CRIClient {
             $0.podSandboxID = id
             $0.verbose = verbose
         }
-        return try await perform("PodSandboxStatus") { try await $0.runtime.podSandboxStatus(request, options: $1) }
+        return try await perform(.runtime, "PodSandboxStatus", request)
     }
 
     public func listPodSandbox(labels: [String: String] = [:], id: String = "") async throws(CRIError) -> [PodSandbox] {
@@ -44,7 +43,8 @@ extension CRIClient {
                 $0.id = id
             }
         }
-        return try await perform("ListPodSandbox", maxResponseBytes: Self.maxListResponseBytes) { try await $0.runtime.listPodSandbox(request, options: $1).items }
+        let response: Runtime_V1_ListPodSandboxResponse = try await perform(.runtime, "ListPodSandbox", request)
+        return response.items
     }
 
     // MARK: Containers
@@ -55,11 +55,12 @@ extension CRIClient {
             $0.config = config
             $0.sandboxConfig = sandboxConfig
         }
-        return try await perform("CreateContainer", timeout: timeout) { try await $0.runtime.createContainer(request, options: $1).containerID }
+        let response: Runtime_V1_CreateContainerResponse = try await perform(.runtime, "CreateContainer", request, timeout: timeout)
+        return response.containerID
     }
 
     public func startContainer(_ id: String, timeout: Duration? = nil) async throws(CRIError) {
-        _ = try await perform("StartContainer", timeout: timeout) { try await $0.runtime.startContainer(.with { $0.containerID = id }, options: $1) }
+        let _: Runtime_V1_StartContainerResponse = try await perform(.runtime, "StartContainer", Runtime_V1_StartContainerRequest.with { $0.containerID = id }, timeout: timeout)
     }
 
     /// Stops a container, giving it `gracePeriodSeconds` between SIGTERM and SIGKILL.
@@ -70,11 +71,11 @@ extension CRIClient {
             $0.timeout = gracePeriodSeconds
         }
         let deadline = timeout ?? (self.timeout + .seconds(gracePeriodSeconds))
-        _ = try await perform("StopContainer", timeout: deadline) { try await $0.runtime.stopContainer(request, options: $1) }
+        let _: Runtime_V1_StopContainerResponse = try await perform(.runtime, "StopContainer", request, timeout: deadline)
     }
 
     public func removeContainer(_ id: String, timeout: Duration? = nil) async throws(CRIError) {
-        _ = try await perform("RemoveContainer", timeout: timeout) { try await $0.runtime.removeContainer(.with { $0.containerID = id }, options: $1) }
+        let _: Runtime_V1_RemoveContainerResponse = try await perform(.runtime, "RemoveContainer", Runtime_V1_RemoveContainerRequest.with { $0.containerID = id }, timeout: timeout)
     }
 
     public func listContainers(podSandboxID: String = "", labels: [String: String] = [:]) async throws(CRIError) -> [Container] {
@@ -84,7 +85,8 @@ extension CRIClient {
                 $0.labelSelector = labels
             }
         }
-        return try await perform("ListContainers", maxResponseBytes: Self.maxListResponseBytes) { try await $0.runtime.listContainers(request, options: $1).containers }
+        let response: Runtime_V1_ListContainersResponse = try await perform(.runtime, "ListContainers", request)
+        return response.containers
     }
 
     public func containerStatus(_ id: String, verbose: Bool = false) async throws(CRIError) -> ContainerStatus {
@@ -92,11 +94,13 @@ extension CRIClient {
             $0.containerID = id
             $0.verbose = verbose
         }
-        return try await perform("ContainerStatus") { try await $0.runtime.containerStatus(request, options: $1).status }
+        let response: Runtime_V1_ContainerStatusResponse = try await perform(.runtime, "ContainerStatus", request)
+        return response.status
     }
 
     public func containerStats(_ id: String) async throws(CRIError) -> ContainerStats {
-        try await perform("ContainerStats") { try await $0.runtime.containerStats(.with { $0.containerID = id }, options: $1).stats }
+        let response: Runtime_V1_ContainerStatsResponse = try await perform(.runtime, "ContainerStats", Runtime_V1_ContainerStatsRequest.with { $0.containerID = id })
+        return response.stats
     }
 
     public func listContainerStats(podSandboxID: String = "", labels: [String: String] = [:]) async throws(CRIError) -> [ContainerStats] {
@@ -106,7 +110,8 @@ extension CRIClient {
                 $0.labelSelector = labels
             }
         }
-        return try await perform("ListContainerStats", maxResponseBytes: Self.maxListResponseBytes) { try await $0.runtime.listContainerStats(request, options: $1).stats }
+        let response: Runtime_V1_ListContainerStatsResponse = try await perform(.runtime, "ListContainerStats", request)
+        return response.stats
     }
 
     /// Runs `command` in a running container and waits up to `commandTimeoutSeconds` (0: no limit).
@@ -117,6 +122,6 @@ extension CRIClient {
             $0.timeout = commandTimeoutSeconds
         }
         let deadline = self.timeout + .seconds(commandTimeoutSeconds)
-        return try await perform("ExecSync", timeout: deadline) { try await $0.runtime.execSync(request, options: $1) }
+        return try await perform(.runtime, "ExecSync", request, timeout: deadline)
     }
 }

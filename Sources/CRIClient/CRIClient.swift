@@ -1,63 +1,69 @@
-import GRPCCore
-import GRPCNIOTransportHTTP2Posix
+import SwiftProtobuf
 
-/// A typed async client for a CRI v1 runtime (RuntimeService and ImageService) on a unix socket.
-/// Obtain one with ``withCRIClient(endpoint:timeout:_:)``, which owns the connection.
-/// Every call has a deadline (``timeout`` unless a call is given its own) and throws ``CRIError``.
+/// A typed async client for a CRI v1 runtime (RuntimeService and ImageService) on a unix socket,
+/// on the gRPC C core. Obtain one with ``withCRIClient(endpoint:timeout:_:)``, which owns the
+/// connection. Every call has a deadline (``timeout`` unless a call is given its own) and throws
+/// ``CRIError``.
 public struct CRIClient: Sendable {
-    public typealias Transport = HTTP2ClientTransport.Posix
-
     /// List responses can be large on a busy node: allow more than gRPC's default 4 MiB.
-    public static let maxListResponseBytes = 64 * 1024 * 1024
+    public static let maxResponseBytes = 64 * 1024 * 1024
+
+    /// The gRPC C core under the client, e.g. "29.0.0", for reports.
+    public static var transportDescription: String { "gRPC C core \(CoreChannel.coreVersion)" }
 
     public let endpoint: CRIEndpoint
     /// The deadline of every call that is not given one of its own.
     public var timeout: Duration
 
-    let connections: ConnectionRotation
+    let channel: CoreChannel
 
-    init(connections: ConnectionRotation, endpoint: CRIEndpoint, timeout: Duration) {
-        self.connections = connections
+    /// The executor a task should prefer to make this client's calls at the lowest cost
+    /// (``withCRIClient`` runs its body on it; an unstructured `Task` does not inherit it:
+    /// give it as `Task(executorPreference:)`). Code on it must not block the thread.
+    public var preferredExecutor: any TaskExecutor { channel.executor }
+
+    init(channel: CoreChannel, endpoint: CRIEndpoint, timeout: Duration) {
+        self.channel = channel
         self.endpoint = endpoint
         self.timeout = timeout
     }
 
-    /// Moves to a fresh connection, and opens it with a Version call, when the current one has
-    /// carried more than `calls` calls. A benchmark calls this between samples, outside its
-    /// timed regions, so that no measured call pays for setting up a connection.
-    public func renewConnection(ifUsedMoreThan calls: Int = 60) async throws(CRIError) {
-        if try connections.renew(ifUsedMoreThan: calls) {
-            _ = try await version()
+    /// Runs one unary RPC of `service` under a deadline and turns any failure into a
+    /// ``CRIError`` naming `method`.
+    func perform<Response: SwiftProtobuf.Message>(
+        _ service: CRIService,
+        _ method: String,
+        _ request: some SwiftProtobuf.Message,
+        timeout: Duration? = nil
+    ) async throws(CRIError) -> Response {
+        let deadline = timeout ?? self.timeout
+        let bytes: [UInt8]
+        do {
+            bytes = try request.serializedBytes()
+        } catch {
+            throw CRIError(.invalidArgument, call: method, endpoint: endpoint.description, message: "cannot encode the request: \(error)")
+        }
+        let outcome = await channel.unary(method: service.path(of: method), request: bytes, timeout: deadline)
+        guard outcome.status == .ok else {
+            throw CRIError(status: outcome.status, details: outcome.details, call: method, endpoint: endpoint.description, timeout: deadline)
+        }
+        do {
+            return try Response(serializedBytes: outcome.response)
+        } catch {
+            throw CRIError(.notCRI, call: method, endpoint: endpoint.description, message: "the answer is not a CRI v1 \(Response.protoMessageName): \(error)")
         }
     }
+}
 
-    /// Runs one RPC under a deadline and turns any gRPC failure into a ``CRIError`` naming `call`.
-    func perform<Result: Sendable>(
-        _ call: String,
-        timeout: Duration? = nil,
-        maxResponseBytes: Int? = nil,
-        _ rpc: (ConnectionRotation.Stubs, CallOptions) async throws -> Result
-    ) async throws(CRIError) -> Result {
-        let stubs: ConnectionRotation.Stubs
-        do {
-            stubs = try connections.acquire()
-        } catch {
-            throw CRIError(error.code, call: call, endpoint: endpoint.description, message: error.message)
-        }
-        var options = CallOptions.defaults
-        let deadline = timeout ?? self.timeout
-        options.timeout = deadline
-        if let maxResponseBytes { options.maxResponseMessageBytes = maxResponseBytes }
-        do {
-            return try await rpc(stubs, options)
-        } catch let error as RPCError {
-            throw CRIError(rpcError: error, call: call, endpoint: endpoint.description, timeout: deadline)
-        } catch let error as CRIError {
-            throw error
-        } catch is CancellationError {
-            throw CRIError(.cancelled, call: call, endpoint: endpoint.description, message: "cancelled by the caller")
-        } catch {
-            throw CRIError(.runtime, call: call, endpoint: endpoint.description, message: "\(error)")
+/// The two gRPC services of CRI v1.
+enum CRIService {
+    case runtime
+    case image
+
+    func path(of method: String) -> String {
+        switch self {
+        case .runtime: "/runtime.v1.RuntimeService/\(method)"
+        case .image: "/runtime.v1.ImageService/\(method)"
         }
     }
 }
@@ -73,17 +79,22 @@ public func withCRIClient<Result: Sendable>(
     _ body: (CRIClient) async throws -> Result
 ) async throws -> Result {
     try endpoint.checkReachable()
-    let (connectionsToRun, spawn) = AsyncStream.makeStream(of: GRPCClient<CRIClient.Transport>.self)
-    let connections = try ConnectionRotation(endpoint: endpoint, spawn: spawn)
-    return try await withThrowingDiscardingTaskGroup { group in
-        group.addTask {
-            try await withThrowingDiscardingTaskGroup { running in
-                for await connection in connectionsToRun {
-                    running.addTask { try await connection.runConnections() }
-                }
-            }
-        }
-        defer { connections.close() }
-        return try await body(CRIClient(connections: connections, endpoint: endpoint, timeout: timeout))
+    let channel: CoreChannel
+    do {
+        channel = try CoreChannel(socketPath: endpoint.socketPath, maxReceiveBytes: CRIClient.maxResponseBytes)
+    } catch {
+        throw CRIError(.connectionFailed, call: nil, endpoint: endpoint.description, message: error.message)
     }
+    let client = CRIClient(channel: channel, endpoint: endpoint, timeout: timeout)
+    // The body runs on the channel's completion thread, so that a call's task resumes where its
+    // answer arrives; leaving it returns to the caller's executor, where the channel is closed.
+    let result: Result
+    do {
+        result = try await withTaskExecutorPreference(channel.executor) { try await body(client) }
+    } catch {
+        channel.close()
+        throw error
+    }
+    channel.close()
+    return result
 }

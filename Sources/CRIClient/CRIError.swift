@@ -1,5 +1,3 @@
-import GRPCCore
-
 /// A failed CRI call or connection: which call, against which endpoint, and why.
 /// Its description is one line meant for a person: "cri: PullImage on unix:///run/x.sock: not found: ...".
 public struct CRIError: Error, Sendable, CustomStringConvertible {
@@ -38,12 +36,14 @@ public struct CRIError: Error, Sendable, CustomStringConvertible {
         return "cri: \(what): \(code.rawValue): \(message)"
     }
 
-    /// Maps a gRPC failure to the CRI error a person can act on.
-    init(rpcError: RPCError, call: String, endpoint: String, timeout: Duration) {
-        let message = rpcError.message.isEmpty ? "\(rpcError)" : rpcError.message
-        switch rpcError.code {
+    /// Maps a failed gRPC call to the CRI error a person can act on.
+    init(status: GRPCStatusCode, details: String, call: String, endpoint: String, timeout: Duration) {
+        let message = details.isEmpty ? "gRPC status \(status)" : details.replacingNewlines()
+        switch status {
         case .deadlineExceeded:
             self.init(.deadlineExceeded, call: call, endpoint: endpoint, message: "no answer within \(timeout) (raise the timeout, or check the runtime's log)")
+        case .unavailable where Self.looksLikeHTTP1(message):
+            self.init(.notCRI, call: call, endpoint: endpoint, message: "the server does not speak gRPC: \(message)")
         case .unavailable:
             self.init(.unavailable, call: call, endpoint: endpoint, message: message)
         case .notFound:
@@ -58,10 +58,23 @@ public struct CRIError: Error, Sendable, CustomStringConvertible {
             self.init(.unimplemented, call: call, endpoint: endpoint, message: "\(message) (the server does not implement CRI v1's \(call))")
         case .cancelled:
             self.init(.cancelled, call: call, endpoint: endpoint, message: message)
-        case .internalError where message.contains("HTTP") || message.contains("protocol"):
+        case .internalError where Self.looksLikeHTTP1(message):
             self.init(.notCRI, call: call, endpoint: endpoint, message: "the server does not speak gRPC: \(message)")
         default:
-            self.init(.runtime, call: call, endpoint: endpoint, message: "\(rpcError.code): \(message)")
+            self.init(.runtime, call: call, endpoint: endpoint, message: "\(status): \(message)")
         }
+    }
+
+    /// The C core's words for a peer that answered HTTP/1.x instead of HTTP/2
+    /// ("Trying to connect an http1.x server").
+    static func looksLikeHTTP1(_ message: String) -> Bool {
+        message.contains("http1.x") || message.contains("HTTP/1")
+    }
+}
+
+extension String {
+    /// The core's debug strings span lines; an error stays one line.
+    func replacingNewlines() -> String {
+        String(map { $0 == "\n" || $0 == "\r" ? " " : $0 })
     }
 }

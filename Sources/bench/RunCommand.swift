@@ -86,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
             progress("run \(runID) against \(endpoint): \(flowList.map(\.name).joined(separator: ", ")), \(samples) samples + \(warmup) warm-up per side")
 
             let initial = ResultSet(runID: runID.value, environment: environment)
-            let measuring = Task {
+            let measuring = Task(executorPreference: client.preferredExecutor) {
                 var results = initial
                 await sampler.run(flowList, into: &results)
                 return results

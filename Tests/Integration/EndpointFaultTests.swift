@@ -40,6 +40,7 @@ struct EndpointFaultTests {
             try await withCRIClient(endpoint: CRIEndpoint(socketPath: server.path), timeout: .seconds(5)) { try await $0.version() }
         }
         let message = try #require(error).description
+        #expect(try #require(error).code == .notCRI, "\(message)")
         #expect(message.contains(server.path) && message.contains("Version"), "\(message)")
         #expect(!message.contains("\n"))
     }

@@ -22,23 +22,3 @@ struct RuntimeInfoTests {
         }
     }
 }
-
-@Suite("One client, many calls")
-struct ManyCallsTests {
-    /// containerd's gRPC server PINGs the client on nearly every request, and swift-nio-http2
-    /// drops a connection that receives more than 200 PINGs in 30 s: one client making a
-    /// benchmark's worth of quick calls must not lose its connection.
-    @Test func aThousandQuickCallsOnOneClientAllSucceed() async throws {
-        try await withRuntime { client in
-            var failures: [String] = []
-            for index in 0..<1000 {
-                do {
-                    _ = try await index % 2 == 0 ? client.version().runtimeName : (client.imageStatus(Defaults.busyboxImage)?.id ?? "")
-                } catch {
-                    failures.append("call \(index): \(error)")
-                }
-            }
-            #expect(failures.isEmpty, "\(failures.count) failed, first: \(failures.first ?? "")")
-        }
-    }
-}
