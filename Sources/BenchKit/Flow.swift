@@ -43,6 +43,8 @@ public protocol Flow: Sendable {
     /// The Go benchmark name without "Benchmark", e.g. "ImageInCri".
     var name: String { get }
     var operations: [String] { get }
+    /// How each timed call sits in time; lifecycle flows time calls between the flow's others.
+    var pattern: TimingPattern { get }
     /// Untimed preparation for one side (e.g. a ready sandbox, the image present).
     func setUp(_ workload: Workload, context: FlowContext) async throws
     /// One sample: a duration in nanoseconds for each operation, in `operations` order.
@@ -52,6 +54,7 @@ public protocol Flow: Sendable {
 }
 
 extension Flow {
+    public var pattern: TimingPattern { .inFlow }
     public func setUp(_ workload: Workload, context: FlowContext) async throws {}
     public func tearDown(_ workload: Workload, context: FlowContext) async throws {}
 }

@@ -11,25 +11,54 @@ public struct Baseline: Codable, Sendable, Equatable {
     public var harnessOverheadP50Ns: Double?
     /// Each op's raw samples, so that the gate can test whether a shift is more than noise.
     public var samplesNs: [String: [Int64]]?
+    /// The machine it was recorded on (nil in baselines recorded before fingerprints).
+    public var machine: MachineFingerprint?
+    /// When it was recorded.
+    public var recordedAt: Date?
 
     public init(recordedOn: String, runID: String, p50Ns: [String: Double], harnessOverheadP50Ns: Double? = nil,
-                samplesNs: [String: [Int64]]? = nil) {
+                samplesNs: [String: [Int64]]? = nil, machine: MachineFingerprint? = nil, recordedAt: Date? = nil) {
         self.recordedOn = recordedOn
         self.runID = runID
         self.p50Ns = p50Ns
         self.harnessOverheadP50Ns = harnessOverheadP50Ns
         self.samplesNs = samplesNs
+        self.machine = machine
+        self.recordedAt = recordedAt
     }
 
     public init(from results: ResultSet) {
-        self.init(recordedOn: "\(results.environment.cpu), \(results.environment.cpuCount) CPUs", runID: results.runID,
-                  p50Ns: results.p50ByKey, harnessOverheadP50Ns: Summary(results.harnessOverheadNs)?.p50, samplesNs: results.samplesByKey)
+        let machine = MachineFingerprint(results.environment)
+        self.init(recordedOn: machine.description, runID: results.runID,
+                  p50Ns: results.p50ByKey, harnessOverheadP50Ns: Summary(results.harnessOverheadNs)?.p50, samplesNs: results.samplesByKey,
+                  machine: machine, recordedAt: Date(timeIntervalSince1970: (results.finishedAt ?? results.startedAt).timeIntervalSince1970.rounded(.down)))
     }
+
+    /// Several runs of one machine as one reference: each op's p50 is the median of the runs'
+    /// p50s (one odd night moves it little), its samples are all the runs' samples together
+    /// (what the significance test compares with), the null call's p50 the median of theirs.
+    public static func pooled(_ runs: [Baseline]) -> Baseline? {
+        guard let newest = runs.last else { return nil }
+        let keys = Set(runs.flatMap(\.p50Ns.keys))
+        var p50: [String: Double] = [:], samples: [String: [Int64]] = [:]
+        for key in keys {
+            p50[key] = median(runs.compactMap { $0.p50Ns[key] })
+            samples[key] = runs.flatMap { $0.samplesNs?[key] ?? [] }
+        }
+        let overhead = median(runs.compactMap(\.harnessOverheadP50Ns))
+        return Baseline(recordedOn: newest.recordedOn, runID: runs.map(\.runID).joined(separator: ","), p50Ns: p50,
+                        harnessOverheadP50Ns: overhead, samplesNs: samples, machine: newest.machine, recordedAt: newest.recordedAt)
+    }
+
+    /// The flows it holds ops of, from its "Flow/op/kind" keys.
+    public var flows: Set<String> { Set(p50Ns.keys.compactMap { $0.split(separator: "/").first.map(String.init) }) }
 
     public static func load(_ path: String) throws -> Baseline {
         guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("baseline \(path) cannot be read") }
         do {
-            return try JSONDecoder().decode(Baseline.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(Baseline.self, from: data)
         } catch {
             throw BenchError("baseline \(path) is not a CRIBench baseline: \(error)")
         }
@@ -38,8 +67,16 @@ public struct Baseline: Codable, Sendable, Equatable {
     public func data() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
         return try encoder.encode(self)
     }
+}
+
+/// The middle value (the mean of the two middle ones for an even count), nil for none.
+func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted(), middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 /// One operation compared with the baseline.
@@ -114,10 +151,18 @@ public struct RegressionGate: Sendable {
         return now / before
     }
 
-    public func compare(_ results: ResultSet, with baseline: Baseline) -> [RegressionFinding] {
+    /// Compares the ops of the flows this run measured; ops of flows it did not run are not
+    /// its business (`--flows pod` against a full baseline compares the pod flow only).
+    /// Throws when the baseline has no op in common with the run.
+    public func compare(_ results: ResultSet, with baseline: Baseline, named name: String) throws -> [RegressionFinding] {
         let current = results.p50ByKey, currentSamples = results.samplesByKey
+        let measuredFlows = Set(results.flows.keys).union(results.operations.map(\.flow))
+        let relevant = baseline.p50Ns.keys.filter { key in key.split(separator: "/").first.map { measuredFlows.contains(String($0)) } ?? false }
+        guard !Set(relevant).isDisjoint(with: current.keys) else {
+            throw BenchError("\(name) has no operation in common with this run: it holds \(baseline.flows.sorted().joined(separator: ", ")), this run measured \(measuredFlows.sorted().joined(separator: ", ")); compare runs of the same flows, or record a new baseline")
+        }
         let scale = normalizeByHarnessOverhead ? Self.machineScale(results, against: baseline) ?? 1 : 1
-        let keys = Set(current.keys).union(baseline.p50Ns.keys).sorted()
+        let keys = Set(current.keys).union(relevant).sorted()
         return keys.map { key in
             let before = baseline.p50Ns[key], measured = current[key]
             var pValue: Double?

@@ -1,3 +1,4 @@
+import CRIClient
 import Foundation
 
 /// The raw durations of one operation of one flow on one side.
@@ -5,6 +6,8 @@ public struct OperationSamples: Codable, Sendable {
     public let flow: String
     public let operation: String
     public let kind: WorkloadKind
+    /// How each call was timed (nil in results written before patterns were recorded).
+    public var pattern: TimingPattern?
     public var samplesNs: [Int64]
     /// Wall-clock start and end (ns since the epoch) of each sample, for critest's schema.
     public var sampleWindowsNs: [[Int64]]
@@ -25,8 +28,15 @@ public struct ResultSet: Codable, Sendable {
         public var runtime: String
         public var endpoint: String
         public var handlers: [String: String]
+        /// The kernel release (uname -r).
+        public var kernel: String?
+        /// The CRI client that made the calls, e.g. "CRIClient on gRPC C core 29.0.0".
+        public var client: String?
 
-        public init(goarch: String, cpu: String, cpuCount: Int, host: String, runtime: String, endpoint: String, handlers: [String: String]) {
+        public init(goarch: String, cpu: String, cpuCount: Int, host: String, runtime: String, endpoint: String, handlers: [String: String],
+                    kernel: String? = nil, client: String? = nil) {
+            self.kernel = kernel
+            self.client = client
             self.goarch = goarch
             self.cpu = cpu
             self.cpuCount = cpuCount
@@ -41,8 +51,12 @@ public struct ResultSet: Codable, Sendable {
     public var environment: Environment
     public var flows: [String: [String]] = [:]
     public var operations: [OperationSamples] = []
-    /// The harness's own cost per sample: a Version call, reported on its own line.
+    /// The harness's own cost per sample: a Version call right after the sample's flow
+    /// operations (in-flow pattern), reported on its own line and used as the machine scale.
     public var harnessOverheadNs: [Int64] = []
+    /// The same null call made again at once (back-to-back pattern): the client's own cost
+    /// with no wake-up in it.
+    public var harnessOverheadBackToBackNs: [Int64] = []
     /// True when the run was interrupted (signal, deadline, failure) before it finished.
     public var partial = false
     public var errors: [String] = []
@@ -55,19 +69,25 @@ public struct ResultSet: Codable, Sendable {
         self.startedAt = startedAt
     }
 
-    public mutating func record(flow: String, operations names: [String], kind: WorkloadKind, durations: [Int64], window: [Int64]) {
+    public mutating func record(flow: String, operations names: [String], kind: WorkloadKind, durations: [Int64], window: [Int64],
+                                pattern: TimingPattern = .inFlow) {
         for (name, duration) in zip(names, durations) {
             if let index = operations.firstIndex(where: { $0.flow == flow && $0.operation == name && $0.kind == kind }) {
                 operations[index].samplesNs.append(duration)
                 operations[index].sampleWindowsNs.append(window)
             } else {
-                operations.append(OperationSamples(flow: flow, operation: name, kind: kind, samplesNs: [duration], sampleWindowsNs: [window]))
+                operations.append(OperationSamples(flow: flow, operation: name, kind: kind, pattern: pattern, samplesNs: [duration], sampleWindowsNs: [window]))
             }
         }
     }
 
     public func samples(flow: String, operation: String, kind: WorkloadKind) -> OperationSamples? {
         operations.first { $0.flow == flow && $0.operation == operation && $0.kind == kind }
+    }
+
+    /// How the calls of `flow` were timed.
+    public func pattern(ofFlow flow: String) -> TimingPattern {
+        operations.first { $0.flow == flow }?.pattern ?? .inFlow
     }
 
     /// Flow names in the order they ran.
@@ -92,6 +112,7 @@ extension ResultSet.Environment {
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "" } ?? machine
         return .init(goarch: goarch, cpu: model, cpuCount: ProcessInfo.processInfo.activeProcessorCount,
-                     host: field(system.nodename), runtime: runtime, endpoint: endpoint, handlers: handlers)
+                     host: field(system.nodename), runtime: runtime, endpoint: endpoint, handlers: handlers,
+                     kernel: field(system.release), client: "CRIClient on \(CRIClient.transportDescription)")
     }
 }

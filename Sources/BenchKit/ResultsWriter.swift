@@ -16,12 +16,12 @@ public struct ResultsWriter: Sendable {
         try prepareWritableDirectory(root, role: "results directory")
     }
 
-    public func write(_ results: ResultSet, regressions: [RegressionFinding]) throws {
+    public func write(_ results: ResultSet, gate: GateEvaluation? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try write("bench.txt", Data(GoBenchReporter.render(results).utf8))
         try write("results.json", try JSONReporter.render(results))
         for (name, data) in try CritestReporter.render(results) { try write(name, data) }
-        try write("summary.md", Data(MarkdownReporter.render(results, regressions: regressions).utf8))
+        try write("summary.md", Data(MarkdownReporter.render(results, gate: gate).utf8))
         try write("chart.svg", Data(SVGReporter.render(results).utf8))
     }
 

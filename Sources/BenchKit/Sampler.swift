@@ -68,12 +68,15 @@ public struct Sampler: Sendable {
                 let durations = try await flow.sample(side, context: context)
                 let end = wallClockNanoseconds()
                 if measured {
-                    results.record(flow: flow.name, operations: flow.operations, kind: side.kind, durations: durations, window: [start, end])
+                    results.record(flow: flow.name, operations: flow.operations, kind: side.kind, durations: durations, window: [start, end],
+                                   pattern: flow.pattern)
                 }
             }
             if measured {
                 let (_, overhead) = try await timed { try await context.client.version() }
+                let (_, backToBack) = try await timed { try await context.client.version() }
                 results.harnessOverheadNs.append(overhead)
+                results.harnessOverheadBackToBackNs.append(backToBack)
             }
             if let budget = plan.flowBudget, measured, index - plan.warmup + 1 >= plan.minimumSamples, clock.now - began > budget {
                 progress("\(flow.name): time budget of \(budget) spent after \(index - plan.warmup + 1) samples")

@@ -19,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Measured samples per flow and side.") var samples = 20
     @Option(help: "Warm-up samples per flow and side, run and dropped.") var warmup = 2
     @Option(help: "Time budget per flow in seconds (0: none); a flow stops early once spent, after at least 3 samples.") var budget = 120
-    @Option(help: "Flows to run, comma-separated: image, pod, container, e2e.") var flows = "image,pod,container,e2e"
+    @Option(help: "Flows to run, comma-separated: image, pod, container, e2e (in-flow), reads (status and list calls back to back, as critest times them).") var flows = "image,pod,container,e2e,reads"
 
     @Option(help: "OCI image the image flow pulls and removes.") var ociImage = Defaults.busyboxImage
     @Option(help: "Wasm module image the image flow pulls and removes.") var wasmImage = Defaults.wasmImage("wasi-example")
@@ -28,11 +28,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Grace period of StopContainer, in seconds.") var stopTimeout = 10
 
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
-    @Option(help: "Baseline to compare with (a baseline.json); the run fails when an op regressed.") var baseline: String?
-    @Option(help: "Regression threshold: an op regressed when its p50 exceeds the baseline's by this factor.") var threshold = 1.3
+    @Option(help: ArgumentHelp("Machine history to gate against: the run is compared with the last runs of this machine (same CPU, kernel, runtime, handlers) kept there, and added to it when it passes; a machine with no history records this run and passes.", valueName: "dir"))
+    var history: String?
+    @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
+    @Option(help: "A baseline.json to compare with: a verdict if it was recorded on this machine and no history is given, else a reference shown in summary.md.") var baseline: String?
+    @Option(help: "Regression threshold: an op regressed when its p50 exceeds the reference's by this factor.") var threshold = 1.3
     @Option(help: "Ignore p50 differences smaller than this many milliseconds (noise floor of the gate).") var noiseFloorMs = 2.0
-    @Flag(inversion: .prefixedNo, help: "Divide each p50 by the machine scale (this run's null-call p50 over the baseline's) before the gate compares it, so that a busier or quieter machine does not pass for a runtime change.")
-    var normalize = true
+    @Flag(inversion: .prefixedNo, help: "Divide each p50 by the machine scale (this run's null-call p50 over the reference's) before comparing.")
+    var normalize = false
     @Option(help: "Write this run's medians as a baseline to this path.") var recordBaseline: String?
 
     func validate() throws {
@@ -42,17 +45,19 @@ struct RunCommand: AsyncParsableCommand {
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1 (a factor over the baseline), got \(threshold)") }
         guard noiseFloorMs >= 0 else { throw ValidationError("--noise-floor-ms cannot be negative") }
         guard stopTimeout >= 0 else { throw ValidationError("--stop-timeout cannot be negative") }
+        guard historyDepth >= 1 else { throw ValidationError("--history-depth must be at least 1, got \(historyDepth)") }
         _ = try selectedFlows()
     }
 
     func selectedFlows() throws -> [any Flow] {
         let available: [String: any Flow] = [
             "image": ImageLifecycleFlow(), "pod": PodLifecycleFlow(), "container": ContainerLifecycleFlow(), "e2e": EndToEndFlow(),
+            "reads": ReadOnlyFlow(),
         ]
         return try flows.split(separator: ",").map { name in
             let key = name.trimmingCharacters(in: .whitespaces)
             guard let flow = available[key] else {
-                throw ValidationError("unknown flow '\(key)' in --flows; choose from image, pod, container, e2e")
+                throw ValidationError("unknown flow '\(key)' in --flows; choose from image, pod, container, e2e, reads")
             }
             return flow
         }
@@ -63,7 +68,8 @@ struct RunCommand: AsyncParsableCommand {
         let ledger = ImageLedger()
         try ledger.prepare()
         let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: normalize)
-        let baselineData = try baseline.map(Baseline.load)
+        let gatePlan = GatePlan(gate: gate, historyRoot: history, historyDepth: historyDepth, baselinePath: baseline)
+        let baselineData = try gatePlan.prepare()
         let endpoint = try connection.endpoint()
         let sides = [
             Workload(kind: .oci, image: ociImage, idleImage: Workload.defaultOCI().idleImage, idleCommand: Workload.defaultOCI().idleCommand, runtimeHandler: ociHandler),
@@ -107,10 +113,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         let (results, signal) = outcome
 
-        let findings = baselineData.map { gate.compare(results, with: $0) } ?? []
+        let evaluation = try gatePlan.evaluate(results, baseline: baselineData)
         print(GoBenchReporter.render(results), terminator: "")
         let writer = ResultsWriter(resultsRoot: resultsDir, results: results)
-        try writer.write(results, regressions: findings)
+        try writer.write(results, gate: evaluation)
         progress("results written to \(writer.directory)/")
         if let recordBaseline {
             try Baseline(from: results).data().write(to: URL(fileURLWithPath: recordBaseline))
@@ -121,24 +127,10 @@ struct RunCommand: AsyncParsableCommand {
         if !results.errors.isEmpty {
             throw BenchError("the run had errors: \(results.errors.joined(separator: "; "))")
         }
-        if let baselineData {
-            if let scale = RegressionGate.machineScale(results, against: baselineData) {
-                progress(String(format: "machine scale %.2fx: the null call (Version) p50 is %@ now, %@ in the baseline; the gate %@", scale,
-                                formatDuration(scale * baselineData.harnessOverheadP50Ns!), formatDuration(baselineData.harnessOverheadP50Ns!),
-                                normalize ? "divides each p50 by it (--no-normalize compares raw medians)" : "compares raw medians"))
-                if scale > 1.3 { progress("warning: the machine, or every CRI call alike, is \(String(format: "%.2f", scale))x slower than when the baseline was recorded") }
-            }
-            let failures = RegressionGate.failures(findings)
-            for finding in failures {
-                let ratio = finding.ratio.map { String(format: "%.2fx", $0) } ?? "n/a"
-                let adjusted = finding.normalizedRatio.map { String(format: "%.2fx", $0) } ?? "n/a"
-                let p = finding.pValue.map { String(format: ", p=%.3f", $0) } ?? ""
-                progress("REGRESSION \(finding.key): p50 \(finding.currentNs.map(formatDuration) ?? "missing") vs baseline \(finding.baselineNs.map(formatDuration) ?? "missing") (\(ratio), machine-adjusted \(adjusted), threshold \(threshold)x\(p))")
-            }
-            if !failures.isEmpty {
-                throw BenchError("\(failures.count) operation(s) regressed against \(baseline!): \(failures.map(\.key).joined(separator: ", "))")
-            }
-            progress("no regression against \(baseline!) (\(normalize ? "machine-adjusted, " : "")threshold \(threshold)x, noise floor \(noiseFloorMs) ms)")
+        for line in evaluation.consoleLines(results, gate: gate) { progress(line) }
+        if let message = evaluation.failureMessage { throw BenchError(message) }
+        if let directory = try gatePlan.record(results, evaluation: evaluation) {
+            progress(evaluation.firstRunOfMachine ? "recorded this machine's first baseline in \(directory)" : "run added to this machine's history in \(directory)")
         }
     }
 

@@ -51,7 +51,7 @@ func sampleResults(partial: Bool = false) -> ResultSet {
         let text = GoBenchReporter.render(sampleResults())
         #expect(text.contains("BenchmarkImageInCri/op=pull/kind=oci-2\t1\t100000000 ns/op\n"))
         #expect(text.contains("BenchmarkImageInCri/op=remove/kind=wasm-2\t1\t10000002 ns/op\n"))
-        #expect(text.contains("BenchmarkHarnessOverhead/op=version-2\t1\t150000 ns/op\n"))
+        #expect(text.contains("BenchmarkHarnessOverhead/op=version/pattern=in-flow-2\t1\t150000 ns/op\n"))
         #expect(text.hasPrefix("goos: linux\ngoarch: amd64\npkg: cribench\ncpu: Test CPU @ 2.0GHz\nruntime: containerd v1.6.20\nhandler: oci=runc wasm=wasm\n"))
     }
 
@@ -92,5 +92,40 @@ func sampleResults(partial: Bool = false) -> ResultSet {
         #expect(svg.components(separatedBy: "<circle").count - 1 == 12, "one dot per sample")
         #expect(svg.components(separatedBy: "stroke-width=\"3\"").count - 1 == 4, "one median bar per op and side")
         #expect(svg.contains("ImageInCri · pull"))
+    }
+}
+
+@Suite struct TimingPatternReportTests {
+    func mixedResults() -> ResultSet {
+        var results = sampleResults()
+        results.flows["ReadsInCri"] = ["list-images"]
+        results.record(flow: "ReadsInCri", operations: ["list-images"], kind: .oci, durations: [250_000], window: [0, 0], pattern: .backToBack)
+        results.harnessOverheadBackToBackNs = [120_000, 130_000, 125_000]
+        return results
+    }
+
+    @Test func goBenchTextSaysWhichPatternEachResultWasTakenIn() {
+        let lines = GoBenchReporter.render(mixedResults()).split(separator: "\n").map(String.init)
+        let inFlow = lines.firstIndex(of: "pattern: in-flow"), backToBack = lines.firstIndex(of: "pattern: back-to-back")
+        let pull = lines.firstIndex { $0.hasPrefix("BenchmarkImageInCri/op=pull") }, list = lines.firstIndex { $0.hasPrefix("BenchmarkReadsInCri/op=list-images") }
+        #expect(inFlow != nil && backToBack != nil && pull != nil && list != nil)
+        #expect(inFlow! < pull! && pull! < backToBack! && backToBack! < list!, "each flow's results follow its pattern line")
+        #expect(lines.contains { $0.hasPrefix("BenchmarkHarnessOverhead/op=version/pattern=back-to-back-2") })
+        #expect(lines.contains { $0.hasPrefix("BenchmarkHarnessOverhead/op=version/pattern=in-flow-2") })
+    }
+
+    @Test func summaryNamesThePatternOfEveryFlowAndOfTheOverheadLine() {
+        let markdown = MarkdownReporter.render(mixedResults())
+        #expect(markdown.contains("## ImageInCri (in-flow)"))
+        #expect(markdown.contains("## ReadsInCri (back-to-back)"))
+        #expect(markdown.contains("155.00 µs in-flow, 125.00 µs back-to-back"), "\(markdown)")
+    }
+
+    @Test func jsonCarriesThePatternOfEachOperation() throws {
+        let json = try JSONSerialization.jsonObject(with: try JSONReporter.render(mixedResults())) as! [String: Any]
+        let operations = json["operations"] as! [[String: Any]]
+        #expect(operations.first { $0["flow"] as? String == "ReadsInCri" }?["pattern"] as? String == "back-to-back")
+        #expect(operations.first { $0["flow"] as? String == "ImageInCri" }?["pattern"] as? String == "in-flow")
+        #expect((json["harnessOverhead"] as? [[String: Any]])?.count == 2)
     }
 }

@@ -6,7 +6,14 @@ public enum GoBenchReporter {
     public static func render(_ results: ResultSet) -> String {
         var lines = configurationLines(results)
         let procs = results.environment.cpuCount
+        var pattern: TimingPattern?
         for flow in results.flowOrder {
+            // A configuration line holds for the results after it: benchstat can split by it.
+            let flowPattern = results.pattern(ofFlow: flow)
+            if flowPattern != pattern {
+                lines.append("pattern: \(flowPattern.rawValue)")
+                pattern = flowPattern
+            }
             for operation in results.flows[flow] ?? [] {
                 for kind in WorkloadKind.allCases {
                     guard let samples = results.samples(flow: flow, operation: operation, kind: kind) else { continue }
@@ -16,8 +23,14 @@ public enum GoBenchReporter {
                 }
             }
         }
-        for duration in results.harnessOverheadNs {
-            lines.append(resultLine(name: "HarnessOverhead/op=version", procs: procs, nanoseconds: duration))
+        for (overheadPattern, durations) in [(TimingPattern.inFlow, results.harnessOverheadNs), (.backToBack, results.harnessOverheadBackToBackNs)] where !durations.isEmpty {
+            if overheadPattern != pattern {
+                lines.append("pattern: \(overheadPattern.rawValue)")
+                pattern = overheadPattern
+            }
+            for duration in durations {
+                lines.append(resultLine(name: "HarnessOverhead/op=version/pattern=\(overheadPattern.rawValue)", procs: procs, nanoseconds: duration))
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -32,6 +45,9 @@ public enum GoBenchReporter {
             "cpu: \(environment.cpu)",
             "runtime: \(environment.runtime)",
             "handler: \(handlers)",
+            "kernel: \(environment.kernel ?? "unknown")",
+            "client: \(environment.client ?? "unknown")",
+            "machine: \(MachineFingerprint(environment).id)",
             "run: \(results.runID)",
         ]
         if results.partial { lines.append("partial: true") }

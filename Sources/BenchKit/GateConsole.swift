@@ -1,0 +1,30 @@
+import Foundation
+
+/// The gate's verdict as the progress log says it: one place renders it for the console.
+extension GateEvaluation {
+    public func consoleLines(_ results: ResultSet, gate: RegressionGate) -> [String] {
+        var lines = notes
+        guard let verdict else { return lines }
+        let failures = RegressionGate.failures(verdict.findings)
+        if let scale = verdict.findings.first?.machineScale, scale != 1 {
+            lines.append(String(format: "machine scale %.2fx (this run's null call over the reference's): each p50 is divided by it before comparing", scale))
+        }
+        for finding in failures {
+            let ratio = finding.ratio.map { String(format: "%.2fx", $0) } ?? "n/a"
+            let adjusted = finding.machineScale != 1 ? finding.normalizedRatio.map { String(format: ", machine-adjusted %.2fx", $0) } ?? "" : ""
+            let p = finding.pValue.map { String(format: ", p=%.3f", $0) } ?? ""
+            lines.append("REGRESSION \(finding.key): p50 \(finding.currentNs.map(formatDuration) ?? "missing") vs \(finding.baselineNs.map(formatDuration) ?? "missing") (\(ratio)\(adjusted), threshold \(gate.threshold)x\(p))")
+        }
+        if failures.isEmpty {
+            let compared = verdict.findings.filter { $0.verdict != .new }.count
+            lines.append("no regression in \(compared) op(s) against \(verdict.source) (threshold \(gate.threshold)x, noise floor \(formatDuration(gate.noiseFloorNs)), p < \(gate.significance))")
+        }
+        return lines
+    }
+
+    /// The error that fails the run, or nil when the gate passed.
+    public var failureMessage: String? {
+        guard let verdict, !failures.isEmpty else { return nil }
+        return "\(failures.count) operation(s) regressed against \(verdict.source): \(failures.map(\.key).joined(separator: ", "))"
+    }
+}
