@@ -5,11 +5,15 @@
 #   scripts/benchmark-between-oci-and-wasm.sh [bench run flags...]
 #
 # Brings the runtime up if needed (and stops it again if it started it), builds `bench` in
-# release, runs the full comparison (image, pod, container and end-to-end flows, OCI under
-# runc and wasm under the wasm handler, interleaved), writes results/RUN/, and compares the
-# medians with results/baseline.json: it exits non-zero, naming the operations, when one is
-# slower than the baseline by more than the threshold (--threshold, default 1.3x).
-# Extra flags go to `bench run` (e.g. --samples 50, --threshold 1.1, --record-baseline PATH).
+# release, runs the full comparison (image, pod, container, end-to-end and reads flows, OCI
+# under runc and wasm under the wasm handler, interleaved), writes results/RUN/, and gates the
+# run against this machine's own history (CRIBENCH_HISTORY_DIR, default
+# ~/.local/state/cribench/history/<machine fingerprint>/): on a machine with no history it
+# records the run as the first baseline and passes; afterwards it exits non-zero, naming the
+# operations, when one is slower than the machine's last runs by more than the threshold
+# (--threshold, default 1.3x). results/baseline.json, recorded on another machine, is shown
+# in summary.md as a reference, never as the verdict. Reset a machine's history by removing
+# its directory. Extra flags go to `bench run` (e.g. --samples 50, --threshold 1.1).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$CRIBENCH_REPO_DIR"
@@ -31,8 +35,10 @@ log "building bench in release (figures come from release builds only)"
 swift build -c release --product bench 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2
 bench="$(swift build -c release --show-bin-path)/bench"
 
-baseline=()
-[ -f results/baseline.json ] && baseline=(--baseline results/baseline.json)
+history=${CRIBENCH_HISTORY_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/cribench/history}
+reference=()
+[ -f results/baseline.json ] && reference=(--baseline results/baseline.json)
 # 40 samples per side keep each median within the gate's tolerance on a 2-CPU VM (20 did not:
 # ops of a few ms with a long tail moved by 1.3x between runs); later flags override these.
-CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" run --samples 40 --results-dir results "${baseline[@]}" "$@"
+CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" run --samples 40 --results-dir results \
+    --history "$history" "${reference[@]}" "$@"

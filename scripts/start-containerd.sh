@@ -156,6 +156,13 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm.options]
         SystemdCgroup = false
         BinaryName = "$CRIBENCH_WASM_RUNTIME"
+    # The probe handler: runc behind a script in CRIBench's state directory, which the test
+    # suite rewrites to slow the runtime down on purpose (the regression gate must notice).
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cribench-probe]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cribench-probe.options]
+        SystemdCgroup = false
+        BinaryName = "$CRIBENCH_STATE_DIR/probe-runtime"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$CRIBENCH_STATE_DIR/cni/net.d"
@@ -165,12 +172,21 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 CONF
 }
 
+# The probe handler's runtime, as runc itself; a test that slows it puts this back.
+write_probe_runtime() {
+    local runc_path; runc_path=$(command -v runc)
+    printf '#!/bin/sh\n# CRIBench probe runtime: runc unchanged.\nexec %s "$@"\n' "$runc_path" > "$CRIBENCH_STATE_DIR/probe-runtime.new"
+    chmod 755 "$CRIBENCH_STATE_DIR/probe-runtime.new"
+    mv -f "$CRIBENCH_STATE_DIR/probe-runtime.new" "$CRIBENCH_STATE_DIR/probe-runtime"
+}
+
 start_containerd() {
     if pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up; then
         log "containerd already up on $CRIBENCH_SOCKET"
         return
     fi
     write_containerd_config
+    write_probe_runtime
     # Remember which system directories the runtime is about to create, for stop to remove.
     [ -d /run/containerd ] || touch "$CRIBENCH_RUN_DIR/created-run-containerd"
     [ -d /var/run/netns ] || touch "$CRIBENCH_RUN_DIR/created-netns-dir"
