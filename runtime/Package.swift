@@ -21,9 +21,13 @@ let package = Package(
         .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
     ],
     targets: [
+        // The few system calls glibc does not wrap (openat2, pivot_root, capset) or wraps as
+        // variadic functions Swift cannot call (prctl).
+        .target(name: "CSystemCalls"),
         .target(
             name: "WasmRuntime",
             dependencies: [
+                "CSystemCalls",
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WasmKitWASI", package: "WasmKit"),
             ],

@@ -9,6 +9,8 @@ public struct OCIBundle {
     public let cgroupsPath: String?
     public let memoryLimitBytes: Int64?
     public let annotations: [String: String]
+    /// Namespaces, mounts, credentials and limits: what makes the instance a container.
+    public let spec: LinuxSpec
 
     public init(path: String) throws {
         let configPath = path + "/config.json"
@@ -39,28 +41,21 @@ public struct OCIBundle {
             for (key, value) in members { annotations[key] = value.string }
         }
         self.annotations = annotations
+        self.spec = LinuxSpec(config: config)
     }
 
-    /// The entrypoint as a host path inside the rootfs: args[0] if absolute, else looked up
-    /// relative to the working directory and then in the PATH the environment gives.
-    public func entrypointHostPath() -> String? {
+    /// The entrypoint as the container sees it: args[0] if absolute, else looked up relative
+    /// to the working directory and then in the PATH the environment gives, every candidate
+    /// resolved inside the rootfs (a symlink to /usr/bin/x means the rootfs's /usr/bin/x).
+    public func entrypointGuestPath() -> String? {
         guard let entry = args.first, !entry.isEmpty else { return nil }
-        if entry.hasPrefix("/") { return rootfs + entry }
-        if entry.contains("/") { return rootfs + joined(workingDirectory, entry) }
+        if entry.hasPrefix("/") { return entry }
+        if entry.contains("/") { return GuestPath.join(workingDirectory, entry) }
         let path = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in [workingDirectory] + path.split(separator: ":").map(String.init) {
-            let candidate = rootfs + joined(directory, entry)
-            if Posix.exists(candidate) { return candidate }
+            let candidate = GuestPath.join(directory, entry)
+            if GuestPath.isRegularFile(candidate, in: rootfs) { return candidate }
         }
         return nil
-    }
-
-    /// The entrypoint's path as the guest sees it (inside the rootfs).
-    public func entrypointGuestPath() -> String? {
-        entrypointHostPath().map { String($0.dropFirst(rootfs.count)) }
-    }
-
-    private func joined(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 }

@@ -13,6 +13,14 @@ public struct RuntimeError: Error, CustomStringConvertible {
     }
 }
 
+extension String {
+    var trimmingNewlines: String {
+        var text = Substring(self)
+        while let last = text.last, last == "\n" || last == " " { text.removeLast() }
+        return String(text)
+    }
+}
+
 /// Small wrappers over the POSIX calls the runtime needs, throwing ``RuntimeError``.
 public enum Posix {
     public static func readFile(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {

@@ -2,17 +2,18 @@ import WasmKit
 import WasmKitWASI
 
 /// A WASI command module, parsed and instantiated, ready to run: args, env and the container's
-/// rootfs preopened as the guest's `/` (nothing else of the host), stdio on fds 0-2.
+/// root preopened as the guest's `/` (after pivot_root, `/` is the container's own root),
+/// stdio on fds 0-2. Messages name the module by its path inside the container.
 public final class WASIInstance {
     private let wasi: WASIBridgeToHost
     private let instance: Instance
     public let modulePath: String
 
-    public init(modulePath: String, arguments: [String], environment: [String], rootfs: String) throws {
+    public init(module bytes: [UInt8], guestPath modulePath: String, arguments: [String], environment: [String], root: String = "/") throws {
         self.modulePath = modulePath
         let module: Module
         do {
-            module = try parseWasm(filePath: modulePath)
+            module = try parseWasm(bytes: bytes)
         } catch {
             throw RuntimeError("module \(modulePath) is not valid WebAssembly: \(error)")
         }
@@ -27,7 +28,7 @@ public final class WASIInstance {
         do {
             wasi = try WASIBridgeToHost(
                 args: arguments, environment: variables,
-                preopens: [.init(guestPath: "/", hostPath: rootfs)])
+                preopens: [.init(guestPath: "/", hostPath: root)])
             let engine = Engine()
             let store = Store(engine: engine)
             var imports = Imports()

@@ -18,6 +18,7 @@ struct CreateCommand {
         guard let bundle = try? OCIBundle(path: bundlePath), case .wasm(let modulePath) = WorkloadKind.of(bundle) else {
             try Delegation.execRunc(invocation)
         }
+        try bundle.spec.requireSupported(bundle: bundlePath)
         if invocation.value(of: "--console-socket") != nil {
             throw RuntimeError("wasm instance \(id) asks for a terminal (tty: true); wasm instances have none: set tty to false")
         }
@@ -38,21 +39,33 @@ struct CreateCommand {
         }
     }
 
-    /// Starts `wasm-runc _init`, places it in the container's cgroup, and waits until it has
-    /// parsed and instantiated the module (or failed to, which fails `create` with its reason).
+    /// How long the instance may take to become a container and instantiate its module (a
+    /// module's wasm start function runs then): past it, `create` fails and leaves nothing.
+    /// The annotation io.cribench.wasm.setup-timeout-seconds changes it.
+    static let defaultSetupTimeoutSeconds = 20
+
+    /// Starts `wasm-runc _init` in the spec's PID namespace, places it in the container's
+    /// cgroup before it does anything, and waits until it has become a container and
+    /// instantiated the module (or failed to, which fails `create` with its reason).
     private func spawnInstance(id: String, bundlePath: String, modulePath: String, bundle: OCIBundle) throws -> Int32 {
         let fifo = ContainerState.execFIFO(root: invocation.root, id: id)
         guard mkfifo(fifo, 0o600) == 0 else { throw RuntimeError.errno("mkfifo \(fifo)") }
+        // The instance reopens it through /proc/self/fd after dropping to the container's user.
+        guard chmod(fifo, 0o622) == 0 else { throw RuntimeError.errno("chmod \(fifo)") }
 
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
         let (syncRead, syncWrite) = (pipeEnds[0], pipeEnds[1])
-        // Neither end may leak into the instance but through the dup2 onto fd 3 below.
-        _ = fcntl(syncRead, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(syncWrite, F_SETFD, FD_CLOEXEC)
+        guard pipe(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
+        let (goRead, goWrite) = (pipeEnds[0], pipeEnds[1])
+        // No end may leak into the instance but through the dup2 onto fds 3 and 4 below.
+        for fd in [syncRead, syncWrite, goRead, goWrite] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         defer { close(syncRead) }
+        var goAhead: Int32? = goWrite
+        defer { if let goAhead { close(goAhead) } }
 
-        var arguments = ["wasm-runc", "--root", invocation.root]
+        try Namespaces.preparePIDNamespace(bundle.spec)
+        var arguments = [InitCommand.processName, "--root", invocation.root]
         if let log = invocation.logPath { arguments += ["--log", log] }
         if invocation.logJSON { arguments += ["--log-format", "json"] }
         arguments += ["_init", "--bundle", bundlePath, id]
@@ -60,21 +73,29 @@ struct CreateCommand {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        // The child finds its end of the sync pipe on fd 3; dup2 clears close-on-exec there.
+        // The child finds its end of the sync pipe on fd 3 and of the go pipe on fd 4; dup2
+        // clears close-on-exec there.
         posix_spawn_file_actions_adddup2(&actions, syncWrite, InitCommand.syncDescriptor)
+        posix_spawn_file_actions_adddup2(&actions, goRead, InitCommand.goDescriptor)
 
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let spawned = posix_spawn(&pid, "/proc/self/exe", &actions, nil, argv, environ)
         close(syncWrite)
+        close(goRead)
         guard spawned == 0 else { throw RuntimeError.errno("spawn the instance process", spawned) }
 
+        let cgroups = Cgroups()
         do {
             if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty {
-                try CgroupV1.enter(pid: pid, path: cgroupsPath, memoryLimitBytes: bundle.memoryLimitBytes)
+                try cgroups.enter(pid: pid, path: cgroupsPath, resources: bundle.spec.resources)
             }
-            let report = try readAll(syncRead).trimmingNewlines
+            guard write(goWrite, [UInt8(1)], 1) == 1 else { throw RuntimeError.errno("release the instance process") }
+            close(goWrite)
+            goAhead = nil
+            let seconds = bundle.annotations["io.cribench.wasm.setup-timeout-seconds"].flatMap(Int.init) ?? Self.defaultSetupTimeoutSeconds
+            let report = try readAll(syncRead, within: seconds, module: modulePath).trimmingNewlines
             guard report == InitCommand.readyMessage else {
                 throw RuntimeError(report.isEmpty ? "the instance process for \(modulePath) exited during setup" : report)
             }
@@ -82,16 +103,29 @@ struct CreateCommand {
             kill(pid, SIGKILL)
             var status: Int32 = 0
             waitpid(pid, &status, 0)
-            if let cgroupsPath = bundle.cgroupsPath { CgroupV1.remove(path: cgroupsPath) }
+            if let cgroupsPath = bundle.cgroupsPath { cgroups.remove(path: cgroupsPath) }
             throw error
         }
         return pid
     }
 
-    private func readAll(_ fd: Int32) throws -> String {
+    /// Reads the sync pipe to its end, giving up after `seconds`.
+    private func readAll(_ fd: Int32, within seconds: Int, module: String) throws -> String {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        deadline.tv_sec += seconds
         while true {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let left = Int((deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1_000_000)
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = left > 0 ? poll(&descriptor, 1, Int32(left)) : 0
+            if ready < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("poll the sync pipe") }
+            if ready == 0 {
+                throw RuntimeError("module \(module) did not become ready within \(seconds) s (a wasm start function that does not return?); raise annotation io.cribench.wasm.setup-timeout-seconds if it needs longer")
+            }
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("read the sync pipe") }
             if count == 0 { break }

@@ -24,7 +24,7 @@ struct DeleteCommand {
             kill(state.pid, SIGKILL)
             for _ in 0..<200 where state.isAlive { usleep(10_000) }
         }
-        if let cgroupsPath = state.cgroupsPath, !cgroupsPath.isEmpty { CgroupV1.remove(path: cgroupsPath) }
+        if let cgroupsPath = state.cgroupsPath, !cgroupsPath.isEmpty { Cgroups().remove(path: cgroupsPath) }
         Posix.removeTree(ContainerState.directory(root: root, id: id))
     }
 }

@@ -1,36 +1,88 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemCalls
 import WasmRuntime
 
-/// `_init --bundle B ID` (internal): the instance process. Prepares the module, reports on the
-/// sync pipe, waits on the exec FIFO until `start`, then runs the module and exits with its code.
+/// `_init --bundle B ID` (internal): the instance process. It waits until `create` has put it
+/// in its cgroup, becomes a container as runc makes one (namespaces, root, mounts, limits,
+/// user and capabilities; see ContainerRoot and Credentials), reads and instantiates the
+/// module inside it, reports on the sync pipe, waits on the exec FIFO until `start`, then runs
+/// the module and exits with its code.
 struct InitCommand {
     static let syncDescriptor: Int32 = 3
+    static let goDescriptor: Int32 = 4
     static let readyMessage = "ready"
+    /// What `ps` calls the instance (argv[0] and the thread name).
+    static let processName = "wasm-instance"
 
     let invocation: Invocation
 
     init(_ invocation: Invocation) { self.invocation = invocation }
 
     func run() -> Never {
+        // Until the instance is ready, it must not outlive `create` (killed on its deadline).
+        _ = wr_prctl(WR_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+        _ = Self.processName.withCString { wr_prctl(WR_PR_SET_NAME, UInt(bitPattern: $0), 0, 0, 0) }
         let instance: WASIInstance
         do {
+            try waitForGoAhead()
             guard let id = invocation.positionals(valued: ["--bundle"]).first, let bundlePath = invocation.value(of: "--bundle") else {
                 throw RuntimeError("_init needs --bundle and an id")
             }
             let bundle = try OCIBundle(path: bundlePath)
-            guard case .wasm(let modulePath) = WorkloadKind.of(bundle) else {
+            guard case .wasm(let guestPath) = WorkloadKind.of(bundle) else {
                 throw RuntimeError("bundle \(bundlePath): entrypoint is not a WebAssembly module")
             }
-            instance = try WASIInstance(modulePath: modulePath, arguments: bundle.args, environment: bundle.environment, rootfs: bundle.rootfs)
+            // Opened by path now, reopened through /proc/self/fd once the host's tree is gone.
+            let fifo = open(ContainerState.execFIFO(root: invocation.root, id: id), WR_O_PATH | O_CLOEXEC)
+            guard fifo >= 0 else { throw RuntimeError.errno("open the exec FIFO") }
+
+            let spec = bundle.spec
+            try Namespaces.enterAll(spec)
+            if let hostname = spec.hostname, spec.namespaces.contains(where: { $0.type == "uts" && $0.path == nil }) {
+                guard sethostname(hostname, hostname.utf8.count) == 0 else { throw RuntimeError.errno("hostname: sethostname \(hostname)") }
+            }
+            try ContainerRoot(rootfs: bundle.rootfs, spec: spec).build()
+            guard chdir(bundle.workingDirectory) == 0 else { throw RuntimeError.errno("process.cwd: chdir \(bundle.workingDirectory)") }
+            try Credentials.applyLimits(spec)
+            try Credentials.apply(spec)
+            // Read as the container's user, after pivot_root: the module is whatever file the
+            // guest path names inside the container, if that user may read it.
+            let moduleFD = open(guestPath, O_RDONLY | O_CLOEXEC)
+            guard moduleFD >= 0 else { throw RuntimeError.errno("entrypoint \(guestPath): open") }
+            let bytes = try GuestPath.readModule(moduleFD, guestPath: guestPath)
+            close(moduleFD)
+            installExitOnSignals()
+            instance = try WASIInstance(module: bytes, guestPath: guestPath, arguments: bundle.args, environment: bundle.environment)
+            _ = wr_prctl(WR_PR_SET_PDEATHSIG, 0, 0, 0, 0)
             report(Self.readyMessage)
-            try waitForStart(fifo: ContainerState.execFIFO(root: invocation.root, id: id))
+            try waitForStart(fifo: fifo)
         } catch {
             report("\(error)")
             exit(1)
         }
         exit(instance.run())
+    }
+
+    /// `create` closes its end of the go pipe once the instance is in its cgroup.
+    private func waitForGoAhead() throws {
+        var byte: UInt8 = 0
+        while true {
+            let count = read(Self.goDescriptor, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            close(Self.goDescriptor)
+            guard count == 1 else { throw RuntimeError("create did not place the instance in its cgroup") }
+            return
+        }
+    }
+
+    /// The instance may be its PID namespace's init, which the kernel spares from signals it
+    /// has no handler for: a handler makes SIGTERM end it as it ends any other process.
+    private func installExitOnSignals() {
+        for number in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2] {
+            signal(number) { _exit(128 + $0) }
+        }
     }
 
     private func report(_ message: String) {
@@ -39,11 +91,12 @@ struct InitCommand {
     }
 
     /// Opening the FIFO for writing blocks until `start` opens it for reading.
-    private func waitForStart(fifo: String) throws {
+    private func waitForStart(fifo: Int32) throws {
         var fd: Int32
-        repeat { fd = open(fifo, O_WRONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw RuntimeError.errno("open \(fifo)") }
-        try Posix.writeAll(fd, [0x30], what: fifo)
+        repeat { fd = open("/proc/self/fd/\(fifo)", O_WRONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { throw RuntimeError.errno("open the exec FIFO") }
+        close(fifo)
+        try Posix.writeAll(fd, [0x30], what: "exec FIFO")
         close(fd)
     }
 }

@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemCalls
+
+/// Places an instance in its cgroup and applies the spec's limits, the way runc does with the
+/// cgroupfs driver, on cgroup v1 (the same relative path under every hierarchy, so that the
+/// shim finds it through /proc/PID/cgroup for stats and OOM events) or v2 (one unified tree).
+/// `mountRoot` is /sys/fs/cgroup on a host; tests give a directory of their own.
+public struct Cgroups {
+    public enum Version: Equatable { case v1, v2 }
+
+    public let mountRoot: String
+    public let version: Version
+
+    public init(mountRoot: String = "/sys/fs/cgroup", version: Version? = nil) {
+        self.mountRoot = mountRoot
+        self.version = version ?? Self.detectVersion(mountRoot)
+    }
+
+    /// v2 when the mount root is itself a cgroup2 filesystem (it has cgroup.controllers).
+    static func detectVersion(_ mountRoot: String) -> Version {
+        if wr_is_cgroup2(mountRoot) == 1 { return .v2 }
+        return Posix.exists(mountRoot + "/cgroup.controllers") ? .v2 : .v1
+    }
+
+    /// Every v1 hierarchy mounted under the root (a co-mounted one such as cpu,cpuacct once).
+    func hierarchies() -> [String] {
+        guard let directory = opendir(mountRoot) else { return [] }
+        defer { closedir(directory) }
+        var result: [String] = []
+        var seen = Set<String>()
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(".") || name == "unified" { continue }
+            let path = mountRoot + "/" + name
+            var info = stat()
+            // A symlink (cpu -> cpu,cpuacct) names a hierarchy already listed.
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, Posix.exists(path + "/cgroup.procs") else { continue }
+            let key = "\(info.st_dev):\(info.st_ino)"
+            if seen.insert(key).inserted { result.append(path) }
+        }
+        return result.sorted()
+    }
+
+    /// Creates the cgroup, applies the limits, and moves `pid` into it, before the instance
+    /// does anything (it waits for the go-ahead).
+    public func enter(pid: Int32, path: String, resources: LinuxSpec.Resources) throws {
+        let relative = path.hasPrefix("/") ? path : "/" + path
+        switch version {
+        case .v1:
+            for hierarchy in hierarchies() {
+                let target = hierarchy + relative
+                try makeCgroup(base: hierarchy, relative: relative)
+                try applyV1(resources, to: target)
+                try Posix.writeFile(target + "/cgroup.procs", String(pid))
+            }
+        case .v2:
+            try makeCgroup(base: mountRoot, relative: relative)
+            try applyV2(resources, to: mountRoot + relative)
+            try Posix.writeFile(mountRoot + relative + "/cgroup.procs", String(pid))
+        }
+    }
+
+    /// Removes the instance's cgroup (not its parents, which belong to the pod).
+    public func remove(path: String) {
+        let relative = path.hasPrefix("/") ? path : "/" + path
+        switch version {
+        case .v1: for hierarchy in hierarchies() { rmdir(hierarchy + relative) }
+        case .v2: rmdir(mountRoot + relative)
+        }
+    }
+
+    func applyV1(_ resources: LinuxSpec.Resources, to target: String) throws {
+        func write(_ file: String, _ value: String, field: String) throws {
+            guard Posix.exists(target + "/" + file) else { return }
+            do { try Posix.writeFile(target + "/" + file, value) } catch { throw RuntimeError("\(field): \(error)") }
+        }
+        if let limit = resources.memoryLimit {
+            try write("memory.limit_in_bytes", String(limit), field: "linux.resources.memory.limit")
+        }
+        if let swap = resources.memorySwap {
+            try write("memory.memsw.limit_in_bytes", String(swap), field: "linux.resources.memory.swap")
+        }
+        if let shares = resources.cpuShares { try write("cpu.shares", String(shares), field: "linux.resources.cpu.shares") }
+        if let period = resources.cpuPeriod { try write("cpu.cfs_period_us", String(period), field: "linux.resources.cpu.period") }
+        if let quota = resources.cpuQuota { try write("cpu.cfs_quota_us", String(quota), field: "linux.resources.cpu.quota") }
+        if let cpus = resources.cpusetCpus { try write("cpuset.cpus", cpus, field: "linux.resources.cpu.cpus") }
+        if let mems = resources.cpusetMems { try write("cpuset.mems", mems, field: "linux.resources.cpu.mems") }
+        if let pids = resources.pidsLimit { try write("pids.max", pids < 0 ? "max" : String(pids), field: "linux.resources.pids.limit") }
+        if Posix.exists(target + "/devices.deny") {
+            for rule in DeviceRules.v1Rules(resources.devices) {
+                try write(rule.allow ? "devices.allow" : "devices.deny", rule.line, field: "linux.resources.devices")
+            }
+        }
+    }
+
+    func applyV2(_ resources: LinuxSpec.Resources, to target: String) throws {
+        func write(_ file: String, _ value: String, field: String) throws {
+            guard Posix.exists(target + "/" + file) else {
+                throw RuntimeError("\(field): \(target)/\(file) does not exist (is the controller enabled in the parent's cgroup.subtree_control?)")
+            }
+            do { try Posix.writeFile(target + "/" + file, value) } catch { throw RuntimeError("\(field): \(error)") }
+        }
+        if let limit = resources.memoryLimit {
+            try write("memory.max", String(limit), field: "linux.resources.memory.limit")
+            // v1's swap limit counts memory and swap together; v2's counts swap alone.
+            if let swap = resources.memorySwap {
+                try write("memory.swap.max", swap < 0 ? "max" : String(max(0, swap - limit)), field: "linux.resources.memory.swap")
+            }
+        }
+        if let shares = resources.cpuShares {
+            try write("cpu.weight", String(Self.cpuWeight(shares: shares)), field: "linux.resources.cpu.shares")
+        }
+        if resources.cpuQuota != nil || resources.cpuPeriod != nil {
+            let quota = resources.cpuQuota.map { $0 < 0 ? "max" : String($0) } ?? "max"
+            try write("cpu.max", "\(quota) \(resources.cpuPeriod ?? 100_000)", field: "linux.resources.cpu.quota")
+        }
+        if let cpus = resources.cpusetCpus { try write("cpuset.cpus", cpus, field: "linux.resources.cpu.cpus") }
+        if let mems = resources.cpusetMems { try write("cpuset.mems", mems, field: "linux.resources.cpu.mems") }
+        if let pids = resources.pidsLimit { try write("pids.max", pids < 0 ? "max" : String(pids), field: "linux.resources.pids.limit") }
+        // Device rules on v2 need an eBPF program; wasm-runc has none. An instance cannot open a
+        // device node anyway: its rootfs is mounted nodev and its /dev holds only the defaults.
+    }
+
+    /// runc's conversion of v1 cpu.shares (2-262144) to v2 cpu.weight (1-10000).
+    public static func cpuWeight(shares: UInt64) -> UInt64 {
+        let clamped = min(max(shares, 2), 262_144)
+        return 1 + ((clamped - 2) * 9999) / 262_142
+    }
+
+    private func makeCgroup(base: String, relative: String) throws {
+        var current = base
+        for component in relative.split(separator: "/") {
+            let parent = current
+            current += "/" + component
+            if version == .v2 { enableControllers(in: parent) }
+            if mkdir(current, 0o755) != 0 {
+                guard errno == EEXIST else { throw RuntimeError.errno("linux.cgroupsPath: mkdir \(current)") }
+                continue
+            }
+            // A new v1 cpuset starts with no cpus and mems, and no process may join it then.
+            for file in ["cpuset.cpus", "cpuset.mems"] where version == .v1 && Posix.exists(current + "/" + file) {
+                let own = (try? Posix.readText(current + "/" + file))?.trimmingNewlines ?? ""
+                if own.isEmpty, let inherited = try? Posix.readText(parent + "/" + file) {
+                    try Posix.writeFile(current + "/" + file, inherited.trimmingNewlines)
+                }
+            }
+        }
+    }
+
+    /// On v2 a child sees a controller's files only when its parent delegates the controller.
+    private func enableControllers(in directory: String) {
+        guard let available = try? Posix.readText(directory + "/cgroup.controllers") else { return }
+        let wanted = available.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { ["cpu", "cpuset", "memory", "pids"].contains($0) }
+        let enabled = (try? Posix.readText(directory + "/cgroup.subtree_control")) ?? ""
+        for controller in wanted where !enabled.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains(controller) {
+            try? Posix.writeFile(directory + "/cgroup.subtree_control", "+\(controller)")
+        }
+    }
+}
+
+/// The devices cgroup (v1) rules: the spec's, then runc's default allowances (null, zero, full,
+/// random, urandom, tty, ptmx and ptys), so that anything else is denied.
+public enum DeviceRules {
+    public struct Line: Equatable {
+        public let allow: Bool
+        public let line: String
+    }
+
+    public static let defaultAllowed = ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm"]
+
+    public static func v1Rules(_ rules: [LinuxSpec.DeviceRule]) -> [Line] {
+        var lines = [Line(allow: false, line: "a")]
+        for rule in rules {
+            let major = rule.major.map(String.init) ?? "*", minor = rule.minor.map(String.init) ?? "*"
+            let type = rule.type.isEmpty ? "a" : rule.type
+            lines.append(Line(allow: rule.allow, line: type == "a" ? "a" : "\(type) \(major):\(minor) \(rule.access)"))
+        }
+        lines += defaultAllowed.map { Line(allow: true, line: $0) }
+        return lines
+    }
+}

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemCalls
+
+/// Paths inside a container's root, resolved as the container sees them: openat2 with
+/// RESOLVE_IN_ROOT treats the rootfs as "/", so a symlink to /usr/bin/x or a path full of
+/// ".." never reaches the host's file of that name.
+public enum GuestPath {
+    /// The largest module wasm-runc reads: a bigger file is refused, not parsed.
+    public static let moduleSizeLimit = 256 << 20
+
+    /// Opens `path` (absolute inside the container) in `rootfs`. Returns -1 with errno set.
+    public static func open(_ path: String, in rootfs: String, flags: Int32, mode: mode_t = 0) -> Int32 {
+        let root = Glibc.open(rootfs, WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard root >= 0 else { return -1 }
+        defer { close(root) }
+        return open(path, inRootDescriptor: root, flags: flags, mode: mode)
+    }
+
+    public static func open(_ path: String, inRootDescriptor root: Int32, flags: Int32, mode: mode_t = 0) -> Int32 {
+        wr_openat2(root, path, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)), UInt64(mode), UInt64(WR_RESOLVE_IN_ROOT | WR_RESOLVE_NO_MAGICLINKS))
+    }
+
+    /// Whether `path` names a regular file inside the container.
+    public static func isRegularFile(_ path: String, in rootfs: String) -> Bool {
+        let fd = open(path, in: rootfs, flags: WR_O_PATH)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// The first `count` bytes of a regular file inside the container, or nil.
+    public static func readPrefix(_ path: String, in rootfs: String, count: Int) -> [UInt8]? {
+        let fd = open(path, in: rootfs, flags: O_RDONLY | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, count) }
+        return got >= 0 ? Array(buffer[0..<got]) : nil
+    }
+
+    /// Reads a module from an open descriptor: a regular file no larger than the limit.
+    public static func readModule(_ fd: Int32, guestPath: String) throws -> [UInt8] {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw RuntimeError.errno("stat \(guestPath)") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw RuntimeError("entrypoint \(guestPath) is not a regular file") }
+        guard Int(info.st_size) <= moduleSizeLimit else {
+            throw RuntimeError("entrypoint \(guestPath) is \(info.st_size) bytes, more than wasm-runc's limit of \(moduleSizeLimit)")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw RuntimeError.errno("read \(guestPath)")
+            }
+            if count == 0 { break }
+            offset += count
+        }
+        return Array(bytes[0..<offset])
+    }
+
+    /// "/a/b" + "c" → "/a/b/c".
+    public static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}
