@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 sources=$CRIBENCH_REPO_DIR/images/wasm
 stamp=$CRIBENCH_STATE_DIR/wasm-images.sha256
 digest=$(cat "$sources"/* "$0" | sha256sum | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ] && image_in_registry "$CRIBENCH_REGISTRY/cribench/wasm-hello:1"; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ] && image_in_registry "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1"; then
     exit 0
 fi
 
@@ -47,17 +47,32 @@ push_module() {
 }
 
 log "building wasm images"
-for program in wasi-example idle exit-code spin memory-hog; do
+for program in wasi-example idle exit-code spin memory-hog fileprobe; do
     clang-19 --target=wasm32-wasi -O2 -o "$work/$program.wasm" "$sources/$program.c"
 done
-for module in trap hello; do
+for module in trap hello loop-start; do
     wat2wasm -o "$work/$module.wasm" "$sources/$module.wat"
 done
 # Valid magic and version, then text: a module the runtime must reject as invalid.
 { printf '\0asm\1\0\0\0'; cat "$sources/not-wasm.txt"; } > "$work/invalid.wasm"
 
 push_module wasi-example "$work/wasi-example.wasm" "$sources/message.txt:data/message.txt"
-for module in idle exit-code spin memory-hog trap hello invalid; do
+for module in idle exit-code spin memory-hog trap hello invalid loop-start; do
     push_module "$module" "$work/$module.wasm"
 done
+
+# Isolation probes. fileprobe ships a character device node (c 1 11, the host's /dev/kmsg on
+# Linux) in its layer: a container must not be able to open it, as runc's would not.
+mkdir -p "$work/root-fileprobe-device"
+cp "$work/fileprobe.wasm" "$work/root-fileprobe-device/fileprobe.wasm"
+mknod "$work/root-fileprobe-device/kmsg" c 1 11
+push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-fileprobe:1" "$work/root-fileprobe-device" \
+    --os wasi --architecture wasm --config.entrypoint "/fileprobe.wasm" --config.label io.cribench.kind=wasm
+# An entrypoint that is a symlink to an absolute path: it means that path inside the rootfs
+# (where nothing is), never the host's file, which CRIBench plants there for the test.
+mkdir -p "$CRIBENCH_STATE_DIR/host-probe" "$work/root-symlink"
+cp "$work/hello.wasm" "$CRIBENCH_STATE_DIR/host-probe/hello.wasm"
+ln -s "$CRIBENCH_STATE_DIR/host-probe/hello.wasm" "$work/root-symlink/entry.wasm"
+push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1" "$work/root-symlink" \
+    --os wasi --architecture wasm --config.entrypoint "/entry.wasm" --config.label io.cribench.kind=wasm
 echo "$digest" > "$stamp"

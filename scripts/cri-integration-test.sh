@@ -61,34 +61,63 @@ log "running wasm-runc's unit tests"
 log "building the test suite"
 swift build --build-tests
 
-status=0 passed=0 failed=0
-output=$(mktemp)
+status=0 passed=0 failed=0 skipped=0
+reports=$(mktemp -d)
+# The tally comes from Swift Testing's xUnit report (one <testcase> per test, a <failure> or
+# <skipped> inside it), not from the console, and a handler that ran no test fails.
+tally() {
+    python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as tree
+cases = tree.parse(sys.argv[1]).getroot().iter("testcase")
+total = failed = skipped = 0
+for case in cases:
+    total += 1
+    if case.find("failure") is not None or case.find("error") is not None: failed += 1
+    elif case.find("skipped") is not None: skipped += 1
+print(total - failed - skipped, failed, skipped)
+PY
+}
 for handler in "${handlers[@]}"; do
+    report="$reports/$handler.xml"
     if is_wasm_handler "$handler"; then
         log "running the wasm matrix with runtime handler '$handler'"
-        CRI_WASM_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --filter 'Integration\.Wasm' 2>&1 | tee "$output" || status=1
+        CRI_WASM_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --filter 'Integration\.Wasm' --xunit-output "$report" || status=1
     else
         log "running the OCI matrix with runtime handler '$handler'"
-        CRI_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --skip 'Integration\.Wasm' 2>&1 | tee "$output" || status=1
+        CRI_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --skip 'Integration\.Wasm' --xunit-output "$report" || status=1
     fi
-    # Swift Testing closes with "Test run with N tests ..."; failed tests are "✘ Test name() failed".
-    total=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .*/\1/p' "$output" | tail -1)
-    [ -n "$total" ] || { log "no Swift Testing summary for handler '$handler'"; status=1; total=0; }
-    bad=$(grep -c '^✘ Test [^r].*failed' "$output" || true)
-    passed=$((passed + total - bad)) failed=$((failed + bad))
+    xml="${report%.xml}-swift-testing.xml"
+    if [ ! -s "$xml" ]; then
+        log "no test report for handler '$handler' ($xml)"
+        status=1
+        continue
+    fi
+    read -r p f s < <(tally "$xml")
+    if [ $((p + f + s)) -eq 0 ]; then
+        log "handler '$handler' ran no test"
+        status=1
+    fi
+    log "handler '$handler': $p passed, $f failed, $s skipped"
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
-rm -f "$output"
+rm -rf "$reports"
 
 after=$(runtime_inventory)
+# Both ways: what the suite added and did not remove, and what was there before and is gone.
 leftovers=$(comm -13 <(echo "$before") <(echo "$after"))
+vanished=$(comm -23 <(echo "$before") <(echo "$after"))
 if [ -n "$leftovers" ]; then
     log "the suite left these behind in the runtime:"
     echo "$leftovers" >&2
     status=1
-else
-    log "runtime holds what it held before the suite"
 fi
+if [ -n "$vanished" ]; then
+    log "the suite removed these, which were there before it:"
+    echo "$vanished" >&2
+    status=1
+fi
+[ -n "$leftovers$vanished" ] || log "runtime holds what it held before the suite"
 [ "$status" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 log "handlers: ${handlers[*]}"
-echo "integration: $passed passed, $failed failed"
+echo "integration: $passed passed, $failed failed, $skipped skipped"
 exit "$status"

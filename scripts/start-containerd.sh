@@ -153,6 +153,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     # modules run on WasmKit; the pause container and other binaries are handed to runc.
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm]
       runtime_type = "io.containerd.runc.v2"
+      # Lets a pod tune wasm-runc (io.cribench.wasm.setup-timeout-seconds) through annotations.
+      container_annotations = ["io.cribench.wasm.*"]
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm.options]
         SystemdCgroup = false
         BinaryName = "$CRIBENCH_WASM_RUNTIME"

@@ -90,12 +90,16 @@ extension CRIClient {
     }
 
     public func containerStatus(_ id: String, verbose: Bool = false) async throws(CRIError) -> ContainerStatus {
+        try await containerStatusResponse(id, verbose: verbose).status
+    }
+
+    /// The whole answer, with the runtime's verbose `info` (containerd's holds the pid).
+    public func containerStatusResponse(_ id: String, verbose: Bool = false) async throws(CRIError) -> Runtime_V1_ContainerStatusResponse {
         let request = Runtime_V1_ContainerStatusRequest.with {
             $0.containerID = id
             $0.verbose = verbose
         }
-        let response: Runtime_V1_ContainerStatusResponse = try await perform(.runtime, "ContainerStatus", request)
-        return response.status
+        return try await perform(.runtime, "ContainerStatus", request)
     }
 
     public func containerStats(_ id: String) async throws(CRIError) -> ContainerStats {

@@ -13,7 +13,18 @@ struct ShortRunTests {
         let results = try await withCRIClient(endpoint: try CRIEndpoint.fromEnvironment()) { client in
             let tracker = ResourceTracker()
             let context = FlowContext(client: client, tracker: tracker, runID: runID)
-            let plan = SamplingPlan(samples: 2, warmup: 1, flowBudget: nil, sides: [.defaultOCI(), .defaultWasm()])
+            // The image flow may only pull and remove images the node does not hold already (a
+            // user may have pulled busybox by hand): take the first candidate that is absent.
+            let ociImage = try #require(try await firstAbsent([Defaults.busyboxImage, Defaults.imageTestImage], client),
+                                        "every OCI candidate image is present on the node; remove one of them")
+            let wasmImage = try #require(try await firstAbsent(["wasi-example", "hello", "exit-code"].map(Defaults.wasmImage), client),
+                                         "every wasm candidate image is present on the node; remove one of them")
+            let oci = Workload.defaultOCI(), wasm = Workload.defaultWasm()
+            let sides = [
+                Workload(kind: .oci, image: ociImage, idleImage: oci.idleImage, idleCommand: oci.idleCommand, runtimeHandler: oci.runtimeHandler),
+                Workload(kind: .wasm, image: wasmImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand, runtimeHandler: wasm.runtimeHandler),
+            ]
+            let plan = SamplingPlan(samples: 2, warmup: 1, flowBudget: nil, sides: sides)
             var results = ResultSet(runID: runID.value, environment: .current(runtime: "test", endpoint: client.endpoint.description, handlers: [:]))
             await Sampler(plan: plan, context: context) { _ in }
                 .run([ImageLifecycleFlow(), PodLifecycleFlow(), ContainerLifecycleFlow(), EndToEndFlow()], into: &results)
@@ -39,5 +50,10 @@ struct ShortRunTests {
             }
         }
         #expect(results.harnessOverheadNs.count == 8, "one overhead sample per measured sample of each flow")
+    }
+
+    func firstAbsent(_ images: [String], _ client: CRIClient) async throws -> String? {
+        for image in images where try await client.imageStatus(image) == nil { return image }
+        return nil
     }
 }

@@ -11,10 +11,7 @@ struct ProbeRuntime {
 
     /// CRIBench's own runtime has it beside its state; a foreign runtime does not.
     static var current: ProbeRuntime? {
-        let environment = ProcessInfo.processInfo.environment
-        let stateDirectory = environment["CRIBENCH_STATE_DIR"] ?? URL(fileURLWithPath: TestEnvironment.shared.endpoint.socketPath)
-            .deletingLastPathComponent().deletingLastPathComponent().path
-        let path = "\(stateDirectory)/probe-runtime"
+        let path = "\(TestEnvironment.shared.stateDirectory)/probe-runtime"
         return FileManager.default.isExecutableFile(atPath: path) ? ProbeRuntime(path: path) : nil
     }
 

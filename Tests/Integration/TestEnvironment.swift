@@ -41,6 +41,13 @@ struct TestEnvironment: Sendable {
 
     var labels: [String: String] { Ownership.labels(run: runID) }
 
+    /// CRIBench's state directory (CRIBENCH_STATE_DIR, else the socket's grandparent, as
+    /// scripts/start-containerd.sh lays it out).
+    var stateDirectory: String {
+        ProcessInfo.processInfo.environment["CRIBENCH_STATE_DIR"]
+            ?? URL(fileURLWithPath: endpoint.socketPath).deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
     /// One of CRIBench's wasm images (scripts/build-wasm-images.sh), e.g. "idle".
     func wasmImage(_ name: String) -> String { Defaults.wasmImage(name) }
 }

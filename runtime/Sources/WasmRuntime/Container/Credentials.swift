@@ -51,10 +51,17 @@ public enum Credentials {
     public static func apply(_ spec: LinuxSpec) throws {
         let capabilities = spec.capabilities ?? LinuxSpec.Capabilities()
         let bounding = try mask(capabilities.bounding, field: "process.capabilities.bounding")
-        let effective = try mask(capabilities.effective, field: "process.capabilities.effective")
-        let permitted = try mask(capabilities.permitted, field: "process.capabilities.permitted")
+        var effective = try mask(capabilities.effective, field: "process.capabilities.effective")
+        var permitted = try mask(capabilities.permitted, field: "process.capabilities.permitted")
         let inheritable = try mask(capabilities.inheritable, field: "process.capabilities.inheritable")
         let ambient = try mask(capabilities.ambient, field: "process.capabilities.ambient")
+        // runc sets these sets and then execs the workload; for a user other than root the
+        // kernel's exec leaves only the ambient set (no file capabilities on the binary). The
+        // instance does not exec, so it gives itself what runc's process ends up with.
+        if spec.user.uid != 0 {
+            effective = ambient
+            permitted = ambient
+        }
 
         let lastCapability = Int((try? Posix.readText("/proc/sys/kernel/cap_last_cap"))?.trimmingNewlines ?? "") ?? 40
         for number in 0...lastCapability where bounding & (1 << UInt64(number)) == 0 {

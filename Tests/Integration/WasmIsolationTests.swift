@@ -1,0 +1,190 @@
+import BenchKit
+import CRIClient
+import Foundation
+import Testing
+
+/// A wasm instance is a container: it sees no more of the host than runc would give it, gets
+/// the pod's mounts, runs as the pod's user, and pays for the isolation an OCI container pays.
+/// Probes run CRIBench's fileprobe module (images/wasm/fileprobe.c) and read its log.
+@Suite("Wasm isolation", .serialized, .timeLimit(.minutes(5)))
+struct WasmIsolationTests {
+    let environment = TestEnvironment.shared
+    var probeImage: String { environment.wasmImage("fileprobe") }
+
+    /// Runs fileprobe with `probes` in its own container of `pod` until it exits; returns its log.
+    func probe(_ client: CRIClient, in pod: TestPod, _ probes: [String], configure: (inout ContainerConfig) -> Void = { _ in }) async throws -> [String] {
+        var config = ContainerConfig.make(name: "probe-\(randomSuffix(length: 4))", image: probeImage, args: probes)
+        configure(&config)
+        let id = try await createContainer(client, in: pod, config)
+        try await client.startContainer(id)
+        try await eventually("fileprobe exits") { try await client.containerStatus(id).state == .containerExited }
+        let status = try await client.containerStatus(id)
+        #expect(status.exitCode == 0, "fileprobe exit \(status.exitCode) (\(status.reason)): \(status.message)")
+        return containerLogLines(pod, status)
+    }
+
+    func withProbePod<Result>(_ client: CRIClient, _ name: String, _ body: (TestPod) async throws -> Result) async throws -> Result {
+        try await withPodSandbox(client, name: name, handler: environment.wasmRuntimeHandler, image: probeImage, body)
+    }
+
+    /// A host directory for a hostPath mount, removed afterwards.
+    func withHostDirectory<Result>(_ files: [String: (text: String, mode: Int)], _ body: (String) async throws -> Result) async throws -> Result {
+        let directory = NSTemporaryDirectory() + "cribench-hostpath-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o755)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (name, file) in files {
+            try file.text.write(toFile: "\(directory)/\(name)", atomically: false, encoding: .utf8)
+            chmod("\(directory)/\(name)", mode_t(file.mode))
+        }
+        return try await body(directory)
+    }
+
+    @Test func aDeviceNodeShippedInTheImageCannotBeOpened() async throws {
+        try await withRuntime { client in
+            try await withProbePod(client, "wasm-devnode") { pod in
+                let log = try await probe(client, in: pod, ["read:/kmsg", "read:/dev/null", "read:/dev/kmsg"])
+                #expect(log.contains { $0.hasPrefix("read /kmsg: denied") }, "the image's c 1 11 node: \(log)")
+                #expect(log.contains("read /dev/null: ok "), "the default devices work: \(log)")
+                #expect(log.contains { $0.hasPrefix("read /dev/kmsg: denied") }, "/dev holds the defaults only: \(log)")
+            }
+        }
+    }
+
+    @Test func aSymlinkedEntrypointPointingOutOfTheRootfsDoesNotRunTheHostsFile() async throws {
+        let hostModule = "\(environment.stateDirectory)/host-probe/hello.wasm"
+        try #require(FileManager.default.fileExists(atPath: hostModule), "scripts/build-wasm-images.sh plants \(hostModule), the link's target")
+        try await withRuntime { client in
+            try await withPodSandbox(client, name: "wasm-symlink", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("symlink")) { pod in
+                let id = try await createContainer(client, in: pod, .make(name: "linked", image: environment.wasmImage("symlink")))
+                var started = true
+                do { try await client.startContainer(id) } catch { started = false }
+                if started {
+                    try await eventually("the linked container exits") { try await client.containerStatus(id).state == .containerExited }
+                }
+                let status = try await client.containerStatus(id)
+                let log = containerLogLines(pod, status)
+                #expect(!log.contains { $0.contains("hello from a wat module") }, "the host's module ran: \(log)")
+                #expect(!started || status.exitCode != 0, "nothing at /entry.wasm inside the rootfs, so nothing may succeed")
+            }
+        }
+    }
+
+    @Test func aReadOnlyHostPathMountIsReadableAndNotWritable() async throws {
+        try await withRuntime { client in
+            try await withHostDirectory(["secret.txt": ("top secret", 0o644)]) { directory in
+                try await withProbePod(client, "wasm-hostpath") { pod in
+                    let log = try await probe(client, in: pod, ["read:/data/secret.txt", "write:/data/new.txt"]) { config in
+                        config.mounts = [.with { $0.containerPath = "/data"; $0.hostPath = directory; $0.readonly = true }]
+                    }
+                    #expect(log.contains("read /data/secret.txt: ok top secret"), "\(log)")
+                    #expect(log.contains { $0.hasPrefix("write /data/new.txt: denied") }, "\(log)")
+                    #expect(!FileManager.default.fileExists(atPath: "\(directory)/new.txt"))
+                }
+            }
+        }
+    }
+
+    @Test func runAsUserIsHonoured() async throws {
+        try await withRuntime { client in
+            try await withHostDirectory(["root-only.txt": ("for root", 0o600), "public.txt": ("for all", 0o644)]) { directory in
+                try await withProbePod(client, "wasm-user") { pod in
+                    let mount = Runtime_V1_Mount.with { $0.containerPath = "/data"; $0.hostPath = directory }
+                    let asRoot = try await probe(client, in: pod, ["read:/data/root-only.txt"]) { $0.mounts = [mount] }
+                    #expect(asRoot.contains("read /data/root-only.txt: ok for root"), "root reads it: \(asRoot)")
+                    let asUser = try await probe(client, in: pod, ["read:/data/root-only.txt", "read:/data/public.txt", "write:/data/by-user.txt"]) { config in
+                        config.mounts = [mount]
+                        config.linux.securityContext.runAsUser = .with { $0.value = 1000 }
+                    }
+                    #expect(asUser.contains { $0.hasPrefix("read /data/root-only.txt: denied") }, "uid 1000: \(asUser)")
+                    #expect(asUser.contains("read /data/public.txt: ok for all"), "\(asUser)")
+                    #expect(asUser.contains { $0.hasPrefix("write /data/by-user.txt: denied") }, "the directory is root's 0755: \(asUser)")
+                }
+            }
+        }
+    }
+
+    @Test func aReadOnlyRootfsCannotBeWritten() async throws {
+        try await withRuntime { client in
+            try await withProbePod(client, "wasm-rofs") { pod in
+                let readOnly = try await probe(client, in: pod, ["write:/newfile", "read:/fileprobe.wasm"]) { config in
+                    config.linux.securityContext.readonlyRootfs = true
+                }
+                #expect(readOnly.contains { $0.hasPrefix("write /newfile: denied") }, "\(readOnly)")
+                #expect(readOnly.contains { $0.hasPrefix("read /fileprobe.wasm: ok") }, "\(readOnly)")
+                let writable = try await probe(client, in: pod, ["write:/newfile"])
+                #expect(writable.contains("write /newfile: ok"), "without readonly_rootfs the same write works: \(writable)")
+            }
+        }
+    }
+
+    @Test func aLoopingStartFunctionIsBoundedAndLeavesNothingBehind() async throws {
+        try await withRuntime { client in
+            try await withPodSandbox(client, name: "wasm-loop", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("loop-start")) { pod in
+                var config = ContainerConfig.make(name: "loop", image: environment.wasmImage("loop-start"))
+                config.annotations["io.cribench.wasm.setup-timeout-seconds"] = "3"
+                let id = try await createContainer(client, in: pod, config)
+                let clock = ContinuousClock()
+                let began = clock.now
+                let error = await #expect(throws: CRIError.self) { try await client.startContainer(id) }
+                #expect(clock.now - began < .seconds(20), "bounded by the setup deadline")
+                #expect(error?.description.contains("did not become ready") == true, "\(String(describing: error))")
+                #expect(instanceProcesses(of: id).isEmpty, "no instance process of \(id) is left")
+                #expect(!FileManager.default.fileExists(atPath: "/run/containerd/runc/k8s.io/\(id)"), "no wasm-runc state is left")
+            }
+        }
+    }
+
+    /// What the host sees of a running instance: its own mount namespace, the pod's network
+    /// namespace, the spec's capabilities only, and a name that says what it is.
+    @Test func aRunningInstanceIsIsolatedAsAContainer() async throws {
+        try await withRuntime { client in
+            try await withPodSandbox(client, name: "wasm-ns", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("idle")) { pod in
+                let id = try await createContainer(client, in: pod, .make(name: "idle", image: environment.wasmImage("idle")))
+                try await client.startContainer(id)
+                let pid = try #require(try await verbosePID(client.containerStatusInfo(id)), "ContainerStatus verbose info names the pid")
+                let sandboxPID = try #require(try await verbosePID(client.podSandboxStatus(pod.id, verbose: true).info), "the sandbox's pid")
+                func namespace(_ pid: Int, _ kind: String) -> String? { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/\(kind)") }
+                #expect(namespace(pid, "mnt") != namespace(Int(getpid()), "mnt"), "a mount namespace of its own")
+                #expect(namespace(pid, "net") == namespace(sandboxPID, "net"), "the pod's network namespace")
+                #expect(namespace(pid, "net") != namespace(Int(getpid()), "net"))
+                let comm = try String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(comm == "wasm-instance")
+                let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+                func field(_ name: String) -> String? {
+                    status.split(separator: "\n").first { $0.hasPrefix(name + ":") }.map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
+                }
+                let own = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+                let hostBounding = own.split(separator: "\n").first { $0.hasPrefix("CapBnd:") }.map { $0.dropFirst(7).trimmingCharacters(in: .whitespaces) }
+                #expect(field("CapBnd") != hostBounding, "bounding set reduced to the spec's: \(field("CapBnd") ?? "?")")
+                // containerd's default set for a container: chown dac_override fowner fsetid kill setgid setuid
+                // setpcap net_bind_service net_raw sys_chroot mknod audit_write setfcap.
+                #expect(field("CapBnd") == "00000000a80425fb", "\(field("CapBnd") ?? "?")")
+                #expect(field("CapEff") == "00000000a80425fb")
+                try await client.stopContainer(id, gracePeriodSeconds: 10)
+            }
+        }
+    }
+
+    func verbosePID(_ info: [String: String]) -> Int? {
+        guard let text = info["info"], let data = text.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return object["pid"] as? Int
+    }
+
+    /// Processes whose command line names the container: wasm-runc's instance carries its id.
+    func instanceProcesses(of id: String) -> [Int32] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+        return pids.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data, as: UTF8.self).contains(id) && String(decoding: data, as: UTF8.self).contains("_init")
+        }
+    }
+}
+
+extension CRIClient {
+    /// ContainerStatus with verbose info (containerd puts the pid there).
+    func containerStatusInfo(_ id: String) async throws -> [String: String] {
+        try await containerStatusResponse(id, verbose: true).info
+    }
+}
