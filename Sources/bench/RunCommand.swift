@@ -102,6 +102,18 @@ struct RunCommand: AsyncParsableCommand {
             // Cleanup runs outside the cancelled task, so its RPCs still go through.
             let failures = await tracker.removeAll(using: client, stopGracePeriodSeconds: 0)
             for failure in failures { progress("cleanup: \(failure)") }
+            // A call cancelled in flight (Ctrl-C) may have created what the tracker never
+            // learnt of: sweep this run's labels and ledger entries as well.
+            var selector = Ownership.anyRunSelector
+            selector[Ownership.runLabel] = runID.value
+            do {
+                let swept = try await Cleanup.removeLabelled(selector, ledger: ledger, using: client)
+                if swept.pods + swept.containers + swept.images > 0 {
+                    progress("cleanup: also removed \(swept.containers) container(s), \(swept.pods) pod(s) and \(swept.images) image(s) of this run that a cancelled call had left untracked")
+                }
+            } catch {
+                progress("cleanup: \(error)")
+            }
             results.finishedAt = Date()
             if let signal = caught.value {
                 results.partial = true

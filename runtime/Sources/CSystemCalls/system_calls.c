@@ -26,6 +26,11 @@ int wr_openat2(int root_fd, const char *path, uint64_t flags, uint64_t mode, uin
     return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
 }
 
+long wr_fs_type(int fd) {
+    struct statfs info;
+    return fstatfs(fd, &info) == 0 ? (long)info.f_type : 0;
+}
+
 int wr_setns(int fd, int nstype) { return setns(fd, nstype); }
 int wr_unshare(int flags) { return unshare(flags); }
 int wr_setresuid(unsigned int uid) { return setresuid(uid, uid, uid); }

@@ -42,6 +42,8 @@ import WasmRuntime
         (#""hooks":{"prestart":[{"path":"/bin/true"}]}"#, "hooks"),
         (#""linux":{"resources":{"hugepageLimits":[{"pageSize":"2MB","limit":1}]}}"#, "linux.resources.hugepageLimits"),
         (#""linux":{"resources":{"blockIO":{"weight":10}}}"#, "linux.resources.blockIO"),
+        (#""linux":{"rootfsPropagation":"rshared"}"#, "linux.rootfsPropagation=rshared"),
+        (#""mounts":[{"destination":"/v","type":"bind","source":"/s","options":["rbind","rro"]}]"#, "mounts[/v].options rro"),
     ])
     func fieldsItCannotHonourAreNamed(fragment: String, field: String) throws {
         let spec = LinuxSpec(config: try JSON.parse(#"{"process":{"args":["/a.wasm"]},"# + fragment + "}"))

@@ -26,6 +26,9 @@ int wr_is_cgroup2(const char *path);
 /// makedev(3), a macro in glibc.
 uint64_t wr_makedev(unsigned int major, unsigned int minor);
 
+/// The filesystem type (statfs f_type) of an open descriptor, or 0 on error.
+long wr_fs_type(int fd);
+
 int wr_setns(int fd, int nstype);
 int wr_unshare(int flags);
 int wr_setresuid(unsigned int uid);
@@ -40,6 +43,8 @@ int wr_setresgid(unsigned int gid);
 #define WR_CLONE_NEWPID 0x20000000
 #define WR_CLONE_NEWNET 0x40000000
 #define WR_PR_SET_PDEATHSIG 1
+#define WR_PR_SET_DUMPABLE 4
+#define WR_PROC_SUPER_MAGIC 0x9fa0
 #define WR_PR_SET_KEEPCAPS 8
 #define WR_PR_SET_NAME 15
 #define WR_PR_CAPBSET_DROP 24

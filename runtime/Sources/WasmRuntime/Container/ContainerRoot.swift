@@ -27,7 +27,8 @@ public struct ContainerRoot {
         guard root >= 0 else { throw RuntimeError.errno("open the rootfs") }
         defer { close(root) }
         for entry in spec.mounts { try mountEntry(entry, root: root) }
-        if spec.mounts.contains(where: { $0.destination == "/dev" }) { try populateDevices(root: root) }
+        // runc fills /dev only when it is its own tmpfs; a bound /dev is somebody else's.
+        if spec.mounts.contains(where: { $0.destination == "/dev" && !MountOptions($0.options).isBind }) { try populateDevices(root: root) }
         for path in spec.maskedPaths { try mask(path, root: root) }
         for path in spec.readonlyPaths { try makeReadOnly(path, root: root) }
         if spec.readonlyRoot {
@@ -46,21 +47,21 @@ public struct ContainerRoot {
             guard stat(entry.source, &info) == 0 else { throw RuntimeError.errno("\(field): source \(entry.source)") }
             let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
             let target = try targetDescriptor(entry.destination, root: root, directory: isDirectory, field: field)
+            try refuseRootAndProc(target, root: root, field: field)
             try mount(entry.source, "/proc/self/fd/\(target)", nil, UInt(MS_BIND) | (options.isRecursive ? UInt(MS_REC) : 0), nil, what: "\(field): bind \(entry.source)")
             close(target)
             // The descriptor named the mount point; the new mount is reached by opening it again.
-            if options.needsRemount || options.propagation != 0 {
-                let mounted = try targetDescriptor(entry.destination, root: root, directory: isDirectory, field: field)
-                defer { close(mounted) }
-                let path = "/proc/self/fd/\(mounted)"
-                if options.needsRemount {
-                    try mount(nil, path, nil, UInt(MS_REMOUNT | MS_BIND) | options.flags, nil, what: "\(field): remount with \(entry.options.joined(separator: ","))")
-                }
-                if options.propagation != 0 { try mount(nil, path, nil, options.propagation, nil, what: "\(field): propagation") }
-            }
+            // Every bind is nodev: a device node in a volume must not open (spec.devices is the
+            // way to give a device).
+            let mounted = try targetDescriptor(entry.destination, root: root, directory: isDirectory, field: field)
+            defer { close(mounted) }
+            let path = "/proc/self/fd/\(mounted)"
+            try mount(nil, path, nil, UInt(MS_REMOUNT | MS_BIND | MS_NODEV) | options.flags, nil, what: "\(field): remount with \(entry.options.joined(separator: ",")),nodev")
+            if options.propagation != 0 { try mount(nil, path, nil, options.propagation, nil, what: "\(field): propagation") }
             return
         }
         let target = try targetDescriptor(entry.destination, root: root, directory: true, field: field)
+        if entry.type != "proc" { try refuseRootAndProc(target, root: root, field: field) }
         defer { close(target) }
         let path = "/proc/self/fd/\(target)"
         defer {
@@ -77,6 +78,20 @@ public struct ContainerRoot {
         default:
             let source = entry.source.isEmpty ? entry.type : entry.source
             try mount(source, path, entry.type, options.flags, options.dataString.isEmpty ? nil : options.dataString, what: "\(field): mount \(entry.type)")
+        }
+    }
+
+    /// A destination that resolves to the root itself (an image's `/x -> /`) would stack the
+    /// mount over the whole root; one on procfs (`/x -> /proc`) would cover what the runtime
+    /// and the kernel's own files say. runc refuses both.
+    func refuseRootAndProc(_ target: Int32, root: Int32, field: String) throws {
+        var targetInfo = stat(), rootInfo = stat()
+        guard fstat(target, &targetInfo) == 0, fstat(root, &rootInfo) == 0 else { throw RuntimeError.errno("\(field): stat the mount point") }
+        if targetInfo.st_dev == rootInfo.st_dev && targetInfo.st_ino == rootInfo.st_ino {
+            throw RuntimeError("\(field): the destination resolves to the container's root inside the image; refusing to mount over it")
+        }
+        if wr_fs_type(target) == WR_PROC_SUPER_MAGIC {
+            throw RuntimeError("\(field): the destination resolves into /proc inside the image; refusing to mount over procfs")
         }
     }
 

@@ -35,20 +35,23 @@ public enum Credentials {
         return mask
     }
 
-    /// Rlimits and the OOM score, which need privileges the instance may no longer have later.
+    /// Rlimits, which need privileges the instance may no longer have later. (The OOM score is
+    /// written by `create` through the host's /proc, see ``writeOOMScore(_:pid:)``.)
     public static func applyLimits(_ spec: LinuxSpec) throws {
         for limit in spec.rlimits {
             guard let resource = rlimitNumbers[limit.type] else { throw RuntimeError("process.rlimits: unknown type \(limit.type)") }
             var value = rlimit(rlim_cur: rlim_t(limit.soft), rlim_max: rlim_t(limit.hard))
             guard setrlimit(__rlimit_resource_t(UInt32(resource)), &value) == 0 else { throw RuntimeError.errno("process.rlimits: set \(limit.type)") }
         }
-        if let score = spec.oomScoreAdj {
-            try Posix.writeFile("/proc/self/oom_score_adj", String(score))
-        }
+    }
+
+    public static func writeOOMScore(_ spec: LinuxSpec, pid: Int32) throws {
+        guard let score = spec.oomScoreAdj else { return }
+        do { try Posix.writeFile("/proc/\(pid)/oom_score_adj", String(score)) } catch { throw RuntimeError("process.oomScoreAdj: \(error)") }
     }
 
     /// Drops to the spec's user and capabilities; with noNewPrivileges, for good.
-    public static func apply(_ spec: LinuxSpec) throws {
+    public static func apply(_ spec: LinuxSpec, lastCapability: Int) throws {
         let capabilities = spec.capabilities ?? LinuxSpec.Capabilities()
         let bounding = try mask(capabilities.bounding, field: "process.capabilities.bounding")
         var effective = try mask(capabilities.effective, field: "process.capabilities.effective")
@@ -63,7 +66,6 @@ public enum Credentials {
             permitted = ambient
         }
 
-        let lastCapability = Int((try? Posix.readText("/proc/sys/kernel/cap_last_cap"))?.trimmingNewlines ?? "") ?? 40
         for number in 0...lastCapability where bounding & (1 << UInt64(number)) == 0 {
             guard wr_prctl(WR_PR_CAPBSET_DROP, UInt(number), 0, 0, 0) == 0 else { throw RuntimeError.errno("process.capabilities.bounding: drop \(number)") }
         }

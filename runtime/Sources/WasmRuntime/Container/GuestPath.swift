@@ -31,13 +31,22 @@ public enum GuestPath {
         return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Opens a regular file for reading: first as O_PATH, which opens no device, and only once
+    /// fstat says it is a regular file, for reading through /proc/self/fd (an image could name
+    /// a watchdog or tape device as its entrypoint; opening one has effects).
+    public static func openRegularFile(_ located: Int32) -> Int32 {
+        var info = stat()
+        guard located >= 0, fstat(located, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return -1 }
+        return Glibc.open("/proc/self/fd/\(located)", O_RDONLY | O_CLOEXEC)
+    }
+
     /// The first `count` bytes of a regular file inside the container, or nil.
     public static func readPrefix(_ path: String, in rootfs: String, count: Int) -> [UInt8]? {
-        let fd = open(path, in: rootfs, flags: O_RDONLY | O_NONBLOCK)
+        let located = open(path, in: rootfs, flags: WR_O_PATH)
+        defer { if located >= 0 { close(located) } }
+        let fd = openRegularFile(located)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         var buffer = [UInt8](repeating: 0, count: count)
         let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, count) }
         return got >= 0 ? Array(buffer[0..<got]) : nil

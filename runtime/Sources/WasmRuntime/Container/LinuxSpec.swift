@@ -176,6 +176,19 @@ public struct LinuxSpec: Equatable {
         maskedPaths = linux?["maskedPaths"]?.array?.compactMap(\.string) ?? []
         readonlyPaths = linux?["readonlyPaths"]?.array?.compactMap(\.string) ?? []
         rootfsPropagation = linux?["rootfsPropagation"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        if let propagation = rootfsPropagation, !["private", "rprivate", "slave", "rslave"].contains(propagation) {
+            unsupportedFields.append("linux.rootfsPropagation=\(propagation)")
+        }
+        if process?["user"]?["umask"] != nil { unsupportedFields.append("process.user.umask") }
+        for mount in mounts {
+            let options = MountOptions(mount.options)
+            if options.isBind && !options.data.isEmpty {
+                unsupportedFields.append("mounts[\(mount.destination)].options \(options.data.joined(separator: ","))")
+            }
+        }
+        for (index, entry) in (config["mounts"]?.array ?? []).enumerated() where entry["uidMappings"] != nil || entry["gidMappings"] != nil {
+            unsupportedFields.append("mounts[\(index)].uidMappings")
+        }
 
         for namespace in namespaces where !Self.supportedNamespaces.contains(namespace.type) {
             unsupportedFields.append("linux.namespaces[type=\(namespace.type)]")

@@ -19,6 +19,9 @@ struct CreateCommand {
             try Delegation.execRunc(invocation)
         }
         try bundle.spec.requireSupported(bundle: bundlePath)
+        if invocation.original.contains("--systemd-cgroup") {
+            throw RuntimeError("wasm instance \(id): the systemd cgroup driver (SystemdCgroup = true) is not supported; set SystemdCgroup = false for the wasm handler")
+        }
         if invocation.value(of: "--console-socket") != nil {
             throw RuntimeError("wasm instance \(id) asks for a terminal (tty: true); wasm instances have none: set tty to false")
         }
@@ -91,10 +94,11 @@ struct CreateCommand {
             if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty {
                 try cgroups.enter(pid: pid, path: cgroupsPath, resources: bundle.spec.resources)
             }
+            try Credentials.writeOOMScore(bundle.spec, pid: pid)
             guard write(goWrite, [UInt8(1)], 1) == 1 else { throw RuntimeError.errno("release the instance process") }
             close(goWrite)
             goAhead = nil
-            let seconds = bundle.annotations["io.cribench.wasm.setup-timeout-seconds"].flatMap(Int.init) ?? Self.defaultSetupTimeoutSeconds
+            let seconds = min(max(bundle.annotations["io.cribench.wasm.setup-timeout-seconds"].flatMap(Int.init) ?? Self.defaultSetupTimeoutSeconds, 1), 3600)
             let report = try readAll(syncRead, within: seconds, module: modulePath).trimmingNewlines
             guard report == InitCommand.readyMessage else {
                 throw RuntimeError(report.isEmpty ? "the instance process for \(modulePath) exited during setup" : report)

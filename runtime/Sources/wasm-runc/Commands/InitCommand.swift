@@ -23,6 +23,9 @@ struct InitCommand {
     func run() -> Never {
         // Until the instance is ready, it must not outlive `create` (killed on its deadline).
         _ = wr_prctl(WR_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+        // Not dumpable: another process of the pod cannot ptrace it or reach its /proc/PID/exe
+        // (the host's wasm-runc) as a root container otherwise could.
+        _ = wr_prctl(WR_PR_SET_DUMPABLE, 0, 0, 0, 0)
         _ = Self.processName.withCString { wr_prctl(WR_PR_SET_NAME, UInt(bitPattern: $0), 0, 0, 0) }
         let instance: WASIInstance
         do {
@@ -43,14 +46,22 @@ struct InitCommand {
             if let hostname = spec.hostname, spec.namespaces.contains(where: { $0.type == "uts" && $0.path == nil }) {
                 guard sethostname(hostname, hostname.utf8.count) == 0 else { throw RuntimeError.errno("hostname: sethostname \(hostname)") }
             }
+            // Read from the host's /proc, before the container's may cover it.
+            let lastCapability = Int((try? Posix.readText("/proc/sys/kernel/cap_last_cap"))?.trimmingNewlines ?? "") ?? 40
             try ContainerRoot(rootfs: bundle.rootfs, spec: spec).build()
             guard chdir(bundle.workingDirectory) == 0 else { throw RuntimeError.errno("process.cwd: chdir \(bundle.workingDirectory)") }
             try Credentials.applyLimits(spec)
-            try Credentials.apply(spec)
+            try Credentials.apply(spec, lastCapability: lastCapability)
+            // A change of user clears the parent-death signal: set it again, and make sure
+            // `create` did not end in between.
+            _ = wr_prctl(WR_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
             // Read as the container's user, after pivot_root: the module is whatever file the
             // guest path names inside the container, if that user may read it.
-            let moduleFD = open(guestPath, O_RDONLY | O_CLOEXEC)
-            guard moduleFD >= 0 else { throw RuntimeError.errno("entrypoint \(guestPath): open") }
+            let located = open(guestPath, WR_O_PATH | O_CLOEXEC)
+            guard located >= 0 else { throw RuntimeError.errno("entrypoint \(guestPath): open") }
+            let moduleFD = GuestPath.openRegularFile(located)
+            close(located)
+            guard moduleFD >= 0 else { throw RuntimeError("entrypoint \(guestPath) is not a regular file the container's user can read") }
             let bytes = try GuestPath.readModule(moduleFD, guestPath: guestPath)
             close(moduleFD)
             installExitOnSignals()
