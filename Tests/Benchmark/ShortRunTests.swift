@@ -6,7 +6,7 @@ import Testing
 /// A short real run of every flow against the running runtime (CONTAINER_RUNTIME_ENDPOINT,
 /// else CRIBench's own): each scenario produces samples for both kinds, and the run leaves
 /// nothing behind.
-@Suite("Short real run", .serialized)
+@Suite("Short real run", .serialized, .timeLimit(.minutes(10)))
 struct ShortRunTests {
     @Test func everyFlowProducesSamplesForBothKinds() async throws {
         let runID = RunID.make()

@@ -18,20 +18,29 @@ struct BenchProcess {
         process.standardError = stderr
         var environment = ProcessInfo.processInfo.environment
         environment[CRIEndpoint.environmentVariable] = TestEnvironment.shared.endpoint.description
+        // The suite's runs record their images in a ledger of the suite's own, never the user's.
+        environment["CRIBENCH_LEDGER_DIR"] = NSTemporaryDirectory() + "cribench-test-ledger-\(getpid())"
         environment.merge(extra) { $1 }
         process.environment = environment
     }
 
-    /// Reads stderr until `marker` appears or the stream ends, giving up after `timeout`
-    /// (checked between chunks); returns what it read.
+    /// Reads stderr until `marker` appears, the stream ends or `timeout` passes, whichever
+    /// comes first (each read waits in poll(2) for at most what is left); returns what it read.
     func readStderr(until marker: String, timeout: Duration = .seconds(120)) -> String {
-        let stderr = self.stderr.fileHandleForReading
+        let fd = stderr.fileHandleForReading.fileDescriptor
         var seen = ""
-        let deadline = ContinuousClock.now + timeout
-        while !seen.contains(marker), ContinuousClock.now < deadline {
-            let chunk = stderr.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !seen.contains(marker) {
+            let left = deadline - clock.now
+            guard left > .zero else { break }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let waitMs = Int32(min(left.nanoseconds / 1_000_000 + 1, Int64(Int32.max)))
+            guard poll(&descriptor, 1, waitMs) > 0 else { continue }
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { break }
+            seen += String(decoding: buffer[0..<count], as: UTF8.self)
         }
         return seen
     }
@@ -45,14 +54,35 @@ struct BenchProcess {
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
         let bench = BenchProcess(arguments, environment: environment)
         try bench.process.run()
+        // Both pipes are drained at once: a child that fills one while the test waits on the
+        // other would never finish.
+        let errors = PipeReader(bench.stderr.fileHandleForReading)
         let out = bench.stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = bench.stderr.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.wait()
         bench.process.waitUntilExit()
         return (bench.process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 }
 
-@Suite("bench command", .serialized)
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }.start()
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+@Suite("bench command", .serialized, .timeLimit(.minutes(10)))
 struct BenchCommandTests {
     @Test func helpWorks() throws {
         let result = try BenchProcess.run(["--help"])
@@ -85,10 +115,14 @@ struct BenchCommandTests {
 
     /// Ctrl-C during a long benchmark: exit 130, what the run created is removed, and the
     /// results measured so far are written and marked partial.
-    @Test func interruptCleansUpAndKeepsPartialResults() async throws {
+    /// In the pod flow and in the container flow (a container in the middle of its lifecycle),
+    /// with a ledger of the test's own, never the user's.
+    @Test(arguments: [("pod,container", "PodSandboxInCri/op=run"), ("container", "ContainerInCri/op=create")])
+    func interruptCleansUpAndKeepsPartialResults(flows: String, measuredOp: String) async throws {
         let resultsRoot = NSTemporaryDirectory() + "cribench-sigint-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: resultsRoot) }
-        let bench = BenchProcess(["run", "--flows", "pod,container", "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot])
+        let bench = BenchProcess(["run", "--flows", flows, "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot],
+                                 environment: ["CRIBENCH_LEDGER_DIR": resultsRoot + "/ledger"])
         try bench.process.run()
         var seen = bench.readStderr(until: "sample 3/500")
         #expect(seen.contains("sample 3/500"), "bench should be sampling: \(seen)")
@@ -101,8 +135,8 @@ struct BenchCommandTests {
 
         #expect(bench.process.terminationStatus == 130, "exit code after SIGINT: \(bench.process.terminationStatus); \(seen)")
         #expect(out.contains("partial: true"))
-        #expect(out.contains("BenchmarkPodSandboxInCri/op=run/kind=oci-"), "samples measured before the signal are reported")
-        let runs = try FileManager.default.contentsOfDirectory(atPath: resultsRoot)
+        #expect(out.contains("Benchmark\(measuredOp)/kind=oci-"), "samples measured before the signal are reported")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: resultsRoot).filter { $0 != "ledger" }
         let json = try #require(runs.first.flatMap { FileManager.default.contents(atPath: "\(resultsRoot)/\($0)/results.json") })
         let report = try JSONSerialization.jsonObject(with: json) as! [String: Any]
         #expect(report["partial"] as? Bool == true)

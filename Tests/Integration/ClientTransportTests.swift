@@ -5,7 +5,7 @@ import Testing
 
 /// CRIClient's transport (the gRPC C core and the completion thread its tasks run on) against
 /// the real runtime: many calls, concurrent calls, calls from other executors, cancellation.
-@Suite("CRI client transport")
+@Suite("CRI client transport", .timeLimit(.minutes(10)))
 struct ClientTransportTests {
     let environment = TestEnvironment.shared
 

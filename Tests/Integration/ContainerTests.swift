@@ -2,7 +2,7 @@ import BenchKit
 import CRIClient
 import Testing
 
-@Suite("Container lifecycle", .serialized)
+@Suite("Container lifecycle", .serialized, .timeLimit(.minutes(10)))
 struct ContainerTests {
     let environment = TestEnvironment.shared
 

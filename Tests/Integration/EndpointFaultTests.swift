@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// A wrong endpoint fails at once with one line naming it and what was found there.
-@Suite("Endpoint faults")
+@Suite("Endpoint faults", .timeLimit(.minutes(10)))
 struct EndpointFaultTests {
     func expectFailure(_ endpoint: CRIEndpoint, code: CRIError.Code, mentioning words: [String]) async throws {
         let error = await #expect(throws: CRIError.self) {

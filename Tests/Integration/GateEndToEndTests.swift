@@ -58,6 +58,7 @@ struct ProbeRuntime {
 /// unchanged second run passes, and a runtime made slower in one place is reported as a
 /// regression of exactly the op it slowed.
 @Suite("Regression gate end to end", .serialized, .timeLimit(.minutes(5)))
+
 struct GateEndToEndTests {
     @Test func unchangedRunsPassAndASlowerRuntimeFailsNamingExactlyTheOpItSlowed() async throws {
         guard let probe = ProbeRuntime.current else {

@@ -2,7 +2,7 @@ import BenchKit
 import CRIClient
 import Testing
 
-@Suite("Image in CRI", .serialized)
+@Suite("Image in CRI", .serialized, .timeLimit(.minutes(10)))
 struct ImageTests {
     /// The seeds' BenchmarkImageInCri as a test: absent, pulled, seen, removed, gone.
     @Test func imageLifecycle() async throws {

@@ -2,7 +2,7 @@ import BenchKit
 import CRIClient
 import Testing
 
-@Suite("Pod sandbox lifecycle", .serialized)
+@Suite("Pod sandbox lifecycle", .serialized, .timeLimit(.minutes(10)))
 struct PodSandboxTests {
     let environment = TestEnvironment.shared
 

@@ -60,7 +60,7 @@ struct OwnContainerd {
     }
 }
 
-@Suite("Runtime stopped mid-run", .serialized)
+@Suite("Runtime stopped mid-run", .serialized, .timeLimit(.minutes(10)))
 struct RuntimeCrashTests {
     static let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
 

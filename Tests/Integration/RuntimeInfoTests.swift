@@ -2,7 +2,7 @@ import BenchKit
 import CRIClient
 import Testing
 
-@Suite("Runtime version and status")
+@Suite("Runtime version and status", .timeLimit(.minutes(10)))
 struct RuntimeInfoTests {
     @Test func versionNamesTheRuntime() async throws {
         try await withRuntime { client in

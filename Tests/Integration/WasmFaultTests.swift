@@ -3,7 +3,7 @@ import CRIClient
 import Testing
 
 /// Wasm modules that misbehave: refused, killed or stopped with a reason, nothing left behind.
-@Suite("Wasm faults", .serialized)
+@Suite("Wasm faults", .serialized, .timeLimit(.minutes(10)))
 struct WasmFaultTests {
     let environment = TestEnvironment.shared
 

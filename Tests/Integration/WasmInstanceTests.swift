@@ -3,7 +3,7 @@ import CRIClient
 import Testing
 
 /// Wasm instances as containers, run by the wasm runtime handler.
-@Suite("Wasm instance lifecycle", .serialized)
+@Suite("Wasm instance lifecycle", .serialized, .timeLimit(.minutes(10)))
 struct WasmInstanceTests {
     let environment = TestEnvironment.shared
 

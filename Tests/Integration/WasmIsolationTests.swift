@@ -7,6 +7,7 @@ import Testing
 /// the pod's mounts, runs as the pod's user, and pays for the isolation an OCI container pays.
 /// Probes run CRIBench's fileprobe module (images/wasm/fileprobe.c) and read its log.
 @Suite("Wasm isolation", .serialized, .timeLimit(.minutes(5)))
+
 struct WasmIsolationTests {
     let environment = TestEnvironment.shared
     var probeImage: String { environment.wasmImage("fileprobe") }

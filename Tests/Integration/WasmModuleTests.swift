@@ -3,7 +3,7 @@ import CRIClient
 import Testing
 
 /// Wasm modules as images (the seeds' TestWasmModuleInCri).
-@Suite("Wasm module in CRI", .serialized)
+@Suite("Wasm module in CRI", .serialized, .timeLimit(.minutes(10)))
 struct WasmModuleTests {
     let environment = TestEnvironment.shared
 
