@@ -71,6 +71,8 @@ struct RunCommand: AsyncParsableCommand {
         let gatePlan = GatePlan(gate: gate, historyRoot: history, historyDepth: historyDepth, baselinePath: baseline)
         let baselineData = try gatePlan.prepare()
         let endpoint = try connection.endpoint()
+        let lock = try RuntimeLock.acquire(for: endpoint)
+        defer { withExtendedLifetime(lock) {} }
         let sides = [
             Workload(kind: .oci, image: ociImage, idleImage: Workload.defaultOCI().idleImage, idleCommand: Workload.defaultOCI().idleCommand, runtimeHandler: ociHandler),
             Workload(kind: .wasm, image: wasmImage, idleImage: Workload.defaultWasm().idleImage, idleCommand: [], runtimeHandler: wasmHandler),

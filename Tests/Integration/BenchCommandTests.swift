@@ -115,6 +115,28 @@ struct BenchCommandTests {
 
     /// Ctrl-C during a long benchmark: exit 130, what the run created is removed, and the
     /// results measured so far are written and marked partial.
+    /// Two runs on one runtime disturb each other's figures (and one's image flow removes what
+    /// the other uses): the second is refused at once, naming the first; after it, runs work again.
+    @Test func aSecondRunOnTheSameRuntimeIsRefusedWhileTheFirstRuns() async throws {
+        let resultsRoot = NSTemporaryDirectory() + "cribench-lock-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: resultsRoot) }
+        let first = BenchProcess(["run", "--flows", "pod", "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot])
+        try first.process.run()
+        let seen = first.readStderr(until: "sample 2/500")
+        #expect(seen.contains("sample 2/500"), "the first run should be sampling: \(seen)")
+        let second = try BenchProcess.run(["run", "--flows", "pod", "--samples", "1", "--warmup", "0", "--results-dir", resultsRoot])
+        kill(first.process.processIdentifier, SIGINT)
+        let drained = PipeReader(first.stderr.fileHandleForReading)
+        _ = first.stdout.fileHandleForReading.readDataToEndOfFile()
+        _ = drained.wait()
+        first.process.waitUntilExit()
+        #expect(second.code != 0, "\(second.err)")
+        #expect(second.err.contains("another CRIBench run (pid \(first.process.processIdentifier))"), "\(second.err)")
+        #expect(second.out.isEmpty, "the refused run measured nothing")
+        let third = try BenchProcess.run(["run", "--flows", "pod", "--samples", "1", "--warmup", "0", "--results-dir", resultsRoot])
+        #expect(third.code == 0, "the lock went with the first run: \(third.err)")
+    }
+
     /// In the pod flow and in the container flow (a container in the middle of its lifecycle),
     /// with a ledger of the test's own, never the user's.
     @Test(arguments: [("pod,container", "PodSandboxInCri/op=run"), ("container", "ContainerInCri/op=create")])
