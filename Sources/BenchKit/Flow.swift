@@ -29,6 +29,14 @@ public struct FlowContext: Sendable {
                      labels: labels, cgroupParent: cgroupParent)
     }
 
+    /// Stops and removes a sandbox a flow set up (untimed), and stops tracking it.
+    public func tearDownSandbox(id: String, logDirectory: String) async throws {
+        try await client.stopPodSandbox(id)
+        try await client.removePodSandbox(id)
+        await tracker.forget(.podSandbox(id: id, logDirectory: logDirectory))
+        removeDirectory(logDirectory)
+    }
+
     /// Runs a sandbox, timed, and tracks it for cleanup.
     public func runPodSandbox(_ config: PodSandboxConfig, handler: String) async throws -> (id: String, took: Int64) {
         let (id, took) = try await timed { try await client.runPodSandbox(config, runtimeHandler: handler) }

@@ -38,10 +38,7 @@ public final class ContainerLifecycleFlow: Flow, @unchecked Sendable {
 
     public func tearDown(_ workload: Workload, context: FlowContext) async throws {
         guard let sandbox = sandboxes.removeValue(forKey: workload.kind) else { return }
-        try await context.client.stopPodSandbox(sandbox.id)
-        try await context.client.removePodSandbox(sandbox.id)
-        await context.tracker.forget(.podSandbox(id: sandbox.id, logDirectory: sandbox.config.logDirectory))
-        removeDirectory(sandbox.config.logDirectory)
+        try await context.tearDownSandbox(id: sandbox.id, logDirectory: sandbox.config.logDirectory)
     }
 }
 

@@ -50,9 +50,6 @@ public final class ReadOnlyFlow: Flow, @unchecked Sendable {
         try await context.client.stopContainer(subject.containerID, gracePeriodSeconds: 0)
         try await context.client.removeContainer(subject.containerID)
         await context.tracker.forget(.container(id: subject.containerID))
-        try await context.client.stopPodSandbox(subject.sandboxID)
-        try await context.client.removePodSandbox(subject.sandboxID)
-        await context.tracker.forget(.podSandbox(id: subject.sandboxID, logDirectory: subject.logDirectory))
-        removeDirectory(subject.logDirectory)
+        try await context.tearDownSandbox(id: subject.sandboxID, logDirectory: subject.logDirectory)
     }
 }

@@ -14,9 +14,10 @@ public struct RuntimeError: Error, CustomStringConvertible {
 }
 
 extension String {
-    var trimmingNewlines: String {
+    /// Without trailing line breaks and spaces (what /proc and cgroupfs files end with).
+    public var trimmingNewlines: String {
         var text = Substring(self)
-        while let last = text.last, last == "\n" || last == " " { text.removeLast() }
+        while let last = text.last, last.isNewline || last == " " { text.removeLast() }
         return String(text)
     }
 }
@@ -27,6 +28,11 @@ public enum Posix {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw RuntimeError.errno("open \(path)") }
         defer { close(fd) }
+        return try readAll(fd, limit: limit, what: path)
+    }
+
+    /// Reads an open descriptor to its end, or to `limit` bytes.
+    public static func readAll(_ fd: Int32, limit: Int, what path: String) throws -> [UInt8] {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while result.count < limit {

@@ -60,18 +60,7 @@ public enum GuestPath {
         guard Int(info.st_size) <= moduleSizeLimit else {
             throw RuntimeError("entrypoint \(guestPath) is \(info.st_size) bytes, more than wasm-runc's limit of \(moduleSizeLimit)")
         }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw RuntimeError.errno("read \(guestPath)")
-            }
-            if count == 0 { break }
-            offset += count
-        }
-        return Array(bytes[0..<offset])
+        return try Posix.readAll(fd, limit: moduleSizeLimit, what: guestPath)
     }
 
     /// "/a/b" + "c" → "/a/b/c".

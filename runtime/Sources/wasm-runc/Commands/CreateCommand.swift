@@ -138,11 +138,3 @@ struct CreateCommand {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
-
-extension String {
-    var trimmingNewlines: String {
-        var text = Substring(self)
-        while let last = text.last, last.isNewline || last == " " { text.removeLast() }
-        return String(text)
-    }
-}
