@@ -28,7 +28,7 @@ trap finish EXIT
 # bench handles Ctrl-C itself (cleanup, partial results, exit 130); the script waits for it.
 trap '' INT
 
-pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up || started=1
+owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" && cri_up || started=1
 scripts/start-containerd.sh >/dev/null
 
 log "building bench in release (figures come from release builds only)"

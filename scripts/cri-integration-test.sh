@@ -39,7 +39,7 @@ trap 'exit 143' TERM
 
 # start-containerd.sh is idempotent: it also rebuilds wasm-runc and the images when their
 # sources changed. Only a runtime this script brought up is stopped at the end.
-pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up || started=1
+owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" && cri_up || started=1
 scripts/start-containerd.sh >/dev/null
 export CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET"
 
@@ -56,7 +56,7 @@ runtime_inventory() {
 before=$(runtime_inventory)
 
 log "running wasm-runc's unit tests"
-(cd runtime && swift test -c release --disable-testable-imports --scratch-path .build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]') || die "wasm-runc's unit tests failed"
+(cd runtime && swift test -c release --disable-testable-imports 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]') || die "wasm-runc's unit tests failed"
 
 log "building the test suite"
 swift build --build-tests

@@ -1,17 +1,59 @@
 # Shared settings and helpers for CRIBench's runtime scripts. Sourced, not run.
 # Every path the scripts touch hangs off CRIBENCH_STATE_DIR so that stop can undo it.
 
+# The node's settings. Precedence: a CRIBENCH_* variable of the caller, then the values the
+# last start recorded in $CRIBENCH_STATE_DIR/cribench.env (the one source bench and the test
+# suite read as well, see NodeSettings.swift), then these defaults.
 CRIBENCH_STATE_DIR=${CRIBENCH_STATE_DIR:-/var/lib/cribench}
+CRIBENCH_ENV_FILE=$CRIBENCH_STATE_DIR/cribench.env
+CRIBENCH_SETTINGS=(CRIBENCH_SOCKET CRIBENCH_REGISTRY CRIBENCH_CGROUP_PARENT CRIBENCH_BRIDGE CRIBENCH_SUBNET
+    CRIBENCH_PAUSE_IMAGE CRIBENCH_BUSYBOX_IMAGE CRIBENCH_IMAGETEST_IMAGE CRIBENCH_POD_LOG_ROOT CRIBENCH_WASM_RUNTIME)
+
+# read_env_file FILE [force]: sets each setting of FILE the caller has not set (all of them
+# with "force": what a start recorded is what stop must undo, whatever the caller says now).
+read_env_file() {
+    local key value
+    [ -f "$1" ] || return 0
+    while IFS='=' read -r key value; do
+        case "$key" in
+            CRIBENCH_STATE_DIR|'#'*|'') ;;
+            CRIBENCH_*) if [ "${2:-}" = force ] || [ -z "${!key:-}" ]; then printf -v "$key" '%s' "$value"; fi ;;
+        esac
+    done < "$1"
+}
+read_env_file "$CRIBENCH_ENV_FILE"
+
 CRIBENCH_SOCKET=${CRIBENCH_SOCKET:-$CRIBENCH_STATE_DIR/run/containerd.sock}
 CRIBENCH_REGISTRY=${CRIBENCH_REGISTRY:-127.0.0.1:5000}
 CRIBENCH_CGROUP_PARENT=${CRIBENCH_CGROUP_PARENT:-/cribench}
 CRIBENCH_BRIDGE=${CRIBENCH_BRIDGE:-cribench0}
 CRIBENCH_CNI_NETWORK=cribench
 CRIBENCH_SUBNET=${CRIBENCH_SUBNET:-10.88.0.0/16}
-CRIBENCH_PAUSE_IMAGE=$CRIBENCH_REGISTRY/cribench/pause:3.9
-CRIBENCH_BUSYBOX_IMAGE=$CRIBENCH_REGISTRY/cribench/busybox:1.35
-CRIBENCH_IMAGETEST_IMAGE=$CRIBENCH_REGISTRY/cribench/busybox-imagetest:1.35
+CRIBENCH_PAUSE_IMAGE=${CRIBENCH_PAUSE_IMAGE:-$CRIBENCH_REGISTRY/cribench/pause:3.9}
+CRIBENCH_BUSYBOX_IMAGE=${CRIBENCH_BUSYBOX_IMAGE:-$CRIBENCH_REGISTRY/cribench/busybox:1.35}
+CRIBENCH_IMAGETEST_IMAGE=${CRIBENCH_IMAGETEST_IMAGE:-$CRIBENCH_REGISTRY/cribench/busybox-imagetest:1.35}
+CRIBENCH_POD_LOG_ROOT=${CRIBENCH_POD_LOG_ROOT:-$CRIBENCH_STATE_DIR/pod-logs}
 CRIBENCH_WASM_RUNTIME=${CRIBENCH_WASM_RUNTIME:-/usr/local/bin/wasm-runc}
+# bench, swift test and the scripts they start see the same values.
+export CRIBENCH_STATE_DIR "${CRIBENCH_SETTINGS[@]}"
+
+# write_env_file: records the settings this start uses, for everything that comes after.
+write_env_file() {
+    local key
+    for key in CRIBENCH_STATE_DIR "${CRIBENCH_SETTINGS[@]}"; do
+        [[ "${!key}" =~ ^[A-Za-z0-9_./:@-]+$ ]] || die "$key='${!key}' holds characters CRIBench does not accept in a setting"
+    done
+    {
+        echo "# CRIBench node settings, written by scripts/start-containerd.sh; read by the scripts, bench and the tests."
+        for key in CRIBENCH_STATE_DIR "${CRIBENCH_SETTINGS[@]}"; do echo "$key=${!key}"; done
+    } > "$CRIBENCH_ENV_FILE.new"
+    mv -f "$CRIBENCH_ENV_FILE.new" "$CRIBENCH_ENV_FILE"
+}
+
+# SwiftPM orders some compiler flags by iterating a Set, so with Swift's per-process random
+# hashing two builds of unchanged sources can differ in flag order and recompile everything
+# (wasm-runc: ~150 s). Deterministic hashing makes a no-change build a no-op.
+export SWIFT_DETERMINISTIC_HASHING=1
 
 CRIBENCH_RUN_DIR=$CRIBENCH_STATE_DIR/run
 CRIBENCH_LOG_DIR=$CRIBENCH_STATE_DIR/log
@@ -23,11 +65,6 @@ die() { printf '[cribench] error: %s\n' "$*" >&2; exit 1; }
 # Under `set -e` a failing command would otherwise end a script without a word.
 trap 'log "error: \"$BASH_COMMAND\" failed (exit $?) at ${BASH_SOURCE[0]##*/}:$LINENO"' ERR
 
-# pid_alive FILE: true when FILE names a live process.
-pid_alive() {
-    [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
-}
-
 # wait_until SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds.
 wait_until() {
     local deadline=$((SECONDS + $1)); shift
@@ -35,6 +72,48 @@ wait_until() {
         [ "$SECONDS" -lt "$deadline" ] || return 1
         sleep 0.2
     done
+}
+
+# The file whose presence proves a state directory is CRIBench's: stop deletes nothing in a
+# directory without it.
+CRIBENCH_STATE_MARKER=.cribench-state
+
+# check_state_dir: refuses a state directory that could hold anything but CRIBench's state.
+check_state_dir() {
+    case "$CRIBENCH_STATE_DIR" in
+        /*) ;;
+        *) die "CRIBENCH_STATE_DIR='$CRIBENCH_STATE_DIR' is not an absolute path" ;;
+    esac
+    local normal; normal=$(realpath -m "$CRIBENCH_STATE_DIR")
+    case "$normal" in
+        /|/bin|/boot|/dev|/etc|/home|/lib|/lib64|/media|/mnt|/opt|/proc|/root|/run|/sbin|/srv|/sys|/tmp|/usr|/usr/*|/var|/var/lib|/var/run|/var/tmp)
+            die "CRIBENCH_STATE_DIR='$CRIBENCH_STATE_DIR' is a system directory; CRIBench needs a directory of its own (default /var/lib/cribench)" ;;
+    esac
+}
+
+# check_cgroup_parent: one or more plain path components under the cgroup root, never the root.
+check_cgroup_parent() {
+    [[ "$CRIBENCH_CGROUP_PARENT" =~ ^(/[A-Za-z0-9_.-]+)+$ ]] && [[ "$CRIBENCH_CGROUP_PARENT" != */.* ]] \
+        || die "CRIBENCH_CGROUP_PARENT='$CRIBENCH_CGROUP_PARENT' is not a cgroup of its own (give a path such as /cribench; never / or ..)"
+}
+
+# cgroup_mounts: every cgroup (v1) and cgroup2 mount point of the machine.
+cgroup_mounts() { awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts; }
+
+# process_is PID PATTERN: true when PID is alive and its command line matches PATTERN (an
+# extended regex on the NUL-separated arguments joined by spaces). A pid file can outlive its
+# process, and the pid can since belong to anything.
+process_is() {
+    [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -qE "$2"
+}
+
+# What the command lines of CRIBench's own daemons look like (process_is patterns).
+CONTAINERD_CMDLINE="^containerd --config $CRIBENCH_STATE_DIR/containerd.toml "
+REGISTRY_CMDLINE="^docker-registry serve $CRIBENCH_STATE_DIR/registry/config.yml "
+
+# owned_pid FILE PATTERN: true when FILE names a live process whose command line matches.
+owned_pid() {
+    [ -f "$1" ] && process_is "$(cat "$1")" "$2"
 }
 
 registry_up() { curl -fs "http://$CRIBENCH_REGISTRY/v2/" >/dev/null; }

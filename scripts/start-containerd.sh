@@ -32,8 +32,59 @@ install_packages() {
     fi
 }
 
+# claim_state_dir: makes the state directory CRIBench's (the marker stop looks for), refusing
+# one that already holds somebody else's files.
+claim_state_dir() {
+    check_state_dir
+    [ -e "$CRIBENCH_STATE_DIR/$CRIBENCH_STATE_MARKER" ] && return
+    # A directory of an earlier CRIBench, from before the marker, is recognised by its config.
+    if [ -d "$CRIBENCH_STATE_DIR" ] && [ -n "$(ls -A "$CRIBENCH_STATE_DIR")" ] \
+        && ! grep -qsF "root = \"$CRIBENCH_STATE_DIR/root\"" "$CRIBENCH_STATE_DIR/containerd.toml"; then
+        die "CRIBENCH_STATE_DIR=$CRIBENCH_STATE_DIR is not empty and is not CRIBench's (no $CRIBENCH_STATE_MARKER in it); give a new or empty directory"
+    fi
+    mkdir -p "$CRIBENCH_STATE_DIR"
+    echo "CRIBench's state directory: scripts/stop-containerd.sh removes what CRIBench made in it" > "$CRIBENCH_STATE_DIR/$CRIBENCH_STATE_MARKER"
+}
+
+# A runtime that is up keeps the settings it was started with: an override now would move
+# bench and the tests away from it.
+check_settings_of_running_runtime() {
+    owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" && [ -f "$CRIBENCH_ENV_FILE" ] || return 0
+    local key recorded
+    for key in "${CRIBENCH_SETTINGS[@]}"; do
+        recorded=$(sed -n "s/^$key=//p" "$CRIBENCH_ENV_FILE")
+        [ -z "$recorded" ] || [ "$recorded" = "${!key}" ] \
+            || die "the runtime in $CRIBENCH_STATE_DIR is up with $key=$recorded, not ${!key}; stop it first (scripts/stop-containerd.sh) or drop the override"
+    done
+}
+
+# claim_cgroup_parent: creates the pods' cgroup parent in every hierarchy and records each
+# directory as CRIBench's, so that stop kills processes only in cgroups CRIBench made. A
+# parent that exists without that record belongs to somebody else.
+claim_cgroup_parent() {
+    check_cgroup_parent
+    local record=$CRIBENCH_RUN_DIR/owned-cgroups mount dir
+    for mount in $(cgroup_mounts); do
+        dir=$mount$CRIBENCH_CGROUP_PARENT
+        grep -qxF "$dir" "$record" 2>/dev/null && [ -d "$dir" ] && continue
+        [ -d "$dir" ] && die "cgroup $dir exists and was not made by CRIBench; set CRIBENCH_CGROUP_PARENT to a cgroup of its own (or remove that one if it is an old CRIBench's)"
+        mkdir "$dir"
+        # A new cpuset has no CPUs or memory nodes until given some; runc copies them from here.
+        if [ -f "$mount/cpuset.cpus" ]; then
+            cat "$mount/cpuset.cpus" > "$dir/cpuset.cpus"
+            cat "$mount/cpuset.mems" > "$dir/cpuset.mems"
+        fi
+        grep -qxF "$dir" "$record" 2>/dev/null || echo "$dir" >> "$record"
+    done
+}
+
+# The bridge plugin turns IPv4 forwarding on for the pods' gateway; stop puts back what was.
+record_ip_forward() {
+    [ -f "$CRIBENCH_RUN_DIR/ip_forward.before" ] || cat /proc/sys/net/ipv4/ip_forward > "$CRIBENCH_RUN_DIR/ip_forward.before"
+}
+
 start_registry() {
-    if pid_alive "$CRIBENCH_RUN_DIR/registry.pid" && registry_up; then return; fi
+    if owned_pid "$CRIBENCH_RUN_DIR/registry.pid" "$REGISTRY_CMDLINE" && registry_up; then return; fi
     registry_up && die "something else already serves $CRIBENCH_REGISTRY; stop it or set CRIBENCH_REGISTRY"
     mkdir -p "$CRIBENCH_STATE_DIR/registry/data"
     # Debian's default config listens on every interface and asks for htpasswd: write our own.
@@ -142,6 +193,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   disable_apparmor = true
   enable_selinux = false
   stats_collect_period = 1
+  # Pod network namespaces under CRIBench's state directory, not in /var/run/netns beside
+  # everybody else's: stop can then remove them without guessing whose they are.
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -183,15 +237,15 @@ write_probe_runtime() {
 }
 
 start_containerd() {
-    if pid_alive "$CRIBENCH_RUN_DIR/containerd.pid" && cri_up; then
+    if owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" && cri_up; then
         log "containerd already up on $CRIBENCH_SOCKET"
         return
     fi
     write_containerd_config
     write_probe_runtime
-    # Remember which system directories the runtime is about to create, for stop to remove.
+    # Remember whether the runtime is about to create /run/containerd (its shims' sockets),
+    # for stop to remove what is left of it empty.
     [ -d /run/containerd ] || touch "$CRIBENCH_RUN_DIR/created-run-containerd"
-    [ -d /var/run/netns ] || touch "$CRIBENCH_RUN_DIR/created-netns-dir"
     log "starting containerd on $CRIBENCH_SOCKET"
     setsid containerd --config "$CRIBENCH_STATE_DIR/containerd.toml" \
         >>"$CRIBENCH_LOG_DIR/containerd.log" 2>&1 < /dev/null &
@@ -202,7 +256,12 @@ start_containerd() {
     fi
 }
 
+claim_state_dir
+check_settings_of_running_runtime
 mkdir -p "$CRIBENCH_RUN_DIR" "$CRIBENCH_LOG_DIR"
+write_env_file
+claim_cgroup_parent
+record_ip_forward
 install_packages
 start_registry
 build_images

@@ -1,34 +1,64 @@
 #!/usr/bin/env bash
 # Stops what start-containerd.sh started and undoes what the runtime did to the machine:
-# ends containerd, its shims and the pods' processes, the registry; removes mounts, network
-# namespaces, the bridge and the cgroups it made. Keeps the state directory's content
-# (images, registry blobs) so the next start is quick; CRIBENCH_PURGE=1 removes that too.
+# ends containerd, its shims and the pods' processes, the registry; removes mounts, the pods'
+# network namespaces, the bridge and the cgroups it made; puts IPv4 forwarding back. Keeps the
+# state directory's content (images, registry blobs) so the next start is quick;
+# CRIBENCH_PURGE=1 removes that too.
+#
+# Every destructive step first proves the thing is CRIBench's own: the state directory by its
+# marker, a daemon by its command line (not just a pid file), a shim by the socket it serves,
+# a cgroup by start's record of having made it, a network namespace by living in the state
+# directory, the bridge by the gateway address of CRIBench's subnet. What it cannot prove is
+# left alone and named.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-# kill_pidfile FILE NAME: TERM, then KILL after 10 s, the process FILE names.
-kill_pidfile() {
-    local file=$1 name=$2 pid
+check_state_dir
+if [ ! -d "$CRIBENCH_STATE_DIR" ]; then
+    log "nothing to stop: $CRIBENCH_STATE_DIR does not exist"
+    exit 0
+fi
+[ -f "$CRIBENCH_STATE_DIR/$CRIBENCH_STATE_MARKER" ] \
+    || die "$CRIBENCH_STATE_DIR is not CRIBench's state directory (no $CRIBENCH_STATE_MARKER in it); not touching it"
+# Undo what start did, whatever the caller's environment says now.
+read_env_file "$CRIBENCH_ENV_FILE" force
+
+# stop_daemon FILE PATTERN NAME: TERM, then KILL after 10 s, the process FILE names, if its
+# command line is that of CRIBench's daemon.
+stop_daemon() {
+    local file=$1 pattern=$2 name=$3 pid
     [ -f "$file" ] || return 0
     pid=$(cat "$file")
-    if kill -0 "$pid" 2>/dev/null; then
+    if process_is "$pid" "$pattern"; then
         log "stopping $name (pid $pid)"
         kill -TERM "$pid" 2>/dev/null
         wait_until 10 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null
         wait_until 5 bash -c "! kill -0 $pid"
+    elif kill -0 "$pid" 2>/dev/null; then
+        log "pid $pid of $file is no longer $name (now: $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)); leaving it alone"
     fi
     rm -f "$file"
 }
 
-# Every pod process lives under CRIBench's cgroup parent, in each v1 hierarchy.
-pod_cgroups() {
-    find /sys/fs/cgroup/*/"${CRIBENCH_CGROUP_PARENT#/}" -depth -type d 2>/dev/null
+# The cgroup directories start made for the pods (one per hierarchy), and everything below.
+owned_cgroups() {
+    local dir
+    [ -f "$CRIBENCH_RUN_DIR/owned-cgroups" ] || return 0
+    while read -r dir; do
+        # Each record is a cgroup mount point plus CRIBench's parent, never a mount point itself.
+        case "$dir" in
+            */"${CRIBENCH_CGROUP_PARENT#/}") ;;
+            *) log "ignoring record $dir: not under $CRIBENCH_CGROUP_PARENT"; continue ;;
+        esac
+        cgroup_mounts | grep -qxF "${dir%"$CRIBENCH_CGROUP_PARENT"}" || { log "ignoring record $dir: not in a cgroup hierarchy"; continue; }
+        [ -d "$dir" ] && find "$dir" -depth -type d
+    done < "$CRIBENCH_RUN_DIR/owned-cgroups"
 }
 
 kill_pod_processes() {
     local dir pids
     for _ in 1 2 3; do
-        pids=$(pod_cgroups | while read -r dir; do cat "$dir/cgroup.procs" 2>/dev/null; done | sort -u)
+        pids=$(owned_cgroups | while read -r dir; do cat "$dir/cgroup.procs" 2>/dev/null; done | sort -u)
         [ -n "$pids" ] || return 0
         log "killing leftover pod processes: $(echo $pids)"
         kill -KILL $pids 2>/dev/null
@@ -36,66 +66,105 @@ kill_pod_processes() {
     done
 }
 
+# A shim proves itself CRIBench's by its command line: it serves CRIBench's socket.
 kill_shims() {
     local pids
-    pids=$(pgrep -f "containerd-shim.*-address $CRIBENCH_SOCKET( |$)")
+    pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -address $CRIBENCH_SOCKET( |$)")
     [ -n "$pids" ] || return 0
     log "stopping shims: $(echo $pids)"
     kill -KILL $pids 2>/dev/null
     sleep 0.5
 }
 
+# Mounts under the state directory only (overlay rootfs, shm, the pods' network namespaces).
 unmount_state() {
     local mountpoint
-    # Deepest first, so nested mounts come off before their parents.
     awk -v root="$CRIBENCH_STATE_DIR" '$5 == root || index($5, root "/") == 1 { print $5 }' /proc/self/mountinfo \
         | sort -r | while read -r mountpoint; do
             umount "$mountpoint" 2>/dev/null || umount -l "$mountpoint" 2>/dev/null
         done
 }
 
+# gateway_of SUBNET: the bridge plugin's gateway, the subnet's first address.
+gateway_of() {
+    python3 -c 'import ipaddress, sys; n = ipaddress.ip_network(sys.argv[1], strict=False); print(f"{n.network_address + 1}/{n.prefixlen}")' "$1"
+}
+
 remove_network() {
-    local ns
-    if [ -d /var/run/netns ] && ! pgrep -x containerd >/dev/null; then
-        for ns in /var/run/netns/cni-*; do
-            [ -e "$ns" ] || continue
-            umount "$ns" 2>/dev/null; rm -f "$ns"
-        done
-    fi
-    if ip link show "$CRIBENCH_BRIDGE" >/dev/null 2>&1; then
+    ip link show "$CRIBENCH_BRIDGE" >/dev/null 2>&1 || return 0
+    if ip -4 -o addr show dev "$CRIBENCH_BRIDGE" | grep -qF " $(gateway_of "$CRIBENCH_SUBNET") "; then
         log "removing bridge $CRIBENCH_BRIDGE"
         ip link delete "$CRIBENCH_BRIDGE"
+    else
+        log "bridge $CRIBENCH_BRIDGE does not carry CRIBench's gateway $(gateway_of "$CRIBENCH_SUBNET"); leaving it alone"
     fi
-    rm -rf "$CRIBENCH_STATE_DIR/cni/ipam"
 }
 
 remove_cgroups() {
-    local dir
-    pod_cgroups | while read -r dir; do rmdir "$dir" 2>/dev/null; done
-    if [ -n "$(pod_cgroups)" ]; then
-        log "warning: could not remove cgroups: $(pod_cgroups | head -3 | tr '\n' ' ')"
+    local dir left
+    owned_cgroups | while read -r dir; do rmdir "$dir" 2>/dev/null; done
+    left=$(owned_cgroups)
+    if [ -n "$left" ]; then
+        log "warning: could not remove cgroups: $(echo "$left" | head -3 | tr '\n' ' ')"
+    else
+        rm -f "$CRIBENCH_RUN_DIR/owned-cgroups"
     fi
+}
+
+restore_ip_forward() {
+    local before=$CRIBENCH_RUN_DIR/ip_forward.before
+    [ -f "$before" ] || return 0
+    # Another CRIBench runtime still up needs forwarding too: the last one out restores it.
+    if pgrep -f '^containerd --config /.*/containerd.toml' >/dev/null; then
+        log "another containerd is up; leaving IPv4 forwarding as it is"
+    elif [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$(cat "$before")" ]; then
+        log "restoring net.ipv4.ip_forward=$(cat "$before")"
+        cat "$before" > /proc/sys/net/ipv4/ip_forward
+    fi
+    rm -f "$before"
+}
+
+# remove_stale_socket PATH: the stopped containerd's socket, once nobody answers on it (the
+# path may have been set to a place another runtime now serves).
+remove_stale_socket() {
+    [ -S "$1" ] || return 0
+    if python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$1" 2>/dev/null; then
+        log "something still serves $1; leaving it"
+    else
+        rm -f "$1"
+    fi
+}
+
+# What the runtime left under /run/containerd (shim socket directories), when start saw it
+# appear: only empty directories go, never a file, so another containerd's state survives.
+remove_run_containerd() {
+    [ -f "$CRIBENCH_RUN_DIR/created-run-containerd" ] || return 0
+    [ -d /run/containerd ] && find /run/containerd -depth -type d -empty -delete 2>/dev/null
+    [ -d /run/containerd ] || rm -f "$CRIBENCH_RUN_DIR/created-run-containerd"
+}
+
+purge_state() {
+    log "purging $CRIBENCH_STATE_DIR"
+    # Mounts first, so a busy overlay cannot make rm reach into a container's files.
+    unmount_state
+    if awk -v root="$CRIBENCH_STATE_DIR" 'index($5, root "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+        die "mounts remain under $CRIBENCH_STATE_DIR; not removing it"
+    fi
+    rm -rf --one-file-system "$CRIBENCH_STATE_DIR"
 }
 
 kill_pod_processes
 kill_shims
-kill_pidfile "$CRIBENCH_RUN_DIR/containerd.pid" containerd
+stop_daemon "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" containerd
 kill_pod_processes
-kill_pidfile "$CRIBENCH_RUN_DIR/registry.pid" registry
+stop_daemon "$CRIBENCH_RUN_DIR/registry.pid" "$REGISTRY_CMDLINE" registry
 unmount_state
 remove_network
 remove_cgroups
-rm -f "$CRIBENCH_SOCKET" "$CRIBENCH_SOCKET.ttrpc"
-if [ -f "$CRIBENCH_RUN_DIR/created-run-containerd" ] && ! pgrep -x containerd >/dev/null; then
-    rm -rf /run/containerd
-    rm -f "$CRIBENCH_RUN_DIR/created-run-containerd"
-fi
-if [ -f "$CRIBENCH_RUN_DIR/created-netns-dir" ] && [ -z "$(ls -A /var/run/netns 2>/dev/null)" ]; then
-    rmdir /var/run/netns 2>/dev/null
-    rm -f "$CRIBENCH_RUN_DIR/created-netns-dir"
-fi
-if [ "${CRIBENCH_PURGE:-0}" = 1 ]; then
-    log "purging $CRIBENCH_STATE_DIR"
-    rm -rf "$CRIBENCH_STATE_DIR"
-fi
+restore_ip_forward
+remove_stale_socket "$CRIBENCH_SOCKET"
+remove_stale_socket "$CRIBENCH_SOCKET.ttrpc"
+remove_run_containerd
+rm -rf "$CRIBENCH_STATE_DIR/cni/ipam"
+[ "${CRIBENCH_PURGE:-0}" = 1 ] && purge_state
 log "stopped"

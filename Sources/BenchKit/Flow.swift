@@ -10,8 +10,8 @@ public struct FlowContext: Sendable {
     /// Grace period given to StopContainer.
     public let stopGracePeriodSeconds: Int64
 
-    public init(client: CRIClient, tracker: ResourceTracker, runID: RunID, podLogRoot: String = Defaults.podLogRoot,
-                cgroupParent: String = Defaults.cgroupParent, stopGracePeriodSeconds: Int64 = 10) {
+    public init(client: CRIClient, tracker: ResourceTracker, runID: RunID, podLogRoot: String = NodeSettings.current.podLogRoot,
+                cgroupParent: String = NodeSettings.current.cgroupParent, stopGracePeriodSeconds: Int64 = 10) {
         self.client = client
         self.tracker = tracker
         self.runID = runID

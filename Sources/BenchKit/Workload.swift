@@ -30,7 +30,7 @@ public struct Workload: Sendable, Codable, Equatable {
     /// `wait` builtin, which a trapped signal interrupts; a foreground `sleep` would hold the
     /// trap back until it ends.
     public static func defaultOCI(handler: String = "runc") -> Workload {
-        Workload(kind: .oci, image: Defaults.busyboxImage, idleImage: Defaults.busyboxImage,
+        Workload(kind: .oci, image: NodeSettings.current.busyboxImage, idleImage: NodeSettings.current.busyboxImage,
                  idleCommand: ["sh", "-c", "echo ready; trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
                  runtimeHandler: handler)
     }
@@ -38,7 +38,7 @@ public struct Workload: Sendable, Codable, Equatable {
     /// CRIBench's wasm modules under the `wasm` handler: the wasi example for the image flow,
     /// the idle module (prints a line, then sleeps in poll_oneoff) for the others.
     public static func defaultWasm(handler: String = "wasm") -> Workload {
-        Workload(kind: .wasm, image: Defaults.wasmImage("wasi-example"), idleImage: Defaults.wasmImage("idle"),
+        Workload(kind: .wasm, image: NodeSettings.current.wasmImage("wasi-example"), idleImage: NodeSettings.current.wasmImage("idle"),
                  idleCommand: [], runtimeHandler: handler)
     }
 }

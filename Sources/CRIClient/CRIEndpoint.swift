@@ -9,9 +9,6 @@ import Darwin
 public struct CRIEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// The environment variable crictl reads for the runtime endpoint.
     public static let environmentVariable = "CONTAINER_RUNTIME_ENDPOINT"
-    /// CRIBench's own containerd, as scripts/start-containerd.sh starts it.
-    public static let cribenchDefault = CRIEndpoint(socketPath: "/var/lib/cribench/run/containerd.sock")
-
     public let socketPath: String
 
     public init(socketPath: String) {
@@ -40,7 +37,7 @@ public struct CRIEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The endpoint named by CONTAINER_RUNTIME_ENDPOINT, else `fallback`.
-    public static func fromEnvironment(fallback: CRIEndpoint = .cribenchDefault) throws(CRIError) -> CRIEndpoint {
+    public static func fromEnvironment(fallback: CRIEndpoint) throws(CRIError) -> CRIEndpoint {
         guard let raw = getenv(environmentVariable), let value = String(validatingCString: raw), !value.isEmpty else {
             return fallback
         }

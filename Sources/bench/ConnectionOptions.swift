@@ -1,9 +1,10 @@
 import ArgumentParser
+import BenchKit
 import CRIClient
 
 /// How to reach the runtime, with crictl's flag names.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: [.customShort("r"), .long], help: "CRI runtime endpoint, unix:///path or /path (default: $CONTAINER_RUNTIME_ENDPOINT, else CRIBench's own containerd).")
+    @Option(name: [.customShort("r"), .long], help: "CRI runtime endpoint, unix:///path or /path (default: $CONTAINER_RUNTIME_ENDPOINT, else CRIBench's own containerd as $CRIBENCH_STATE_DIR/cribench.env records it).")
     var runtimeEndpoint: String?
 
     @Option(name: [.customShort("t"), .long], help: "Deadline of each CRI call, in seconds.")
@@ -15,7 +16,7 @@ struct ConnectionOptions: ParsableArguments {
 
     func endpoint() throws -> CRIEndpoint {
         if let runtimeEndpoint { return try CRIEndpoint(parsing: runtimeEndpoint) }
-        return try CRIEndpoint.fromEnvironment()
+        return try CRIEndpoint.fromEnvironment(fallback: try NodeSettings.load().endpoint)
     }
 
     func withClient<Result: Sendable>(_ body: (CRIClient) async throws -> Result) async throws -> Result {

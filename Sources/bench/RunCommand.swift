@@ -21,8 +21,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Time budget per flow in seconds (0: none); a flow stops early once spent, after at least 3 samples.") var budget = 120
     @Option(help: "Flows to run, comma-separated: image, pod, container, e2e (in-flow), reads (status and list calls back to back, as critest times them).") var flows = "image,pod,container,e2e,reads"
 
-    @Option(help: "OCI image the image flow pulls and removes.") var ociImage = Defaults.busyboxImage
-    @Option(help: "Wasm module image the image flow pulls and removes.") var wasmImage = Defaults.wasmImage("wasi-example")
+    @Option(help: "OCI image the image flow pulls and removes.") var ociImage = NodeSettings.current.busyboxImage
+    @Option(help: "Wasm module image the image flow pulls and removes.") var wasmImage = NodeSettings.current.wasmImage("wasi-example")
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
     @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
     @Option(help: "Grace period of StopContainer, in seconds.") var stopTimeout = 10

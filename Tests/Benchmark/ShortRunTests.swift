@@ -10,14 +10,15 @@ import Testing
 struct ShortRunTests {
     @Test func everyFlowProducesSamplesForBothKinds() async throws {
         let runID = RunID.make()
-        let results = try await withCRIClient(endpoint: try CRIEndpoint.fromEnvironment()) { client in
+        let node = try NodeSettings.load()
+        let results = try await withCRIClient(endpoint: try CRIEndpoint.fromEnvironment(fallback: node.endpoint)) { client in
             let tracker = ResourceTracker()
-            let context = FlowContext(client: client, tracker: tracker, runID: runID)
+            let context = FlowContext(client: client, tracker: tracker, runID: runID, podLogRoot: node.podLogRoot, cgroupParent: node.cgroupParent)
             // The image flow may only pull and remove images the node does not hold already (a
             // user may have pulled busybox by hand): take the first candidate that is absent.
-            let ociImage = try #require(try await firstAbsent([Defaults.busyboxImage, Defaults.imageTestImage], client),
+            let ociImage = try #require(try await firstAbsent([node.busyboxImage, node.imageTestImage], client),
                                         "every OCI candidate image is present on the node; remove one of them")
-            let wasmImage = try #require(try await firstAbsent(["wasi-example", "hello", "exit-code"].map(Defaults.wasmImage), client),
+            let wasmImage = try #require(try await firstAbsent(["wasi-example", "hello", "exit-code"].map(node.wasmImage), client),
                                          "every wasm candidate image is present on the node; remove one of them")
             let oci = Workload.defaultOCI(), wasm = Workload.defaultWasm()
             let sides = [

@@ -53,32 +53,7 @@ struct BenchProcess {
     /// Runs to the end; returns exit code, stdout and stderr.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
         let bench = BenchProcess(arguments, environment: environment)
-        try bench.process.run()
-        // Both pipes are drained at once: a child that fills one while the test waits on the
-        // other would never finish.
-        let errors = PipeReader(bench.stderr.fileHandleForReading)
-        let out = bench.stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.wait()
-        bench.process.waitUntilExit()
-        return (bench.process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own.
-final class PipeReader: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
+        return try ChildProcess.run(executable.path, arguments, environment: bench.process.environment ?? [:])
     }
 }
 

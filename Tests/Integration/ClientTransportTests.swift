@@ -17,7 +17,7 @@ struct ClientTransportTests {
             var failures: [String] = []
             for index in 0..<1000 {
                 do {
-                    _ = try await index % 2 == 0 ? client.version().runtimeName : (client.imageStatus(Defaults.busyboxImage)?.id ?? "")
+                    _ = try await index % 2 == 0 ? client.version().runtimeName : (client.imageStatus(TestEnvironment.shared.node.busyboxImage)?.id ?? "")
                 } catch {
                     failures.append("call \(index): \(error)")
                 }

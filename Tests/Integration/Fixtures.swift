@@ -55,7 +55,7 @@ func withPodSandbox<Result>(
         namespace: Ownership.podNamespace,
         logDirectory: "\(environment.podLogRoot)/\(uniqueName)",
         labels: environment.labels,
-        cgroupParent: Defaults.cgroupParent,
+        cgroupParent: TestEnvironment.shared.node.cgroupParent,
         hostNetwork: hostNetwork
     )
     let tracker = ResourceTracker()

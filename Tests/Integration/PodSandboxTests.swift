@@ -12,7 +12,7 @@ struct PodSandboxTests {
             let config = PodSandboxConfig.make(
                 name: uniqueName, uid: uniqueName, namespace: Ownership.podNamespace,
                 logDirectory: "\(environment.podLogRoot)/\(uniqueName)", labels: environment.labels,
-                cgroupParent: Defaults.cgroupParent)
+                cgroupParent: TestEnvironment.shared.node.cgroupParent)
             let tracker = ResourceTracker()
             let id = try await client.runPodSandbox(config, runtimeHandler: environment.runtimeHandler)
             await tracker.track(.podSandbox(id: id, logDirectory: config.logDirectory))
@@ -46,7 +46,7 @@ struct PodSandboxTests {
                 let status = try await client.podSandboxStatus(pod.id).status
                 #expect(status.linux.namespaces.options.network == .pod)
                 #expect(!status.network.ip.isEmpty, "a pod on the CNI bridge should have an IP")
-                #expect(status.network.ip.hasPrefix("10.88."), "IP \(status.network.ip) should come from the cribench bridge's subnet")
+                #expect(environment.node.subnetContains(status.network.ip), "IP \(status.network.ip) should come from the subnet of CRIBench's bridge, \(environment.node.subnet)")
             }
         }
     }

@@ -24,7 +24,7 @@ struct RuntimeFaultTests {
     }
 
     @Test func imageMissingFromTheRegistryIsNamed() async throws {
-        let image = "\(Defaults.registry)/cribench/does-not-exist:1"
+        let image = "\(TestEnvironment.shared.node.registry)/cribench/does-not-exist:1"
         try await withRuntime { client in
             let error = await #expect(throws: CRIError.self) { try await client.pullImage(image) }
             let message = error?.description ?? ""
@@ -59,7 +59,7 @@ struct RuntimeFaultTests {
     }
 
     @Test func missingImageOnCreateNamesIt() async throws {
-        let image = "\(Defaults.registry)/cribench/never-pulled:1"
+        let image = "\(TestEnvironment.shared.node.registry)/cribench/never-pulled:1"
         try await withRuntime { client in
             try await withPodSandbox(client, name: "no-image") { pod in
                 let error = await #expect(throws: CRIError.self) {

@@ -5,16 +5,19 @@ import Testing
 
 /// The suite's inputs, read once from the environment (after containerd's integration suite):
 /// CONTAINER_RUNTIME_ENDPOINT, CRI_RUNTIME_HANDLER (default runc) for the OCI suites,
-/// CRI_WASM_RUNTIME_HANDLER (default wasm) for the Wasm suites, and the images to use.
+/// CRI_WASM_RUNTIME_HANDLER (default wasm) for the Wasm suites; images, registry, subnet and
+/// paths from the node settings the start script recorded (NodeSettings).
 struct TestEnvironment: Sendable {
     static let shared = TestEnvironment()
 
     let endpoint: CRIEndpoint
-    let endpointError: CRIError?
+    let endpointError: (any Error)?
     /// The handler pods are run with; "runc" unless CRI_RUNTIME_HANDLER says otherwise.
     let runtimeHandler: String
     /// The handler the Wasm suites run wasm modules with.
     let wasmRuntimeHandler: String
+    /// The node's settings (cribench.env of the runtime's state directory, CRIBENCH_* overrides).
+    let node: NodeSettings
     let busyboxImage: String
     let imageTestImage: String
     let podLogRoot: String
@@ -23,31 +26,32 @@ struct TestEnvironment: Sendable {
     let callTimeout: Duration
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        var loadError: (any Error)?
+        do { node = try NodeSettings.load(environment: environment) } catch {
+            node = NodeSettings.current
+            loadError = error
+        }
         do {
-            endpoint = try CRIEndpoint.fromEnvironment()
-            endpointError = nil
+            endpoint = try CRIEndpoint.fromEnvironment(fallback: node.endpoint)
+            endpointError = loadError
         } catch {
-            endpoint = .cribenchDefault
+            endpoint = node.endpoint
             endpointError = error
         }
         runtimeHandler = environment["CRI_RUNTIME_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "runc"
         wasmRuntimeHandler = environment["CRI_WASM_RUNTIME_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "wasm"
-        busyboxImage = environment["CRIBENCH_BUSYBOX_IMAGE"] ?? Defaults.busyboxImage
-        imageTestImage = environment["CRIBENCH_IMAGETEST_IMAGE"] ?? Defaults.imageTestImage
-        podLogRoot = environment["CRIBENCH_POD_LOG_ROOT"] ?? Defaults.podLogRoot
+        busyboxImage = node.busyboxImage
+        imageTestImage = node.imageTestImage
+        podLogRoot = node.podLogRoot
         runID = RunID.make()
         callTimeout = .seconds(Int(environment["CRIBENCH_TEST_CALL_TIMEOUT"] ?? "") ?? 60)
     }
 
     var labels: [String: String] { Ownership.labels(run: runID) }
 
-    /// CRIBench's state directory (CRIBENCH_STATE_DIR, else the socket's grandparent, as
-    /// scripts/start-containerd.sh lays it out).
-    var stateDirectory: String {
-        ProcessInfo.processInfo.environment["CRIBENCH_STATE_DIR"]
-            ?? URL(fileURLWithPath: endpoint.socketPath).deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    /// CRIBench's state directory, as scripts/start-containerd.sh lays it out.
+    var stateDirectory: String { node.stateDirectory }
 
     /// One of CRIBench's wasm images (scripts/build-wasm-images.sh), e.g. "idle".
-    func wasmImage(_ name: String) -> String { Defaults.wasmImage(name) }
+    func wasmImage(_ name: String) -> String { node.wasmImage(name) }
 }
