@@ -43,14 +43,23 @@ owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" && cri_up || 
 scripts/start-containerd.sh >/dev/null
 export CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET"
 
-# What the runtime holds before the suite, to prove afterwards that the suite left nothing.
-# ctr is an independent client of the same containerd (CRI's objects live in namespace k8s.io).
+# What the runtime holds before the suite, to prove afterwards that the suite left nothing
+# and removed nothing of anybody else's: containers, running tasks, images, snapshots (ctr,
+# an independent client of the same containerd; CRI's objects live in namespace k8s.io), the
+# shims serving CRIBench's socket, the pods' network namespaces and cgroups.
 runtime_inventory() {
+    local ctr=(ctr --address "$CRIBENCH_SOCKET" -n k8s.io)
     {
-        ctr --address "$CRIBENCH_SOCKET" -n k8s.io containers list -q | sed 's/^/container /'
-        ctr --address "$CRIBENCH_SOCKET" -n k8s.io images list -q \
+        "${ctr[@]}" containers list -q | sed 's/^/container /'
+        "${ctr[@]}" tasks list -q | sed 's/^/task /'
+        "${ctr[@]}" images list -q \
             | { grep -v -e "^$CRIBENCH_PAUSE_IMAGE\$" -e "^${CRIBENCH_PAUSE_IMAGE%:*}@" || true; } \
             | sed 's/^/image /'
+        "${ctr[@]}" snapshots list | awk 'NR > 1 { print "snapshot " $1 }'
+        pgrep -f "containerd-shim[^ ]* -namespace k8s.io -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" -a \
+            | sed -E 's/.* -id ([^ ]+) .*/shim \1/' || true
+        find "$CRIBENCH_STATE_DIR/state/io.containerd.grpc.v1.cri/netns" -mindepth 1 -maxdepth 1 -printf 'netns %f\n' 2>/dev/null || true
+        find /sys/fs/cgroup/pids"$CRIBENCH_CGROUP_PARENT" -mindepth 1 -type d -printf 'cgroup %P\n' 2>/dev/null || true
     } | sort
 }
 before=$(runtime_inventory)
@@ -102,7 +111,13 @@ for handler in "${handlers[@]}"; do
 done
 rm -rf "$reports"
 
-after=$(runtime_inventory)
+# Removal is asynchronous in places (a shim exits after its task is deleted): give the
+# runtime a few seconds to settle before calling anything a leftover.
+for _ in $(seq 10); do
+    after=$(runtime_inventory)
+    [ "$after" = "$before" ] && break
+    sleep 1
+done
 # Both ways: what the suite added and did not remove, and what was there before and is gone.
 leftovers=$(comm -13 <(echo "$before") <(echo "$after"))
 vanished=$(comm -23 <(echo "$before") <(echo "$after"))

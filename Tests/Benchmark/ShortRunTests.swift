@@ -11,14 +11,19 @@ struct ShortRunTests {
     @Test func everyFlowProducesSamplesForBothKinds() async throws {
         let runID = RunID.make()
         let node = try NodeSettings.load()
-        let results = try await withCRIClient(endpoint: try CRIEndpoint.fromEnvironment(fallback: node.endpoint)) { client in
+        let endpoint = try CRIEndpoint.fromEnvironment(fallback: node.endpoint)
+        // The suite's own flows take the run lock as `bench run` does: a bench started during
+        // them is refused instead of pulling and removing images under them.
+        let lock = try RuntimeLock.acquire(for: endpoint)
+        defer { withExtendedLifetime(lock) {} }
+        let results = try await withCRIClient(endpoint: endpoint) { client in
             let tracker = ResourceTracker()
             let context = FlowContext(client: client, tracker: tracker, runID: runID, podLogRoot: node.podLogRoot, cgroupParent: node.cgroupParent)
             // The image flow may only pull and remove images the node does not hold already (a
             // user may have pulled busybox by hand): take the first candidate that is absent.
-            let ociImage = try #require(try await firstAbsent([node.busyboxImage, node.imageTestImage], client),
+            let ociImage = try #require(try await client.firstAbsentImage([node.busyboxImage, node.imageTestImage]),
                                         "every OCI candidate image is present on the node; remove one of them")
-            let wasmImage = try #require(try await firstAbsent(["wasi-example", "hello", "exit-code"].map(node.wasmImage), client),
+            let wasmImage = try #require(try await client.firstAbsentImage(["wasi-example", "hello", "exit-code"].map(node.wasmImage)),
                                          "every wasm candidate image is present on the node; remove one of them")
             let oci = Workload.defaultOCI(), wasm = Workload.defaultWasm()
             let sides = [
@@ -51,10 +56,5 @@ struct ShortRunTests {
             }
         }
         #expect(results.harnessOverheadNs.count == 8, "one overhead sample per measured sample of each flow")
-    }
-
-    func firstAbsent(_ images: [String], _ client: CRIClient) async throws -> String? {
-        for image in images where try await client.imageStatus(image) == nil { return image }
-        return nil
     }
 }
