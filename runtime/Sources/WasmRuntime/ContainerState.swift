@@ -34,11 +34,17 @@ public struct ContainerState {
 
     public static func load(root: String, id: String) throws -> ContainerState {
         let path = directory(root: root, id: id) + "/state.json"
+        // containerd's shim matches "does not exist" to treat a container as gone; a state file
+        // that is there but unreadable is another matter and must say so.
+        guard Posix.exists(path) else { throw RuntimeError("container \(id) does not exist") }
         let json: JSON
         do {
             json = try JSON.parse(try Posix.readText(path))
         } catch {
-            throw RuntimeError("container \(id) does not exist")
+            throw RuntimeError("state of wasm instance \(id) is corrupt (\(path): \(error)); remove it with `wasm-runc --root \(root) delete --force \(id)`")
+        }
+        guard let pid = json["pid"]?.int64, pid > 0, json["bundle"]?.string != nil else {
+            throw RuntimeError("state of wasm instance \(id) is corrupt (\(path): no pid or bundle); remove it with `wasm-runc --root \(root) delete --force \(id)`")
         }
         return ContainerState(json: json, id: id)
     }

@@ -1,22 +1,29 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import WasmRuntime
 
 /// `delete [--force] ID`: forgets a stopped instance and removes its cgroup; with --force a
 /// running one is killed first.
 struct DeleteCommand {
-    let invocation: Invocation
+    let invocation: RuncCommandLine
     let id: String
 
-    init(_ invocation: Invocation, id: String) {
+    init(_ invocation: RuncCommandLine, id: String) {
         self.invocation = invocation
         self.id = id
     }
 
     func run() throws {
         let root = invocation.root
-        let state = try ContainerState.load(root: root, id: id)
+        let state: ContainerState
+        do {
+            state = try ContainerState.load(root: root, id: id)
+        } catch let error where invocation.has("--force", "-f") && ContainerState.isOurs(root: root, id: id) {
+            // A corrupt record names no process to kill; --force still lets it be forgotten.
+            invocation.log.error("\(error); removing the record")
+            Posix.removeTree(ContainerState.directory(root: root, id: id))
+            return
+        }
         if state.isAlive {
             guard invocation.has("--force", "-f") else {
                 throw RuntimeError("cannot delete container \(id) that is not stopped: \(state.status(root: root).rawValue)")

@@ -1,11 +1,10 @@
-import WasmRuntime
 
 /// `ps --format json ID`: the instance's one process, or none once it has stopped.
 struct PsCommand {
-    let invocation: Invocation
+    let invocation: RuncCommandLine
     let id: String
 
-    init(_ invocation: Invocation, id: String) {
+    init(_ invocation: RuncCommandLine, id: String) {
         self.invocation = invocation
         self.id = id
     }

@@ -1,15 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import WasmRuntime
 
 /// `kill [--all] ID [SIGNAL]`: signals the instance process (the only process it has, so --all
 /// means the same). The default is SIGTERM, as with runc.
 struct KillCommand {
-    let invocation: Invocation
+    let invocation: RuncCommandLine
     let id: String
 
-    init(_ invocation: Invocation, id: String) {
+    init(_ invocation: RuncCommandLine, id: String) {
         self.invocation = invocation
         self.id = id
     }
@@ -26,7 +25,7 @@ struct KillCommand {
     }
 
     func run() throws {
-        let positionals = invocation.positionals()
+        let positionals = invocation.positionals
         let signalText = positionals.count > 1 ? positionals[1] : "TERM"
         guard let signal = Self.parseSignal(signalText) else { throw RuntimeError("kill: unknown signal \(signalText)") }
         let state = try ContainerState.load(root: invocation.root, id: id)

@@ -1,27 +1,25 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import WasmRuntime
 
 /// wasm-runc: an OCI runtime with runc's command line. Bundles whose entrypoint is a
 /// WebAssembly module run as WasmKit instances; every other bundle, and every command about a
 /// container that is not a wasm instance, is handed to runc unchanged.
-@main
-enum WasmRunc {
-    static func main() {
-        let invocation = Invocation(CommandLine.arguments)
+public enum CommandDispatch {
+    public static func main(_ arguments: [String]) -> Never {
+        let invocation = RuncCommandLine(arguments)
         let log = invocation.log
         do {
             switch invocation.command {
             case "create": try CreateCommand(invocation).run()
             case "_init": InitCommand(invocation).run()
-            case "start": try forWasmInstance(invocation, idValued: []) { try StartCommand(invocation, id: $0).run() }
-            case "state": try forWasmInstance(invocation, idValued: []) { try StateCommand(invocation, id: $0).run() }
-            case "kill": try forWasmInstance(invocation, idValued: []) { try KillCommand(invocation, id: $0).run() }
-            case "delete": try forWasmInstance(invocation, idValued: []) { try DeleteCommand(invocation, id: $0).run() }
-            case "ps": try forWasmInstance(invocation, idValued: ["--format", "-f"]) { try PsCommand(invocation, id: $0).run() }
+            case "start": try forWasmInstance(invocation) { try StartCommand(invocation, id: $0).run() }
+            case "state": try forWasmInstance(invocation) { try StateCommand(invocation, id: $0).run() }
+            case "kill": try forWasmInstance(invocation) { try KillCommand(invocation, id: $0).run() }
+            case "delete": try forWasmInstance(invocation) { try DeleteCommand(invocation, id: $0).run() }
+            case "ps": try forWasmInstance(invocation) { try PsCommand(invocation, id: $0).run() }
             case "exec":
-                try forWasmInstance(invocation, idValued: ExecFlags.valued) { id in
+                try forWasmInstance(invocation) { id in
                     throw RuntimeError("exec is not supported for wasm instance \(id): a WebAssembly module has no process to run a command in")
                 }
             case "--version", "-v", "version":
@@ -29,7 +27,7 @@ enum WasmRunc {
             case "", "help", "--help", "-h":
                 print("usage: wasm-runc [--root DIR] [--log FILE] [--log-format json] COMMAND [flags] ID\ncommands: create start state kill delete ps (exec: not for wasm instances); others go to runc")
             default:
-                try forWasmInstance(invocation, idValued: []) { id in
+                try forWasmInstance(invocation) { id in
                     throw RuntimeError("\(invocation.command) is not supported for wasm instance \(id)")
                 }
             }
@@ -47,17 +45,12 @@ enum WasmRunc {
 
     /// Runs `body` with the container id if it names a wasm instance; otherwise hands the
     /// whole command line to runc.
-    static func forWasmInstance(_ invocation: Invocation, idValued: Set<String>, _ body: (String) throws -> Void) throws {
-        guard let id = invocation.positionals(valued: idValued).first, ContainerState.isOurs(root: invocation.root, id: id) else {
+    static func forWasmInstance(_ invocation: RuncCommandLine, _ body: (String) throws -> Void) throws {
+        guard let id = invocation.containerID, ContainerState.isOurs(root: invocation.root, id: id) else {
             try Delegation.execRunc(invocation)
         }
         try body(id)
     }
-}
-
-enum ExecFlags {
-    static let valued: Set<String> = ["--console-socket", "--cwd", "--env", "-e", "--user", "-u", "--additional-gids", "-g",
-                                      "--process", "-p", "--pid-file", "--process-label", "--apparmor", "--cap", "-c", "--preserve-fds", "--cgroup"]
 }
 
 /// Hands a command to runc, replacing this process, so runc's behaviour and exit are its own.
@@ -67,7 +60,7 @@ enum Delegation {
         return ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc"].first { access($0, X_OK) == 0 }
     }
 
-    static func execRunc(_ invocation: Invocation) throws -> Never {
+    static func execRunc(_ invocation: RuncCommandLine) throws -> Never {
         guard let runc = runcPath else {
             throw RuntimeError("runc is not installed: wasm-runc hands every non-wasm bundle (such as the pod's pause container) to runc; install Debian's runc")
         }

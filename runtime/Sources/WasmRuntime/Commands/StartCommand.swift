@@ -1,14 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import WasmRuntime
 
 /// `start ID`: releases the instance waiting in `_init` by reading its exec FIFO.
 struct StartCommand {
-    let invocation: Invocation
+    let invocation: RuncCommandLine
     let id: String
 
-    init(_ invocation: Invocation, id: String) {
+    init(_ invocation: RuncCommandLine, id: String) {
         self.invocation = invocation
         self.id = id
     }

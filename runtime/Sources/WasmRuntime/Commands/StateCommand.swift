@@ -1,11 +1,10 @@
-import WasmRuntime
 
 /// `state ID`: runc's JSON, which containerd's shim parses.
 struct StateCommand {
-    let invocation: Invocation
+    let invocation: RuncCommandLine
     let id: String
 
-    init(_ invocation: Invocation, id: String) {
+    init(_ invocation: RuncCommandLine, id: String) {
         self.invocation = invocation
         self.id = id
     }

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CSystemCalls
-import WasmRuntime
 
 /// `_init --bundle B ID` (internal): the instance process. It waits until `create` has put it
 /// in its cgroup, becomes a container as runc makes one (namespaces, root, mounts, limits,
@@ -16,9 +15,9 @@ struct InitCommand {
     /// What `ps` calls the instance (argv[0] and the thread name).
     static let processName = "wasm-instance"
 
-    let invocation: Invocation
+    let invocation: RuncCommandLine
 
-    init(_ invocation: Invocation) { self.invocation = invocation }
+    init(_ invocation: RuncCommandLine) { self.invocation = invocation }
 
     func run() -> Never {
         // Until the instance is ready, it must not outlive `create` (killed on its deadline).
@@ -30,7 +29,7 @@ struct InitCommand {
         let instance: WASIInstance
         do {
             try waitForGoAhead()
-            guard let id = invocation.positionals(valued: ["--bundle"]).first, let bundlePath = invocation.value(of: "--bundle") else {
+            guard let id = invocation.containerID, let bundlePath = invocation.value(of: "--bundle") else {
                 throw RuntimeError("_init needs --bundle and an id")
             }
             let bundle = try OCIBundle(path: bundlePath)

@@ -1,30 +1,26 @@
-import WasmRuntime
-
 /// A parsed command line in runc's shape: global flags, a command, its flags and arguments.
-struct Invocation {
-    var root = "/run/wasm-runc"
-    var logPath: String?
-    var logJSON = false
-    var command = ""
+public struct RuncCommandLine {
+    public var root = "/run/wasm-runc"
+    public var logPath: String?
+    public var logJSON = false
+    public var systemdCgroup = false
+    public var command = ""
     /// The command's own arguments, flags included, in order.
-    var arguments: [String] = []
+    public var arguments: [String] = []
     /// The whole command line as given, to hand to runc unchanged.
-    let original: [String]
+    public let original: [String]
 
-    /// Global flags runc takes that carry a value; others (--debug, --systemd-cgroup) stand alone.
-    static let valuedGlobals: Set<String> = ["--root", "--log", "--log-format", "--criu", "--rootless"]
-
-    init(_ argv: [String]) {
+    public init(_ argv: [String]) {
         original = argv
         var index = 1
         while index < argv.count, argv[index].hasPrefix("-") {
             let flag = argv[index]
-            if flag == "--version" || flag == "-v" || flag == "--help" || flag == "-h" { break }
+            if RuncFlags.terminal.contains(flag) { break }
             var name = flag, value: String?
             if let equals = flag.firstIndex(of: "=") {
                 name = String(flag[..<equals])
                 value = String(flag[flag.index(after: equals)...])
-            } else if Self.valuedGlobals.contains(flag), index + 1 < argv.count {
+            } else if RuncFlags.globalValued.contains(flag), index + 1 < argv.count {
                 index += 1
                 value = argv[index]
             }
@@ -32,6 +28,7 @@ struct Invocation {
             case "--root": root = value ?? root
             case "--log": logPath = value
             case "--log-format": logJSON = value == "json"
+            case "--systemd-cgroup": systemdCgroup = true
             default: break
             }
             index += 1
@@ -42,14 +39,20 @@ struct Invocation {
         }
     }
 
-    var log: RuntimeLog { RuntimeLog(path: logPath, json: logJSON) }
+    public var log: RuntimeLog { RuntimeLog(path: logPath, json: logJSON) }
 
-    /// The command's positional arguments, skipping its flags (and the values of `valued` flags).
-    func positionals(valued: Set<String> = []) -> [String] {
+    /// The command's positional arguments, skipping its flags and the values of those the
+    /// flag table says carry one.
+    public var positionals: [String] {
+        let valued = RuncFlags.valued(for: command)
         var result: [String] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
+            if argument == "--" {
+                result += arguments[(index + 1)...]
+                break
+            }
             if argument.hasPrefix("-") {
                 if valued.contains(argument) { index += 1 }
             } else {
@@ -60,8 +63,11 @@ struct Invocation {
         return result
     }
 
+    /// The container the command is about: its first positional argument.
+    public var containerID: String? { positionals.first }
+
     /// The value of a command flag given as `--name value` or `--name=value`.
-    func value(of names: String...) -> String? {
+    public func value(of names: String...) -> String? {
         for (index, argument) in arguments.enumerated() {
             for name in names {
                 if argument == name, index + 1 < arguments.count { return arguments[index + 1] }
@@ -71,5 +77,5 @@ struct Invocation {
         return nil
     }
 
-    func has(_ names: String...) -> Bool { arguments.contains { names.contains($0) } }
+    public func has(_ names: String...) -> Bool { arguments.contains { names.contains($0) } }
 }

@@ -1,25 +1,23 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import WasmRuntime
 
 /// `create --bundle B --pid-file P ID`: prepares the instance in a process of its own that
 /// waits for `start`, and returns. That process outlives this one, so it is reparented to
 /// containerd's shim (a subreaper), which reaps it and reports its exit.
 struct CreateCommand {
-    let invocation: Invocation
+    let invocation: RuncCommandLine
 
-    init(_ invocation: Invocation) { self.invocation = invocation }
+    init(_ invocation: RuncCommandLine) { self.invocation = invocation }
 
     func run() throws {
-        let valued: Set<String> = ["--bundle", "-b", "--pid-file", "--console-socket", "--preserve-fds"]
-        guard let id = invocation.positionals(valued: valued).first else { throw RuntimeError("create: no container id given") }
+        guard let id = invocation.containerID else { throw RuntimeError("create: no container id given") }
         let bundlePath = invocation.value(of: "--bundle", "-b") ?? "."
         guard let bundle = try? OCIBundle(path: bundlePath), case .wasm(let modulePath) = WorkloadKind.of(bundle) else {
             try Delegation.execRunc(invocation)
         }
         try bundle.spec.requireSupported(bundle: bundlePath)
-        if invocation.original.contains("--systemd-cgroup") {
+        if invocation.systemdCgroup {
             throw RuntimeError("wasm instance \(id): the systemd cgroup driver (SystemdCgroup = true) is not supported; set SystemdCgroup = false for the wasm handler")
         }
         if invocation.value(of: "--console-socket") != nil {
@@ -29,14 +27,18 @@ struct CreateCommand {
         let directory = ContainerState.directory(root: root, id: id)
         if ContainerState.isOurs(root: root, id: id) { throw RuntimeError("container with id \(id) already exists") }
         try Posix.makeDirectories(directory)
+        var spawned: Int32?
         do {
             let pid = try spawnInstance(id: id, bundlePath: bundlePath, modulePath: modulePath, bundle: bundle)
+            spawned = pid
             let state = ContainerState(id: id, bundle: bundle, pid: pid, pidStartTime: Posix.startTime(of: pid) ?? 0)
             try state.save(root: root)
             if let pidFile = invocation.value(of: "--pid-file") {
                 try Posix.writeFile(pidFile, String(pid), atomically: true)
             }
         } catch {
+            // Whatever failed, `create` leaves no instance, cgroup or record behind.
+            if let spawned { Self.discardInstance(spawned, bundle: bundle) }
             Posix.removeTree(directory)
             throw error
         }
@@ -104,13 +106,18 @@ struct CreateCommand {
                 throw RuntimeError(report.isEmpty ? "the instance process for \(modulePath) exited during setup" : report)
             }
         } catch {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            if let cgroupsPath = bundle.cgroupsPath { cgroups.remove(path: cgroupsPath) }
+            Self.discardInstance(pid, bundle: bundle)
             throw error
         }
         return pid
+    }
+
+    /// Kills and reaps an instance `create` spawned, and removes its cgroup.
+    static func discardInstance(_ pid: Int32, bundle: OCIBundle) {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty { Cgroups().remove(path: cgroupsPath) }
     }
 
     /// Reads the sync pipe to its end, giving up after `seconds`.
