@@ -30,10 +30,7 @@ let package = Package(
         ),
         .target(
             name: "BenchKit",
-            dependencies: [
-                "CRIClient",
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["CRIClient"]
         ),
         .executableTarget(
             name: "bench",

@@ -29,6 +29,20 @@ public struct FlowContext: Sendable {
                      labels: labels, cgroupParent: cgroupParent)
     }
 
+    /// Stops (at once) and removes a container a flow set up (untimed), and stops tracking it.
+    public func tearDownContainer(id: String) async throws {
+        try await client.stopContainer(id, gracePeriodSeconds: 0)
+        try await client.removeContainer(id)
+        await tracker.forget(.container(id: id))
+    }
+
+    /// Runs a sandbox for a flow's setUp (untimed) and tracks it.
+    public func readySandbox(prefix: String, handler: String) async throws -> ReadySandbox {
+        let config = podConfig(prefix: prefix)
+        let (id, _) = try await runPodSandbox(config, handler: handler)
+        return ReadySandbox(id: id, config: config)
+    }
+
     /// Stops and removes a sandbox a flow set up (untimed), and stops tracking it.
     public func tearDownSandbox(id: String, logDirectory: String) async throws {
         try await client.stopPodSandbox(id)
@@ -46,25 +60,38 @@ public struct FlowContext: Sendable {
 }
 
 /// One benchmarked lifecycle (after cri-tools' pkg/benchmark: one file per flow). A flow names
-/// its operations once; every report uses these names.
+/// its operations once; every report uses these names. What setUp prepares for a side (a
+/// ready sandbox, say) is handed to each sample and to tearDown, so a flow holds no state.
 public protocol Flow: Sendable {
+    /// What setUp prepares for one side.
+    associatedtype Prepared: Sendable = Void
     /// The Go benchmark name without "Benchmark", e.g. "ImageInCri".
     var name: String { get }
     var operations: [String] { get }
     /// How each timed call sits in time; lifecycle flows time calls between the flow's others.
     var pattern: TimingPattern { get }
     /// Untimed preparation for one side (e.g. a ready sandbox, the image present).
-    func setUp(_ workload: Workload, context: FlowContext) async throws
+    func setUp(_ workload: Workload, context: FlowContext) async throws -> Prepared
     /// One sample: a duration in nanoseconds for each operation, in `operations` order.
-    func sample(_ workload: Workload, context: FlowContext) async throws -> [Int64]
+    func sample(_ workload: Workload, prepared: Prepared, context: FlowContext) async throws -> [Int64]
     /// Untimed teardown of what setUp made (cleanup of leftovers is the tracker's job).
-    func tearDown(_ workload: Workload, context: FlowContext) async throws
+    func tearDown(_ workload: Workload, prepared: Prepared, context: FlowContext) async throws
 }
 
 extension Flow {
     public var pattern: TimingPattern { .inFlow }
+    public func tearDown(_ workload: Workload, prepared: Prepared, context: FlowContext) async throws {}
+}
+
+extension Flow where Prepared == Void {
     public func setUp(_ workload: Workload, context: FlowContext) async throws {}
-    public func tearDown(_ workload: Workload, context: FlowContext) async throws {}
+}
+
+/// A sandbox a flow made ready in setUp (with, for some flows, a running container in it).
+public struct ReadySandbox: Sendable {
+    public let id: String
+    public let config: PodSandboxConfig
+    public var containerID: String?
 }
 
 /// Runs `body` and returns its result with the wall-clock nanoseconds it took. The timed region

@@ -28,3 +28,15 @@ extension GateEvaluation {
         return "\(failures.count) operation(s) regressed against \(verdict.source): \(failures.map(\.key).joined(separator: ", "))"
     }
 }
+
+extension GatePlan {
+    /// The end of a run that measured without errors: says the verdict, fails the run when an
+    /// op regressed, and otherwise records the run in the machine's history.
+    public func conclude(_ results: ResultSet, evaluation: GateEvaluation, progress: (String) -> Void) throws {
+        for line in evaluation.consoleLines(results, gate: gate) { progress(line) }
+        if let message = evaluation.failureMessage { throw BenchError(message) }
+        if let directory = try record(results, evaluation: evaluation) {
+            progress(evaluation.firstRunOfMachine ? "recorded this machine's first baseline in \(directory)" : "run added to this machine's history in \(directory)")
+        }
+    }
+}

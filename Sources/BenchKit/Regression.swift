@@ -74,9 +74,7 @@ public struct Baseline: Codable, Sendable, Equatable {
 
 /// The middle value (the mean of the two middle ones for an even count), nil for none.
 func median(_ values: [Double]) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let sorted = values.sorted(), middle = sorted.count / 2
-    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    values.isEmpty ? nil : Summary.percentile(values.sorted(), 50)
 }
 
 /// One operation compared with the baseline.

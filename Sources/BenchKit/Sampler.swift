@@ -46,14 +46,31 @@ public struct Sampler: Sendable {
                 results.errors.append(message)
                 progress("error: \(message)")
             }
-            for side in plan.sides {
-                do { try await flow.tearDown(side, context: context) } catch { progress("warning: \(flow.name) teardown (\(side.kind.rawValue)): \(error)") }
+        }
+    }
+
+    /// Sets each side up, measures, and tears down what was set up, also after a failure.
+    private func run<F: Flow>(_ flow: F, into results: inout ResultSet) async throws {
+        var prepared: [(Workload, F.Prepared)] = []
+        do {
+            for side in plan.sides { prepared.append((side, try await flow.setUp(side, context: context))) }
+            try await measure(flow, prepared, into: &results)
+        } catch {
+            await tearDown(flow, prepared)
+            throw error
+        }
+        await tearDown(flow, prepared)
+    }
+
+    private func tearDown<F: Flow>(_ flow: F, _ prepared: [(Workload, F.Prepared)]) async {
+        for (side, state) in prepared {
+            do { try await flow.tearDown(side, prepared: state, context: context) } catch {
+                progress("warning: \(flow.name) teardown (\(side.kind.rawValue)): \(error)")
             }
         }
     }
 
-    private func run(_ flow: any Flow, into results: inout ResultSet) async throws {
-        for side in plan.sides { try await flow.setUp(side, context: context) }
+    private func measure<F: Flow>(_ flow: F, _ prepared: [(Workload, F.Prepared)], into results: inout ResultSet) async throws {
         let clock = ContinuousClock()
         let began = clock.now
         let total = plan.warmup + plan.samples
@@ -62,10 +79,10 @@ public struct Sampler: Sendable {
             let measured = index >= plan.warmup
             let label = measured ? "sample \(index - plan.warmup + 1)/\(plan.samples)" : "warm-up \(index + 1)/\(plan.warmup)"
             progress("\(flow.name): \(label)")
-            let order = index % 2 == 0 ? plan.sides : plan.sides.reversed()
-            for side in order {
+            let order = index % 2 == 0 ? prepared : prepared.reversed()
+            for (side, state) in order {
                 let start = wallClockNanoseconds()
-                let durations = try await flow.sample(side, context: context)
+                let durations = try await flow.sample(side, prepared: state, context: context)
                 let end = wallClockNanoseconds()
                 if measured {
                     results.record(flow: flow.name, operations: flow.operations, kind: side.kind, durations: durations, window: [start, end],

@@ -33,11 +33,15 @@ public struct Summary: Codable, Sendable, Equatable {
     /// The p-th percentile by linear interpolation between closest ranks (numpy's default),
     /// of samples sorted ascending.
     public static func percentile(_ sorted: [Int64], _ p: Double) -> Double {
+        percentile(sorted.map(Double.init), p)
+    }
+
+    public static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         precondition(!sorted.isEmpty && (0...100).contains(p))
         let rank = p / 100 * Double(sorted.count - 1)
         let lower = Int(rank.rounded(.down)), upper = Int(rank.rounded(.up))
         let fraction = rank - Double(lower)
-        return Double(sorted[lower]) + fraction * Double(sorted[upper] - sorted[lower])
+        return sorted[lower] + fraction * (sorted[upper] - sorted[lower])
     }
 
     /// Two-sided 95% critical value of Student's t distribution.

@@ -70,62 +70,15 @@ struct RunCommand: AsyncParsableCommand {
         let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: normalize)
         let gatePlan = GatePlan(gate: gate, historyRoot: history, historyDepth: historyDepth, baselinePath: baseline)
         let baselineData = try gatePlan.prepare()
-        let endpoint = try connection.endpoint()
-        let lock = try RuntimeLock.acquire(for: endpoint)
-        defer { withExtendedLifetime(lock) {} }
+        let oci = Workload.defaultOCI(), wasm = Workload.defaultWasm()
         let sides = [
-            Workload(kind: .oci, image: ociImage, idleImage: Workload.defaultOCI().idleImage, idleCommand: Workload.defaultOCI().idleCommand, runtimeHandler: ociHandler),
-            Workload(kind: .wasm, image: wasmImage, idleImage: Workload.defaultWasm().idleImage, idleCommand: [], runtimeHandler: wasmHandler),
+            Workload(kind: .oci, image: ociImage, idleImage: oci.idleImage, idleCommand: oci.idleCommand, runtimeHandler: ociHandler),
+            Workload(kind: .wasm, image: wasmImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand, runtimeHandler: wasmHandler),
         ]
-        let plan = SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides)
-        let flowList = try selectedFlows()
-        let runID = RunID.make()
-        let signals = SignalTrap()
-
-        let outcome = try await connection.withClient { client in
-            let version = try await client.version()
-            try await warnAboutForeignPods(client)
-            let environment = ResultSet.Environment.current(
-                runtime: "\(version.runtimeName) \(version.runtimeVersion)", endpoint: endpoint.description,
-                handlers: ["oci": ociHandler, "wasm": wasmHandler])
-            let tracker = ResourceTracker(recordingImagesIn: ledger, run: runID.value, endpoint: endpoint.description)
-            let context = FlowContext(client: client, tracker: tracker, runID: runID, stopGracePeriodSeconds: Int64(stopTimeout))
-            let sampler = Sampler(plan: plan, context: context) { progress($0) }
-            progress("run \(runID) against \(endpoint): \(flowList.map(\.name).joined(separator: ", ")), \(samples) samples + \(warmup) warm-up per side")
-
-            let initial = ResultSet(runID: runID.value, environment: environment)
-            let measuring = Task(executorPreference: client.preferredExecutor) {
-                var results = initial
-                await sampler.run(flowList, into: &results)
-                return results
-            }
-            let caught = await signals.cancelOnSignal(measuring)
-            var results = await measuring.value
-            // Cleanup runs outside the cancelled task, so its RPCs still go through.
-            let failures = await tracker.removeAll(using: client, stopGracePeriodSeconds: 0)
-            for failure in failures { progress("cleanup: \(failure)") }
-            // A call cancelled in flight (Ctrl-C) may have created what the tracker never
-            // learnt of: sweep this run's labels and ledger entries as well.
-            var selector = Ownership.anyRunSelector
-            selector[Ownership.runLabel] = runID.value
-            do {
-                let swept = try await Cleanup.removeLabelled(selector, ledger: ledger, using: client)
-                if swept.pods + swept.containers + swept.images > 0 {
-                    progress("cleanup: also removed \(swept.containers) container(s), \(swept.pods) pod(s) and \(swept.images) image(s) of this run that a cancelled call had left untracked")
-                }
-            } catch {
-                progress("cleanup: \(error)")
-            }
-            results.finishedAt = Date()
-            if let signal = caught.value {
-                results.partial = true
-                results.errors.append("interrupted by signal \(signal)")
-            } else if !results.errors.isEmpty {
-                results.partial = true
-            }
-            return (results, caught.value)
-        }
-        let (results, signal) = outcome
+        let run = BenchmarkRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
+                               plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
+                               flows: try selectedFlows(), ledger: ledger, stopGracePeriodSeconds: Int64(stopTimeout))
+        let (results, signal) = try await run.execute { progress($0) }
 
         let evaluation = try gatePlan.evaluate(results, baseline: baselineData)
         print(GoBenchReporter.render(results), terminator: "")
@@ -136,28 +89,10 @@ struct RunCommand: AsyncParsableCommand {
             try Baseline(from: results).data().write(to: URL(fileURLWithPath: recordBaseline))
             progress("baseline recorded in \(recordBaseline)")
         }
-
         if let signal { throw ExitCode(128 + signal) }
         if !results.errors.isEmpty {
             throw BenchError("the run had errors: \(results.errors.joined(separator: "; "))")
         }
-        for line in evaluation.consoleLines(results, gate: gate) { progress(line) }
-        if let message = evaluation.failureMessage { throw BenchError(message) }
-        if let directory = try gatePlan.record(results, evaluation: evaluation) {
-            progress(evaluation.firstRunOfMachine ? "recorded this machine's first baseline in \(directory)" : "run added to this machine's history in \(directory)")
-        }
+        try gatePlan.conclude(results, evaluation: evaluation) { progress($0) }
     }
-
-    /// critest expects to be the runtime's only user; CRIBench says so plainly and goes on.
-    func warnAboutForeignPods(_ client: CRIClient) async throws {
-        let foreign = try await client.listPodSandbox().filter { $0.labels[Ownership.ownerLabel] != Ownership.ownerValue }
-        if !foreign.isEmpty {
-            progress("warning: the runtime runs \(foreign.count) pod(s) that are not CRIBench's (e.g. \(foreign[0].metadata.namespace)/\(foreign[0].metadata.name)); they compete for the machine and may disturb the figures")
-        }
-    }
-}
-
-/// Progress and warnings go to stderr, so stdout holds nothing but results.
-func progress(_ message: String) {
-    FileHandle.standardError.write(Data("[bench] \(message)\n".utf8))
 }

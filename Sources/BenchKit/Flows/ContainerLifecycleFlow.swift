@@ -2,24 +2,18 @@ import CRIClient
 
 /// A container's lifecycle in a sandbox that is already ready: create, start, status, stop,
 /// remove, with an idle long-running workload on each side.
-public final class ContainerLifecycleFlow: Flow, @unchecked Sendable {
+public struct ContainerLifecycleFlow: Flow {
     public let name = "ContainerInCri"
     public let operations = ["create", "start", "status", "stop", "remove"]
 
-    /// The ready sandbox of each side, made in setUp.
-    private var sandboxes: [WorkloadKind: (id: String, config: PodSandboxConfig)] = [:]
-
     public init() {}
 
-    public func setUp(_ workload: Workload, context: FlowContext) async throws {
+    public func setUp(_ workload: Workload, context: FlowContext) async throws -> ReadySandbox {
         try await ensureImage(workload.idleImage, context: context)
-        let config = context.podConfig(prefix: "bench-ctr-\(workload.kind.rawValue)")
-        let (id, _) = try await context.runPodSandbox(config, handler: workload.runtimeHandler)
-        sandboxes[workload.kind] = (id, config)
+        return try await context.readySandbox(prefix: "bench-ctr-\(workload.kind.rawValue)", handler: workload.runtimeHandler)
     }
 
-    public func sample(_ workload: Workload, context: FlowContext) async throws -> [Int64] {
-        guard let sandbox = sandboxes[workload.kind] else { throw BenchError("no sandbox for \(workload.kind.rawValue): setUp did not run") }
+    public func sample(_ workload: Workload, prepared sandbox: ReadySandbox, context: FlowContext) async throws -> [Int64] {
         let client = context.client
         let config = ContainerConfig.make(name: "idle-\(randomSuffix(length: 6))", image: workload.idleImage,
                                           command: workload.idleCommand, labels: context.labels)
@@ -36,8 +30,7 @@ public final class ContainerLifecycleFlow: Flow, @unchecked Sendable {
         return [create, start, statusTook, stop, remove]
     }
 
-    public func tearDown(_ workload: Workload, context: FlowContext) async throws {
-        guard let sandbox = sandboxes.removeValue(forKey: workload.kind) else { return }
+    public func tearDown(_ workload: Workload, prepared sandbox: ReadySandbox, context: FlowContext) async throws {
         try await context.tearDownSandbox(id: sandbox.id, logDirectory: sandbox.config.logDirectory)
     }
 }

@@ -17,7 +17,7 @@ public struct EndToEndFlow: Flow {
         try await ensureImage(workload.idleImage, context: context)
     }
 
-    public func sample(_ workload: Workload, context: FlowContext) async throws -> [Int64] {
+    public func sample(_ workload: Workload, prepared: Void, context: FlowContext) async throws -> [Int64] {
         let client = context.client
         let podConfig = context.podConfig(prefix: "bench-e2e-\(workload.kind.rawValue)")
         let containerConfig = ContainerConfig.make(name: "first-line", image: workload.idleImage,

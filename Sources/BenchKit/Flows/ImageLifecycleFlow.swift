@@ -19,7 +19,7 @@ public struct ImageLifecycleFlow: Flow {
         await context.tracker.forget(.image(reference: workload.image))
     }
 
-    public func sample(_ workload: Workload, context: FlowContext) async throws -> [Int64] {
+    public func sample(_ workload: Workload, prepared: Void, context: FlowContext) async throws -> [Int64] {
         let client = context.client
         await context.tracker.track(.image(reference: workload.image))
         let (_, pull) = try await timed { try await client.pullImage(workload.image) }

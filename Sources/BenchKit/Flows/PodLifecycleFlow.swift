@@ -7,7 +7,7 @@ public struct PodLifecycleFlow: Flow {
 
     public init() {}
 
-    public func sample(_ workload: Workload, context: FlowContext) async throws -> [Int64] {
+    public func sample(_ workload: Workload, prepared: Void, context: FlowContext) async throws -> [Int64] {
         let client = context.client
         let config = context.podConfig(prefix: "bench-pod-\(workload.kind.rawValue)")
         let (id, run) = try await context.runPodSandbox(config, handler: workload.runtimeHandler)

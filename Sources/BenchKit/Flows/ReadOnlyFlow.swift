@@ -4,35 +4,33 @@ import CRIClient
 /// back as critest times them: each timed call comes right after an untimed one of the same
 /// kind, so it finds client, socket and runtime awake. Set these beside critest's figures; the
 /// lifecycle flows' status and list ops are timed in-flow and include a wake-up.
-public final class ReadOnlyFlow: Flow, @unchecked Sendable {
+public struct ReadOnlyFlow: Flow {
     public let name = "ReadsInCri"
     public let operations = ["image-status", "list-images", "pod-status", "container-status", "list-pods", "list-containers"]
     public var pattern: TimingPattern { .backToBack }
 
-    /// A sandbox with one running idle container per side, made in setUp.
-    private var subjects: [WorkloadKind: (sandboxID: String, containerID: String, logDirectory: String)] = [:]
-
     public init() {}
 
-    public func setUp(_ workload: Workload, context: FlowContext) async throws {
+    /// A sandbox with one running idle container per side.
+    public func setUp(_ workload: Workload, context: FlowContext) async throws -> ReadySandbox {
         try await ensureImage(workload.idleImage, context: context)
-        let config = context.podConfig(prefix: "bench-reads-\(workload.kind.rawValue)")
-        let (sandboxID, _) = try await context.runPodSandbox(config, handler: workload.runtimeHandler)
+        var sandbox = try await context.readySandbox(prefix: "bench-reads-\(workload.kind.rawValue)", handler: workload.runtimeHandler)
         let container = ContainerConfig.make(name: "idle", image: workload.idleImage, command: workload.idleCommand, labels: context.labels)
-        let containerID = try await context.client.createContainer(in: sandboxID, config: container, sandboxConfig: config)
+        let containerID = try await context.client.createContainer(in: sandbox.id, config: container, sandboxConfig: sandbox.config)
         await context.tracker.track(.container(id: containerID))
         try await context.client.startContainer(containerID)
-        subjects[workload.kind] = (sandboxID, containerID, config.logDirectory)
+        sandbox.containerID = containerID
+        return sandbox
     }
 
-    public func sample(_ workload: Workload, context: FlowContext) async throws -> [Int64] {
-        guard let subject = subjects[workload.kind] else { throw BenchError("no sandbox for \(workload.kind.rawValue): setUp did not run") }
+    public func sample(_ workload: Workload, prepared subject: ReadySandbox, context: FlowContext) async throws -> [Int64] {
+        guard let containerID = subject.containerID else { throw BenchError("no container in the reads flow's sandbox \(subject.id)") }
         let client = context.client
         let calls: [@Sendable () async throws -> Void] = [
             { _ = try await client.imageStatus(workload.idleImage) },
             { _ = try await client.listImages() },
-            { _ = try await client.podSandboxStatus(subject.sandboxID) },
-            { _ = try await client.containerStatus(subject.containerID) },
+            { _ = try await client.podSandboxStatus(subject.id) },
+            { _ = try await client.containerStatus(containerID) },
             { _ = try await client.listPodSandbox() },
             { _ = try await client.listContainers() },
         ]
@@ -45,11 +43,8 @@ public final class ReadOnlyFlow: Flow, @unchecked Sendable {
         return durations
     }
 
-    public func tearDown(_ workload: Workload, context: FlowContext) async throws {
-        guard let subject = subjects.removeValue(forKey: workload.kind) else { return }
-        try await context.client.stopContainer(subject.containerID, gracePeriodSeconds: 0)
-        try await context.client.removeContainer(subject.containerID)
-        await context.tracker.forget(.container(id: subject.containerID))
-        try await context.tearDownSandbox(id: subject.sandboxID, logDirectory: subject.logDirectory)
+    public func tearDown(_ workload: Workload, prepared subject: ReadySandbox, context: FlowContext) async throws {
+        if let containerID = subject.containerID { try await context.tearDownContainer(id: containerID) }
+        try await context.tearDownSandbox(id: subject.id, logDirectory: subject.config.logDirectory)
     }
 }

@@ -26,7 +26,7 @@ import WasmRuntime
     @Test func wasmMagicMakesAWasmWorkload() throws {
         let bundle = try OCIBundle(path: try makeBundle(args: ["/app.wasm"], files: ["/app.wasm": [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0]]))
         defer { Posix.removeTree(bundle.path) }
-        #expect(WorkloadKind.of(bundle) == .wasm(guestPath: "/app.wasm"))
+        #expect(BundleKind.of(bundle) == .wasm(guestPath: "/app.wasm"))
         #expect(bundle.cgroupsPath == "/cribench/test")
         #expect(bundle.memoryLimitBytes == 1_048_576)
     }
@@ -35,15 +35,15 @@ import WasmRuntime
         let bundle = try OCIBundle(path: try makeBundle(args: ["pause"], env: ["PATH=/bin"], files: ["/bin/pause": [0x7F, 0x45, 0x4C, 0x46], "/run.sh": Array("#!/bin/sh\n".utf8)]))
         defer { Posix.removeTree(bundle.path) }
         #expect(bundle.entrypointGuestPath() == "/bin/pause", "a bare name is looked up in PATH")
-        #expect(WorkloadKind.of(bundle) == .linux)
+        #expect(BundleKind.of(bundle) == .linux)
         let script = try OCIBundle(path: bundle.path, config: JSON.parse(#"{"process":{"args":["/run.sh"]},"root":{"path":"rootfs"}}"#))
-        #expect(WorkloadKind.of(script) == .linux)
+        #expect(BundleKind.of(script) == .linux)
     }
 
     @Test func missingEntrypointIsNotWasm() throws {
         let bundle = try OCIBundle(path: try makeBundle(args: ["/nowhere.wasm"], files: [:]))
         defer { Posix.removeTree(bundle.path) }
-        #expect(WorkloadKind.of(bundle) == .linux, "runc reports a missing entrypoint in its own words")
+        #expect(BundleKind.of(bundle) == .linux, "runc reports a missing entrypoint in its own words")
     }
 
     /// An entrypoint that is a symlink to an absolute path is resolved inside the rootfs: a host
@@ -55,12 +55,12 @@ import WasmRuntime
         let bundle = try OCIBundle(path: try makeBundle(args: ["/entry.wasm"], files: ["/etc/os-release": Array("ID=test\n".utf8)]))
         defer { Posix.removeTree(bundle.path) }
         #expect(symlink(hostModule, bundle.rootfs + "/entry.wasm") == 0)
-        #expect(WorkloadKind.of(bundle) == .linux, "the link's target does not exist inside the rootfs")
+        #expect(BundleKind.of(bundle) == .linux, "the link's target does not exist inside the rootfs")
         #expect(symlink("../../../../../../\(hostModule)", bundle.rootfs + "/dots.wasm") == 0)
         #expect(GuestPath.readPrefix("/dots.wasm", in: bundle.rootfs, count: 4) == nil, "\"..\" stops at the rootfs")
         try Posix.makeDirectories(bundle.rootfs + hostModule.prefix { $0 != "w" } )
         try Posix.writeFile(bundle.rootfs + hostModule, String(decoding: [0, 0x61, 0x73, 0x6D], as: UTF8.self))
-        #expect(WorkloadKind.of(bundle) == .wasm(guestPath: "/entry.wasm"), "the same link finds the rootfs's own file")
+        #expect(BundleKind.of(bundle) == .wasm(guestPath: "/entry.wasm"), "the same link finds the rootfs's own file")
     }
 
     @Test func configWithoutProcessIsRefused() throws {

@@ -92,7 +92,7 @@ struct CreateFailureTests {
         let code = try run(["--root", root, "create", "--bundle", bundle, "--pid-file", "/nonexistent-\(getpid())/init.pid", "failing"])
         #expect(code != 0, "create should fail when it cannot write the pid file")
         #expect(processes(containing: root).isEmpty, "an instance of the failed create is still alive")
-        #expect(!ContainerState.isOurs(root: root, id: "failing"), "the failed create left its record")
+        #expect(!InstanceRecord.isOurs(root: root, id: "failing"), "the failed create left its record")
         #expect(!Posix.exists("/sys/fs/cgroup/pids\(cgroup)") && !Posix.exists("/sys/fs/cgroup\(cgroup)/cgroup.procs"),
                 "the failed create left its cgroup")
 

@@ -46,7 +46,7 @@ public enum CommandDispatch {
     /// Runs `body` with the container id if it names a wasm instance; otherwise hands the
     /// whole command line to runc.
     static func forWasmInstance(_ invocation: RuncCommandLine, _ body: (String) throws -> Void) throws {
-        guard let id = invocation.containerID, ContainerState.isOurs(root: invocation.root, id: id) else {
+        guard let id = invocation.containerID, InstanceRecord.isOurs(root: invocation.root, id: id) else {
             try Delegation.execRunc(invocation)
         }
         try body(id)

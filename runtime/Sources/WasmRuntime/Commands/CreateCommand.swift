@@ -13,7 +13,7 @@ struct CreateCommand {
     func run() throws {
         guard let id = invocation.containerID else { throw RuntimeError("create: no container id given") }
         let bundlePath = invocation.value(of: "--bundle", "-b") ?? "."
-        guard let bundle = try? OCIBundle(path: bundlePath), case .wasm(let modulePath) = WorkloadKind.of(bundle) else {
+        guard let bundle = try? OCIBundle(path: bundlePath), case .wasm(let modulePath) = BundleKind.of(bundle) else {
             try Delegation.execRunc(invocation)
         }
         try bundle.spec.requireSupported(bundle: bundlePath)
@@ -24,14 +24,14 @@ struct CreateCommand {
             throw RuntimeError("wasm instance \(id) asks for a terminal (tty: true); wasm instances have none: set tty to false")
         }
         let root = invocation.root
-        let directory = ContainerState.directory(root: root, id: id)
-        if ContainerState.isOurs(root: root, id: id) { throw RuntimeError("container with id \(id) already exists") }
+        let directory = InstanceRecord.directory(root: root, id: id)
+        if InstanceRecord.isOurs(root: root, id: id) { throw RuntimeError("container with id \(id) already exists") }
         try Posix.makeDirectories(directory)
         var spawned: Int32?
         do {
             let pid = try spawnInstance(id: id, bundlePath: bundlePath, modulePath: modulePath, bundle: bundle)
             spawned = pid
-            let state = ContainerState(id: id, bundle: bundle, pid: pid, pidStartTime: Posix.startTime(of: pid) ?? 0)
+            let state = InstanceRecord(id: id, bundle: bundle, pid: pid, pidStartTime: Posix.startTime(of: pid) ?? 0)
             try state.save(root: root)
             if let pidFile = invocation.value(of: "--pid-file") {
                 try Posix.writeFile(pidFile, String(pid), atomically: true)
@@ -53,7 +53,7 @@ struct CreateCommand {
     /// cgroup before it does anything, and waits until it has become a container and
     /// instantiated the module (or failed to, which fails `create` with its reason).
     private func spawnInstance(id: String, bundlePath: String, modulePath: String, bundle: OCIBundle) throws -> Int32 {
-        let fifo = ContainerState.execFIFO(root: invocation.root, id: id)
+        let fifo = InstanceRecord.execFIFO(root: invocation.root, id: id)
         guard mkfifo(fifo, 0o600) == 0 else { throw RuntimeError.errno("mkfifo \(fifo)") }
         // The instance reopens it through /proc/self/fd after dropping to the container's user.
         guard chmod(fifo, 0o622) == 0 else { throw RuntimeError.errno("chmod \(fifo)") }

@@ -15,13 +15,13 @@ struct DeleteCommand {
 
     func run() throws {
         let root = invocation.root
-        let state: ContainerState
+        let state: InstanceRecord
         do {
-            state = try ContainerState.load(root: root, id: id)
-        } catch let error where invocation.has("--force", "-f") && ContainerState.isOurs(root: root, id: id) {
+            state = try InstanceRecord.load(root: root, id: id)
+        } catch let error where invocation.has("--force", "-f") && InstanceRecord.isOurs(root: root, id: id) {
             // A corrupt record names no process to kill; --force still lets it be forgotten.
             invocation.log.error("\(error); removing the record")
-            Posix.removeTree(ContainerState.directory(root: root, id: id))
+            Posix.removeTree(InstanceRecord.directory(root: root, id: id))
             return
         }
         if state.isAlive {
@@ -32,6 +32,6 @@ struct DeleteCommand {
             for _ in 0..<200 where state.isAlive { usleep(10_000) }
         }
         if let cgroupsPath = state.cgroupsPath, !cgroupsPath.isEmpty { Cgroups().remove(path: cgroupsPath) }
-        Posix.removeTree(ContainerState.directory(root: root, id: id))
+        Posix.removeTree(InstanceRecord.directory(root: root, id: id))
     }
 }

@@ -33,11 +33,11 @@ struct InitCommand {
                 throw RuntimeError("_init needs --bundle and an id")
             }
             let bundle = try OCIBundle(path: bundlePath)
-            guard case .wasm(let guestPath) = WorkloadKind.of(bundle) else {
+            guard case .wasm(let guestPath) = BundleKind.of(bundle) else {
                 throw RuntimeError("bundle \(bundlePath): entrypoint is not a WebAssembly module")
             }
             // Opened by path now, reopened through /proc/self/fd once the host's tree is gone.
-            let fifo = open(ContainerState.execFIFO(root: invocation.root, id: id), WR_O_PATH | O_CLOEXEC)
+            let fifo = open(InstanceRecord.execFIFO(root: invocation.root, id: id), WR_O_PATH | O_CLOEXEC)
             guard fifo >= 0 else { throw RuntimeError.errno("open the exec FIFO") }
 
             let spec = bundle.spec

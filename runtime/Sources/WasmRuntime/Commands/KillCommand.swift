@@ -28,7 +28,7 @@ struct KillCommand {
         let positionals = invocation.positionals
         let signalText = positionals.count > 1 ? positionals[1] : "TERM"
         guard let signal = Self.parseSignal(signalText) else { throw RuntimeError("kill: unknown signal \(signalText)") }
-        let state = try ContainerState.load(root: invocation.root, id: id)
+        let state = try InstanceRecord.load(root: invocation.root, id: id)
         // containerd's shim recognises "container not running" and treats it as already stopped.
         guard state.isAlive else { throw RuntimeError("container not running") }
         guard kill(state.pid, signal) == 0 else {

@@ -10,7 +10,7 @@ struct PsCommand {
     }
 
     func run() throws {
-        let state = try ContainerState.load(root: invocation.root, id: id)
+        let state = try InstanceRecord.load(root: invocation.root, id: id)
         guard invocation.value(of: "--format", "-f") == "json" else {
             print("PID\n" + (state.isAlive ? "\(state.pid)" : ""))
             return

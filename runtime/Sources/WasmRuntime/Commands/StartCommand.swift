@@ -13,8 +13,8 @@ struct StartCommand {
     }
 
     func run() throws {
-        let state = try ContainerState.load(root: invocation.root, id: id)
-        let fifo = ContainerState.execFIFO(root: invocation.root, id: id)
+        let state = try InstanceRecord.load(root: invocation.root, id: id)
+        let fifo = InstanceRecord.execFIFO(root: invocation.root, id: id)
         switch state.status(root: invocation.root) {
         case .running: throw RuntimeError("container \(id) is already running")
         case .stopped: throw RuntimeError("cannot start container \(id): it has stopped")

@@ -10,6 +10,6 @@ struct StateCommand {
     }
 
     func run() throws {
-        print(try ContainerState.load(root: invocation.root, id: id).runcStateJSON(root: invocation.root))
+        print(try InstanceRecord.load(root: invocation.root, id: id).runcStateJSON(root: invocation.root))
     }
 }

@@ -4,7 +4,7 @@ import Glibc
 
 /// A wasm instance's record under the runtime's --root, kept apart from runc's own
 /// (<root>/.wasm/<id>) so that whether an id is ours is a directory lookup.
-public struct ContainerState {
+public struct InstanceRecord {
     public let id: String
     public let bundle: String
     public let rootfs: String
@@ -32,7 +32,7 @@ public struct ContainerState {
         self.annotations = bundle.annotations
     }
 
-    public static func load(root: String, id: String) throws -> ContainerState {
+    public static func load(root: String, id: String) throws -> InstanceRecord {
         let path = directory(root: root, id: id) + "/state.json"
         // containerd's shim matches "does not exist" to treat a container as gone; a state file
         // that is there but unreadable is another matter and must say so.
@@ -46,7 +46,7 @@ public struct ContainerState {
         guard let pid = json["pid"]?.int64, pid > 0, json["bundle"]?.string != nil else {
             throw RuntimeError("state of wasm instance \(id) is corrupt (\(path): no pid or bundle); remove it with `wasm-runc --root \(root) delete --force \(id)`")
         }
-        return ContainerState(json: json, id: id)
+        return InstanceRecord(json: json, id: id)
     }
 
     private init(json: JSON, id: String) {

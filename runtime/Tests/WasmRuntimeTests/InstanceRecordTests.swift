@@ -14,16 +14,16 @@ import WasmRuntime
         let root = temporaryRoot()
         defer { Posix.removeTree(root) }
         // containerd's shim matches these words to treat the container as gone.
-        #expect { try ContainerState.load(root: root, id: "gone") } throws: { "\($0)".contains("container gone does not exist") }
+        #expect { try InstanceRecord.load(root: root, id: "gone") } throws: { "\($0)".contains("container gone does not exist") }
     }
 
     @Test(arguments: ["{not json", #"{"bundle": "/b"}"#, ""])
     func aCorruptStateSaysCorruptAndHowToRemoveIt(text: String) throws {
         let root = temporaryRoot()
         defer { Posix.removeTree(root) }
-        try Posix.makeDirectories(ContainerState.directory(root: root, id: "bad"))
-        try Posix.writeFile(ContainerState.directory(root: root, id: "bad") + "/state.json", text)
-        #expect { try ContainerState.load(root: root, id: "bad") } throws: {
+        try Posix.makeDirectories(InstanceRecord.directory(root: root, id: "bad"))
+        try Posix.writeFile(InstanceRecord.directory(root: root, id: "bad") + "/state.json", text)
+        #expect { try InstanceRecord.load(root: root, id: "bad") } throws: {
             let message = "\($0)"
             return message.contains("corrupt") && message.contains("delete --force bad") && !message.contains("does not exist")
         }
@@ -32,10 +32,10 @@ import WasmRuntime
     @Test func aSavedStateLoadsBack() throws {
         let root = temporaryRoot()
         defer { Posix.removeTree(root) }
-        let directory = ContainerState.directory(root: root, id: "ok")
+        let directory = InstanceRecord.directory(root: root, id: "ok")
         try Posix.makeDirectories(directory)
         try Posix.writeFile(directory + "/state.json", #"{"bundle":"/b","rootfs":"/b/rootfs","created":"t","pid":\#(getpid()),"pidStartTime":0,"annotations":{"a":"b"}}"#)
-        let state = try ContainerState.load(root: root, id: "ok")
+        let state = try InstanceRecord.load(root: root, id: "ok")
         #expect(state.pid == getpid())
         #expect(state.annotations == ["a": "b"])
         #expect(state.isAlive)
