@@ -4,7 +4,7 @@ import Glibc
 import Testing
 import WasmRuntime
 
-@Suite struct ContainerStateTests {
+@Suite struct InstanceRecordTests {
     func temporaryRoot() -> String {
         var template = Array("/tmp/wasm-runc-state-XXXXXX".utf8CString)
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
