@@ -52,10 +52,13 @@ runtime_inventory() {
     {
         "${ctr[@]}" containers list -q | sed 's/^/container /'
         "${ctr[@]}" tasks list -q | sed 's/^/task /'
-        "${ctr[@]}" images list -q \
-            | { grep -v -e "^$CRIBENCH_PAUSE_IMAGE\$" -e "^${CRIBENCH_PAUSE_IMAGE%:*}@" || true; } \
-            | sed 's/^/image /'
-        "${ctr[@]}" snapshots list | awk 'NR > 1 { print "snapshot " $1 }'
+        # The pause image comes with the first pod and stays, under its name and its id
+        # (sha256:…): every entry with the pause image's manifest digest is the runtime's own.
+        "${ctr[@]}" images list | awk -v pause="$CRIBENCH_PAUSE_IMAGE" '
+            NR > 1 { digest[$1] = $3; refs[NR] = $1 }
+            END { for (i in refs) if (digest[refs[i]] != digest[pause]) print "image " refs[i] }'
+        # Active snapshots are containers' root filesystems; committed ones belong to images.
+        "${ctr[@]}" snapshots list | awk 'NR > 1 && $3 == "Active" { print "snapshot " $1 }'
         pgrep -f "containerd-shim[^ ]* -namespace k8s.io -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" -a \
             | sed -E 's/.* -id ([^ ]+) .*/shim \1/' || true
         find "$CRIBENCH_STATE_DIR/state/io.containerd.grpc.v1.cri/netns" -mindepth 1 -maxdepth 1 -printf 'netns %f\n' 2>/dev/null || true
