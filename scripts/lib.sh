@@ -1,24 +1,37 @@
 # Shared settings and helpers for CRIBench's runtime scripts. Sourced, not run.
 # Every path the scripts touch hangs off CRIBENCH_STATE_DIR so that stop can undo it.
 
+log() { printf '[cribench] %s\n' "$*" >&2; }
+die() { printf '[cribench] error: %s\n' "$*" >&2; exit 1; }
+
 # The node's settings. Precedence: a CRIBENCH_* variable of the caller, then the values the
 # last start recorded in $CRIBENCH_STATE_DIR/cribench.env (the one source bench and the test
 # suite read as well, see NodeSettings.swift), then these defaults.
 CRIBENCH_STATE_DIR=${CRIBENCH_STATE_DIR:-/var/lib/cribench}
+# One spelling of the path everywhere (no trailing slash, //, or symlinked alias), so that
+# every ownership check compares like with like.
+case "$CRIBENCH_STATE_DIR" in /*) CRIBENCH_STATE_DIR=$(realpath -m "$CRIBENCH_STATE_DIR") ;; esac
 CRIBENCH_ENV_FILE=$CRIBENCH_STATE_DIR/cribench.env
 CRIBENCH_SETTINGS=(CRIBENCH_SOCKET CRIBENCH_REGISTRY CRIBENCH_CGROUP_PARENT CRIBENCH_BRIDGE CRIBENCH_SUBNET
     CRIBENCH_PAUSE_IMAGE CRIBENCH_BUSYBOX_IMAGE CRIBENCH_IMAGETEST_IMAGE CRIBENCH_POD_LOG_ROOT CRIBENCH_WASM_RUNTIME)
 
 # read_env_file FILE [force]: sets each setting of FILE the caller has not set (all of them
 # with "force": what a start recorded is what stop must undo, whatever the caller says now).
+# Only the settings themselves are read, each checked as when it was written; a file that
+# belongs to another state directory (a copy of one) is refused.
 read_env_file() {
     local key value
     [ -f "$1" ] || return 0
     while IFS='=' read -r key value; do
-        case "$key" in
-            CRIBENCH_STATE_DIR|'#'*|'') ;;
-            CRIBENCH_*) if [ "${2:-}" = force ] || [ -z "${!key:-}" ]; then printf -v "$key" '%s' "$value"; fi ;;
-        esac
+        case "$key" in '#'*|'') continue ;; esac
+        [[ "$value" =~ ^[A-Za-z0-9_./:@-]+$ ]] || die "$1: $key has a value CRIBench does not write; restart with scripts/start-containerd.sh after removing the file"
+        if [ "$key" = CRIBENCH_STATE_DIR ]; then
+            [ "$value" = "$CRIBENCH_STATE_DIR" ] \
+                || die "$1 was written for $value, not for $CRIBENCH_STATE_DIR (a copied state directory?); remove it, or use $value"
+            continue
+        fi
+        [[ " ${CRIBENCH_SETTINGS[*]} " == *" $key "* ]] || die "$1: $key is not a CRIBench setting"
+        if [ "${2:-}" = force ] || [ -z "${!key:-}" ]; then printf -v "$key" '%s' "$value"; fi
     done < "$1"
 }
 read_env_file "$CRIBENCH_ENV_FILE"
@@ -59,8 +72,6 @@ CRIBENCH_RUN_DIR=$CRIBENCH_STATE_DIR/run
 CRIBENCH_LOG_DIR=$CRIBENCH_STATE_DIR/log
 CRIBENCH_REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-log() { printf '[cribench] %s\n' "$*" >&2; }
-die() { printf '[cribench] error: %s\n' "$*" >&2; exit 1; }
 
 # Under `set -e` a failing command would otherwise end a script without a word.
 trap 'log "error: \"$BASH_COMMAND\" failed (exit $?) at ${BASH_SOURCE[0]##*/}:$LINENO"' ERR
@@ -84,7 +95,18 @@ check_state_dir() {
         /*) ;;
         *) die "CRIBENCH_STATE_DIR='$CRIBENCH_STATE_DIR' is not an absolute path" ;;
     esac
-    local normal; normal=$(realpath -m "$CRIBENCH_STATE_DIR")
+    local normal=$CRIBENCH_STATE_DIR ancestor
+    # Inside another CRIBench state directory, that one's stop would unmount and purge this.
+    ancestor=$(dirname "$normal")
+    while [ "$ancestor" != / ]; do
+        [ -e "$ancestor/$CRIBENCH_STATE_MARKER" ] && die "CRIBENCH_STATE_DIR=$normal lies inside CRIBench's state directory $ancestor; choose a directory beside it"
+        ancestor=$(dirname "$ancestor")
+    done
+    # The socket lives in the state directory: a path elsewhere could be another runtime's.
+    case "$CRIBENCH_SOCKET" in
+        "$normal"/*) ;;
+        *) die "CRIBENCH_SOCKET=$CRIBENCH_SOCKET is outside $normal; CRIBench serves its runtime only from its own state directory" ;;
+    esac
     case "$normal" in
         /|/bin|/boot|/dev|/etc|/home|/lib|/lib64|/media|/mnt|/opt|/proc|/root|/run|/sbin|/srv|/sys|/tmp|/usr|/usr/*|/var|/var/lib|/var/run|/var/tmp)
             die "CRIBENCH_STATE_DIR='$CRIBENCH_STATE_DIR' is a system directory; CRIBench needs a directory of its own (default /var/lib/cribench)" ;;
@@ -93,8 +115,8 @@ check_state_dir() {
 
 # check_cgroup_parent: one or more plain path components under the cgroup root, never the root.
 check_cgroup_parent() {
-    [[ "$CRIBENCH_CGROUP_PARENT" =~ ^(/[A-Za-z0-9_.-]+)+$ ]] && [[ "$CRIBENCH_CGROUP_PARENT" != */.* ]] \
-        || die "CRIBENCH_CGROUP_PARENT='$CRIBENCH_CGROUP_PARENT' is not a cgroup of its own (give a path such as /cribench; never / or ..)"
+    [[ "$CRIBENCH_CGROUP_PARENT" =~ ^/[A-Za-z0-9_-][A-Za-z0-9_.-]*$ ]] \
+        || die "CRIBENCH_CGROUP_PARENT='$CRIBENCH_CGROUP_PARENT' is not a cgroup of its own (give one path component such as /cribench; never /, .. or a nested path)"
 }
 
 # cgroup_mounts: every cgroup (v1) and cgroup2 mount point of the machine.

@@ -22,6 +22,8 @@ install_packages() {
     # CRIClient's transport: the gRPC C core (headers and libgrpc.so), linked by `swift build`.
     [ -f /usr/include/grpc/grpc.h ] || missing+=(libgrpc-dev)
     command -v curl >/dev/null || missing+=(curl)
+    # stop-containerd.sh computes the bridge's gateway and probes sockets with it.
+    command -v python3 >/dev/null || missing+=(python3)
     command -v ip >/dev/null || missing+=(iproute2)
     command -v iptables >/dev/null || missing+=(iptables)
     if [ ${#missing[@]} -gt 0 ]; then
@@ -76,6 +78,19 @@ claim_cgroup_parent() {
         fi
         grep -qxF "$dir" "$record" 2>/dev/null || echo "$dir" >> "$record"
     done
+}
+
+# The pods' bridge is made by the CNI plugin on the first pod; a bridge of that name that is
+# already there and not recorded as CRIBench's belongs to somebody else (cni0, docker0, …).
+claim_bridge() {
+    local record=$CRIBENCH_RUN_DIR/owned-bridge
+    [ "$(cat "$record" 2>/dev/null)" = "$CRIBENCH_BRIDGE" ] && return
+    if ip link show "$CRIBENCH_BRIDGE" >/dev/null 2>&1; then
+        # A runtime of this state directory that is up made it (started before the record).
+        owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" \
+            || die "a network interface named $CRIBENCH_BRIDGE exists and is not CRIBench's; set CRIBENCH_BRIDGE to a name of its own"
+    fi
+    echo "$CRIBENCH_BRIDGE" > "$record"
 }
 
 # The bridge plugin turns IPv4 forwarding on for the pods' gateway; stop puts back what was.
@@ -258,10 +273,12 @@ start_containerd() {
 
 claim_state_dir
 check_settings_of_running_runtime
+check_cgroup_parent
 mkdir -p "$CRIBENCH_RUN_DIR" "$CRIBENCH_LOG_DIR"
-write_env_file
+claim_bridge
 claim_cgroup_parent
 record_ip_forward
+write_env_file
 install_packages
 start_registry
 build_images

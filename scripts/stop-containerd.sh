@@ -13,15 +13,20 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-check_state_dir
+# Without -e, a failing command here is expected (a pid already gone): no ERR report for it.
+trap - ERR
+command -v python3 >/dev/null || die "python3 is needed to prove the bridge and sockets are CRIBench's (apt-get install python3)"
 if [ ! -d "$CRIBENCH_STATE_DIR" ]; then
     log "nothing to stop: $CRIBENCH_STATE_DIR does not exist"
     exit 0
 fi
+check_state_dir
 [ -f "$CRIBENCH_STATE_DIR/$CRIBENCH_STATE_MARKER" ] \
     || die "$CRIBENCH_STATE_DIR is not CRIBench's state directory (no $CRIBENCH_STATE_MARKER in it); not touching it"
 # Undo what start did, whatever the caller's environment says now.
 read_env_file "$CRIBENCH_ENV_FILE" force
+check_state_dir
+check_cgroup_parent
 
 # stop_daemon FILE PATTERN NAME: TERM, then KILL after 10 s, the process FILE names, if its
 # command line is that of CRIBench's daemon.
@@ -69,7 +74,7 @@ kill_pod_processes() {
 # A shim proves itself CRIBench's by its command line: it serves CRIBench's socket.
 kill_shims() {
     local pids
-    pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -address $CRIBENCH_SOCKET( |$)")
+    pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -id [^ ]+ -address $CRIBENCH_SOCKET( |$)")
     [ -n "$pids" ] || return 0
     log "stopping shims: $(echo $pids)"
     kill -KILL $pids 2>/dev/null
@@ -79,7 +84,7 @@ kill_shims() {
 # Mounts under the state directory only (overlay rootfs, shm, the pods' network namespaces).
 unmount_state() {
     local mountpoint
-    awk -v root="$CRIBENCH_STATE_DIR" '$5 == root || index($5, root "/") == 1 { print $5 }' /proc/self/mountinfo \
+    awk -v root="$CRIBENCH_STATE_DIR" 'index($5, root "/") == 1 { print $5 }' /proc/self/mountinfo \
         | sort -r | while read -r mountpoint; do
             umount "$mountpoint" 2>/dev/null || umount -l "$mountpoint" 2>/dev/null
         done
@@ -91,10 +96,14 @@ gateway_of() {
 }
 
 remove_network() {
-    ip link show "$CRIBENCH_BRIDGE" >/dev/null 2>&1 || return 0
-    if ip -4 -o addr show dev "$CRIBENCH_BRIDGE" | grep -qF " $(gateway_of "$CRIBENCH_SUBNET") "; then
+    local gateway
+    ip link show "$CRIBENCH_BRIDGE" >/dev/null 2>&1 || { rm -f "$CRIBENCH_RUN_DIR/owned-bridge"; return 0; }
+    gateway=$(gateway_of "$CRIBENCH_SUBNET")
+    if [ "$(cat "$CRIBENCH_RUN_DIR/owned-bridge" 2>/dev/null)" != "$CRIBENCH_BRIDGE" ]; then
+        log "bridge $CRIBENCH_BRIDGE was there before CRIBench started; leaving it alone"
+    elif [ -n "$gateway" ] && ip -4 -o addr show dev "$CRIBENCH_BRIDGE" | grep -qF " inet $gateway "; then
         log "removing bridge $CRIBENCH_BRIDGE"
-        ip link delete "$CRIBENCH_BRIDGE"
+        ip link delete "$CRIBENCH_BRIDGE" && rm -f "$CRIBENCH_RUN_DIR/owned-bridge"
     else
         log "bridge $CRIBENCH_BRIDGE does not carry CRIBench's gateway $(gateway_of "$CRIBENCH_SUBNET"); leaving it alone"
     fi
@@ -114,9 +123,10 @@ remove_cgroups() {
 restore_ip_forward() {
     local before=$CRIBENCH_RUN_DIR/ip_forward.before
     [ -f "$before" ] || return 0
-    # Another CRIBench runtime still up needs forwarding too: the last one out restores it.
-    if pgrep -f '^containerd --config /.*/containerd.toml' >/dev/null; then
-        log "another containerd is up; leaving IPv4 forwarding as it is"
+    # Anything else that routes for containers or VMs may have wanted forwarding since: only
+    # the last one out, on a host with no other bridge or container daemon, puts it back.
+    if pgrep -x 'containerd|dockerd|kubelet|libvirtd|crio|podman' >/dev/null || [ -n "$(ip -o link show type bridge)" ]; then
+        log "another container daemon or bridge is up; leaving IPv4 forwarding as it is (was $(cat "$before") before CRIBench)"
     elif [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$(cat "$before")" ]; then
         log "restoring net.ipv4.ip_forward=$(cat "$before")"
         cat "$before" > /proc/sys/net/ipv4/ip_forward

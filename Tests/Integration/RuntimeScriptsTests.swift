@@ -69,6 +69,9 @@ struct RuntimeScriptsTests {
                 let stopped = try Self.script("stop-containerd.sh", other.settings.merging(["CRIBENCH_CGROUP_PARENT": foreign.cgroupParent]) { $1 })
                 #expect(stopped.code == 0, "stop failed: \(stopped.err)")
                 #expect(kill(leftPausePid, 0) != 0, "the stopped runtime's pod process \(leftPausePid) survived")
+                let shims = NodeProcesses.allCommandLines().filter { $0.contains("-address \(node.socketPath)") }
+                #expect(shims.isEmpty, "the stopped runtime's shims survived: \(shims)")
+                #expect(!FileManager.default.fileExists(atPath: node.socketPath), "the stopped runtime's socket is still there")
                 #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids\(other.settings["CRIBENCH_CGROUP_PARENT"]!)"))
                 #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(other.settings["CRIBENCH_BRIDGE"]!)"))
                 try foreign.expectIntact()

@@ -29,7 +29,12 @@ public struct NodeSettings: Sendable, Equatable {
     public static let envFileName = "cribench.env"
 
     /// The settings of this process's environment, read once.
-    public static let current: NodeSettings = (try? load()) ?? NodeSettings(values: [:], stateDirectory: defaultStateDirectory)
+    /// An unreadable env file keeps at least the caller's explicit values (and `load()`, which
+    /// every command that reaches the runtime calls, reports the file's fault).
+    public static let current: NodeSettings = (try? load()) ?? {
+        let explicit = ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("CRIBENCH_") && !$0.value.isEmpty }
+        return NodeSettings(values: explicit, stateDirectory: explicit["CRIBENCH_STATE_DIR"] ?? defaultStateDirectory)
+    }()
 
     /// Reads the settings. The env file is `$CRIBENCH_STATE_DIR/cribench.env`; without
     /// CRIBENCH_STATE_DIR, the default state directory's, or else the one beside the socket

@@ -29,7 +29,7 @@ public struct BenchmarkRun: Sendable {
         let signals = SignalTrap(progress: progress)
         return try await withCRIClient(endpoint: endpoint, timeout: callTimeout) { client in
             let version = try await client.version()
-            try await warnAboutForeignPods(client, progress: progress)
+            try await Self.warnAboutForeignPods(client, progress: progress)
             let handlers = Dictionary(plan.sides.map { ($0.kind.rawValue, $0.runtimeHandler) }) { first, _ in first }
             let environment = ResultSet.Environment.current(
                 runtime: "\(version.runtimeName) \(version.runtimeVersion)", endpoint: endpoint.description, handlers: handlers)
@@ -48,7 +48,7 @@ public struct BenchmarkRun: Sendable {
             let caught = await signals.cancelOnSignal(measuring)
             var results = await measuring.value
             // Cleanup runs outside the cancelled task, so its RPCs still go through.
-            await leaveRuntimeAsFound(client, tracker: tracker, progress: progress)
+            await Self.leaveRuntimeAsFound(client, tracker: tracker, runID: runID, ledger: ledger, progress: progress)
             results.finishedAt = Date()
             if let signal = caught.value {
                 results.partial = true
@@ -62,7 +62,8 @@ public struct BenchmarkRun: Sendable {
 
     /// Removes what the tracker knows of, then sweeps the run's labels and ledger entries: a
     /// call cancelled in flight (Ctrl-C) may have created what the tracker never learnt of.
-    func leaveRuntimeAsFound(_ client: CRIClient, tracker: ResourceTracker, progress: @Sendable (String) -> Void) async {
+    static func leaveRuntimeAsFound(_ client: CRIClient, tracker: ResourceTracker, runID: RunID, ledger: ImageLedger,
+                                    progress: @Sendable (String) -> Void) async {
         let failures = await tracker.removeAll(using: client, stopGracePeriodSeconds: 0)
         for failure in failures { progress("cleanup: \(failure)") }
         var selector = Ownership.anyRunSelector
@@ -78,7 +79,7 @@ public struct BenchmarkRun: Sendable {
     }
 
     /// critest expects to be the runtime's only user; CRIBench says so plainly and goes on.
-    func warnAboutForeignPods(_ client: CRIClient, progress: @Sendable (String) -> Void) async throws {
+    static func warnAboutForeignPods(_ client: CRIClient, progress: @Sendable (String) -> Void) async throws {
         let foreign = try await client.listPodSandbox().filter { $0.labels[Ownership.ownerLabel] != Ownership.ownerValue }
         if !foreign.isEmpty {
             progress("warning: the runtime runs \(foreign.count) pod(s) that are not CRIBench's (e.g. \(foreign[0].metadata.namespace)/\(foreign[0].metadata.name)); they compete for the machine and may disturb the figures")

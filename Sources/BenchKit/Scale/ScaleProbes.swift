@@ -1,0 +1,183 @@
+import CRIClient
+import Foundation
+
+/// The two measurements of `bench scale` for one side.
+public struct ScaleProbes: Sendable {
+    public let context: FlowContext
+    /// The daemon serving the socket, when this machine can see it.
+    public let daemonPid: Int32?
+    public let processes: NodeProcesses?
+    public let progress: @Sendable (String) -> Void
+    /// How many pods a density point starts at once.
+    public var startParallelism = 4
+
+    public init(context: FlowContext, daemonPid: Int32?, progress: @escaping @Sendable (String) -> Void) {
+        self.context = context
+        self.daemonPid = daemonPid
+        self.processes = daemonPid == nil ? nil : NodeProcesses()
+        self.progress = progress
+    }
+
+    /// A pod with one idle container, started and seen Running.
+    struct LivePod: Sendable {
+        let sandboxID: String
+        let containerID: String
+        let logDirectory: String
+    }
+
+    func startPod(_ workload: Workload, prefix: String) async throws -> LivePod {
+        let config = context.podConfig(prefix: prefix)
+        let (sandboxID, _) = try await context.runPodSandbox(config, handler: workload.runtimeHandler)
+        let container = ContainerConfig.make(name: "idle", image: workload.idleImage, command: workload.idleCommand, labels: context.labels)
+        let containerID = try await context.client.createContainer(in: sandboxID, config: container, sandboxConfig: config)
+        await context.tracker.track(.container(id: containerID))
+        try await context.client.startContainer(containerID)
+        return LivePod(sandboxID: sandboxID, containerID: containerID, logDirectory: config.logDirectory)
+    }
+
+    func waitRunning(_ containerID: String, deadline: ContinuousClock.Instant) async throws {
+        while true {
+            let status = try await context.client.containerStatus(containerID)
+            if status.state == .containerRunning { return }
+            if status.state == .containerExited {
+                throw BenchError("container \(containerID) exited (code \(status.exitCode), \(status.reason)) instead of running")
+            }
+            if ContinuousClock.now >= deadline { throw BenchError("container \(containerID) was not Running within the deadline") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func removePod(_ pod: LivePod) async throws {
+        try await context.tearDownContainer(id: pod.containerID)
+        try await context.tearDownSandbox(id: pod.sandboxID, logDirectory: pod.logDirectory)
+    }
+
+    /// N pods alive at once; memory of what they added; then all removed again.
+    public func density(_ workload: Workload, pods count: Int) async throws -> DensityPoint {
+        var point = DensityPoint(kind: workload.kind, pods: count, memorySource: processes == nil ? .criOnly : .processTree)
+        let daemonBefore = daemonPid.flatMap(NodeProcesses.pssBytes)
+        let clock = ContinuousClock()
+        let began = clock.now
+        let deadline = began + .seconds(60 + 2 * count)
+        var pods: [LivePod] = []
+        defer { _ = pods }
+        do {
+            try await withThrowingTaskGroup(of: LivePod.self) { group in
+                var next = 0
+                func launch() {
+                    let index = next
+                    next += 1
+                    group.addTask {
+                        let pod = try await startPod(workload, prefix: "scale-\(workload.kind.rawValue)-\(index)")
+                        try await waitRunning(pod.containerID, deadline: deadline)
+                        return pod
+                    }
+                }
+                while next < min(startParallelism, count) { launch() }
+                while let pod = try await group.next() {
+                    pods.append(pod)
+                    if pods.count % max(1, count / 10) == 0 || pods.count == count { progress("density \(workload.kind.rawValue): \(pods.count)/\(count) pods up") }
+                    if next < count { launch() }
+                }
+            }
+        } catch {
+            throw BenchError("the node did not hold \(count) \(workload.kind.rawValue) pods: after \(pods.count) up, the first error was: \(error)")
+        }
+        point.timeToAllRunningNs = (clock.now - began).nanoseconds
+        // Let the pods' processes settle (page-ins of start-up done) before reading memory.
+        try await Task.sleep(for: .seconds(2))
+        if let processes {
+            var shims = Set<Int32>(), podProcesses = Set<Int32>()
+            for pod in pods {
+                let pause = processes.processes(cgroupParent: context.cgroupParent, id: pod.sandboxID)
+                let workloadPids = processes.processes(cgroupParent: context.cgroupParent, id: pod.containerID)
+                point.pauseProcesses += pause.count
+                point.workloadProcesses += workloadPids.count
+                point.pausePSSBytes += pause.compactMap(NodeProcesses.pssBytes).reduce(0, +)
+                point.workloadPSSBytes += workloadPids.compactMap(NodeProcesses.pssBytes).reduce(0, +)
+                podProcesses.formUnion(pause + workloadPids)
+                // The shim is the parent (and reaper) of its pod's processes.
+                for pid in pause + workloadPids { if let parent = NodeProcesses.parent(of: pid), parent > 1 { shims.insert(parent) } }
+            }
+            // A workload's own children (busybox's sleep under sh) have a parent in the pod.
+            shims.subtract(podProcesses)
+            point.shims = shims.count
+            point.shimPSSBytes = shims.compactMap(NodeProcesses.pssBytes).reduce(0, +)
+            if let before = daemonBefore, let after = daemonPid.flatMap(NodeProcesses.pssBytes) { point.daemonGrowthBytes = after - before }
+        }
+        let stats = try await context.client.listContainerStats(labels: context.labels)
+        point.criWorkingSetBytes = stats.map { Int64($0.memory.workingSetBytes.value) }.reduce(0, +)
+        progress("density \(workload.kind.rawValue) N=\(count): removing the pods")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, pod) in pods.enumerated() {
+                if index >= startParallelism { try await group.next() }
+                group.addTask { try await removePod(pod) }
+            }
+            try await group.waitForAll()
+        }
+        return point
+    }
+
+    /// K pods each started, waited Running and removed, `parallel` in flight at once.
+    public func churn(_ workload: Workload, pods count: Int, parallel: Int) async throws -> ChurnPoint {
+        var point = ChurnPoint(kind: workload.kind, parallel: parallel, pods: count)
+        let cpuBefore = daemonPid.flatMap(NodeProcesses.cpuNanoseconds)
+        let peak = PeakSampler()
+        let sampling = daemonPid.map { pid in Task { await peak.sample(pid: pid) } }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let outcomes = try await withThrowingTaskGroup(of: Result<Int64, BenchError>.self) { group in
+            var results: [Result<Int64, BenchError>] = []
+            for index in 0..<count {
+                if index >= parallel, let outcome = try await group.next() { results.append(outcome); report(results.count, count, workload) }
+                group.addTask {
+                    let start = clock.now
+                    do {
+                        let pod = try await startPod(workload, prefix: "churn-\(workload.kind.rawValue)-\(index)")
+                        try await waitRunning(pod.containerID, deadline: start + .seconds(60))
+                        let latency = (clock.now - start).nanoseconds
+                        try await removePod(pod)
+                        return .success(latency)
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        return .failure(BenchError("pod \(index): \(error)"))
+                    }
+                }
+            }
+            while let outcome = try await group.next() { results.append(outcome); report(results.count, count, workload) }
+            return results
+        }
+        point.wallNs = (clock.now - began).nanoseconds
+        sampling?.cancel()
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let latency): point.startupNs.append(latency)
+            case .failure(let error):
+                point.errors += 1
+                if point.firstError == nil { point.firstError = error.description }
+            }
+        }
+        if let before = cpuBefore, let after = daemonPid.flatMap(NodeProcesses.cpuNanoseconds), count > 0 {
+            point.daemonCPUNsPerPod = (after - before) / Int64(count)
+        }
+        point.daemonPeakRSSBytes = await peak.value
+        return point
+    }
+
+    private func report(_ done: Int, _ total: Int, _ workload: Workload) {
+        if done % max(1, total / 10) == 0 || done == total { progress("churn \(workload.kind.rawValue): \(done)/\(total) pods through") }
+    }
+}
+
+/// The largest RSS of a process seen while sampling every 100 ms.
+actor PeakSampler {
+    private(set) var value: Int64?
+
+    func sample(pid: Int32) async {
+        while !Task.isCancelled {
+            if let rss = NodeProcesses.rssBytes(of: pid) { value = max(value ?? 0, rss) }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

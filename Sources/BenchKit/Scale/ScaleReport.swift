@@ -1,0 +1,62 @@
+import Foundation
+
+/// `bench scale`'s reports: Go benchmark lines benchstat reads, and a Markdown summary.
+public enum ScaleReport {
+    public static func goBenchmarkLines(_ results: ScaleResults) -> String {
+        let suffix = "-\(results.environment.cpuCount)"
+        var lines = [
+            "goos: linux", "goarch: \(results.environment.goarch)", "pkg: cribench/scale", "cpu: \(results.environment.cpu)",
+            "runtime: \(results.environment.runtime)",
+        ]
+        for point in results.density {
+            var line = "BenchmarkDensity/pods=\(point.pods)/kind=\(point.kind.rawValue)\(suffix)\t1\t\(point.timeToAllRunningNs) ns/op"
+            if point.memorySource == .processTree { line += "\t\(point.pssPerPodBytes) B/pod" }
+            line += "\t\(point.criPerPodBytes) cri-B/pod"
+            if let growth = point.daemonGrowthBytes { line += "\t\(growth) daemon-B" }
+            lines.append(line)
+        }
+        for point in results.churn {
+            guard let p50 = point.percentile(50), let p90 = point.percentile(90), let p99 = point.percentile(99) else { continue }
+            var line = "BenchmarkChurn/parallel=\(point.parallel)/kind=\(point.kind.rawValue)\(suffix)\t\(point.startupNs.count)\t\(p50) ns/op\t\(p90) p90-ns/op\t\(p99) p99-ns/op"
+            line += String(format: "\t%.2f pods/s", point.podsPerSecond) + "\t\(point.errors) errors"
+            if let cpu = point.daemonCPUNsPerPod { line += "\t\(cpu) daemon-cpu-ns/pod" }
+            if let peak = point.daemonPeakRSSBytes { line += "\t\(peak) daemon-peak-B" }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func markdown(_ results: ScaleResults) -> String {
+        var text = "# bench scale \(results.runID)\n\n"
+        text += "Runtime \(results.environment.runtime) at \(results.environment.endpoint), \(results.environment.cpuCount) × \(results.environment.cpu).\n\n"
+        if results.partial { text += "**Partial run**: \(results.errors.joined(separator: "; "))\n\n" }
+        if !results.density.isEmpty {
+            text += "## Density: N idle pods alive at once\n\n"
+            if results.density.contains(where: { $0.memorySource == .criOnly }) {
+                text += "The runtime's processes are not visible from this machine: memory comes from CRI's stats alone (containers' working set, no shim or pause).\n\n"
+            }
+            text += "| kind | pods | PSS/pod | shim | pause | workload | CRI working set/pod | daemon growth | all Running after |\n|---|---|---|---|---|---|---|---|---|\n"
+            for point in results.density {
+                let perPod = { (bytes: Int64) in point.pods > 0 ? mib(bytes / Int64(point.pods)) : "-" }
+                let tree = point.memorySource == .processTree
+                text += "| \(point.kind.rawValue) | \(point.pods) | \(tree ? mib(point.pssPerPodBytes) : "n/a") | \(tree ? perPod(point.shimPSSBytes) : "n/a") | \(tree ? perPod(point.pausePSSBytes) : "n/a") | \(tree ? perPod(point.workloadPSSBytes) : "n/a") | \(mib(point.criPerPodBytes)) | \(point.daemonGrowthBytes.map(mib) ?? "n/a") | \(formatDuration(Double(point.timeToAllRunningNs))) |\n"
+            }
+            text += "\nPSS from /proc/PID/smaps_rollup of every process the pods added: the processes in each pod's container cgroups and their parents (the shims). The containerd daemon's growth is its PSS after the pods minus before.\n\n"
+        }
+        if !results.churn.isEmpty {
+            text += "## Churn: pods started and removed, P in flight\n\n"
+            text += "Pod startup latency as Kubernetes defines it: RunPodSandbox request to the container seen Running, image present. Kubernetes' SLO: p99 ≤ 5 s.\n\n"
+            text += "| kind | P | pods | p50 | p90 | p99 | SLO p99 ≤ 5 s | pods/s | errors | daemon CPU/pod | daemon peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+            for point in results.churn {
+                let p = { (q: Double) in point.percentile(q).map { formatDuration(Double($0)) } ?? "-" }
+                text += "| \(point.kind.rawValue) | \(point.parallel) | \(point.startupNs.count)/\(point.pods) | \(p(50)) | \(p(90)) | \(p(99)) | \(point.meetsSLO ? "met" : "**missed**") | \(String(format: "%.2f", point.podsPerSecond)) | \(point.errors) | \(point.daemonCPUNsPerPod.map { formatDuration(Double($0)) } ?? "n/a") | \(point.daemonPeakRSSBytes.map(mib) ?? "n/a") |\n"
+            }
+            if let failed = results.churn.first(where: { $0.firstError != nil }) {
+                text += "\nFirst error (\(failed.kind.rawValue), P=\(failed.parallel)): \(failed.firstError!)\n"
+            }
+        }
+        return text
+    }
+
+    static func mib(_ bytes: Int64) -> String { String(format: "%.2f MiB", Double(bytes) / 1_048_576) }
+}

@@ -1,0 +1,76 @@
+import CRIClient
+import Foundation
+
+/// One `bench scale`: density at each N and churn at each P, OCI then wasm (the sides one after
+/// the other, with the runtime left idle between them), under the run lock, leaving the
+/// runtime as it found it also after a failure midway or a signal.
+public struct ScaleRun: Sendable {
+    public var endpoint: CRIEndpoint
+    public var callTimeout: Duration
+    public var sides: [Workload]
+    public var densityPods: [Int]
+    public var churnPods: Int
+    public var churnParallel: [Int]
+    public var ledger: ImageLedger
+    /// Idle time between sides and points, so one's teardown does not weigh on the next.
+    public var settle: Duration = .seconds(3)
+    public let runID = RunID.make()
+
+    public init(endpoint: CRIEndpoint, callTimeout: Duration, sides: [Workload], densityPods: [Int], churnPods: Int,
+                churnParallel: [Int], ledger: ImageLedger) {
+        self.endpoint = endpoint
+        self.callTimeout = callTimeout
+        self.sides = sides
+        self.densityPods = densityPods
+        self.churnPods = churnPods
+        self.churnParallel = churnParallel
+        self.ledger = ledger
+    }
+
+    public func execute(progress: @escaping @Sendable (String) -> Void) async throws -> (results: ScaleResults, signal: Int32?) {
+        let lock = try RuntimeLock.acquire(for: endpoint)
+        defer { withExtendedLifetime(lock) {} }
+        let signals = SignalTrap(progress: progress)
+        return try await withCRIClient(endpoint: endpoint, timeout: callTimeout) { client in
+            let version = try await client.version()
+            try await BenchmarkRun.warnAboutForeignPods(client, progress: progress)
+            let daemon = NodeProcesses.server(ofSocket: endpoint.socketPath)
+            if daemon == nil {
+                progress("the runtime's processes are not visible from here (no process of this PID namespace listens on \(endpoint.socketPath)): memory comes from CRI stats alone")
+            }
+            let handlers = Dictionary(sides.map { ($0.kind.rawValue, $0.runtimeHandler) }) { first, _ in first }
+            let tracker = ResourceTracker(recordingImagesIn: ledger, run: runID.value, endpoint: endpoint.description)
+            let context = FlowContext(client: client, tracker: tracker, runID: runID, stopGracePeriodSeconds: 0)
+            let probes = ScaleProbes(context: context, daemonPid: daemon, progress: progress)
+            let initial = ScaleResults(runID: runID.value, environment: .current(
+                runtime: "\(version.runtimeName) \(version.runtimeVersion)", endpoint: endpoint.description, handlers: handlers))
+            progress("scale run \(runID) against \(endpoint): density at \(densityPods.map(String.init).joined(separator: ", ")) pods, churn of \(churnPods) pods at parallelism \(churnParallel.map(String.init).joined(separator: ", "))")
+            let measuring = Task(executorPreference: client.preferredExecutor) {
+                var results = initial
+                do {
+                    for side in sides {
+                        try await ensureImage(side.idleImage, context: context)
+                        for count in densityPods {
+                            results.density.append(try await probes.density(side, pods: count))
+                            try await Task.sleep(for: settle)
+                        }
+                        for parallel in churnParallel where churnPods > 0 {
+                            results.churn.append(try await probes.churn(side, pods: churnPods, parallel: parallel))
+                            try await Task.sleep(for: settle)
+                        }
+                    }
+                } catch {
+                    results.errors.append("\(error)")
+                    progress("error: \(error)")
+                }
+                return results
+            }
+            let caught = await signals.cancelOnSignal(measuring)
+            var results = await measuring.value
+            await BenchmarkRun.leaveRuntimeAsFound(client, tracker: tracker, runID: runID, ledger: ledger, progress: progress)
+            if let signal = caught.value { results.errors.append("interrupted by signal \(signal)") }
+            results.partial = !results.errors.isEmpty
+            return (results, caught.value)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import BenchKit
+import Foundation
+
+struct ScaleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale",
+        abstract: "How many pods the node holds and how fast it churns them, OCI and wasm side by side.",
+        discussion: """
+            Density: for each N, N pods with one idle container each alive at once; PSS of every \
+            process they added (shims, pause, workload: found through the pods' cgroups and their \
+            parents), the daemon's growth, CRI's working set, time until all are Running. Churn: K pods \
+            each started, waited Running and removed, P at a time; startup latency p50/p90/p99 (the \
+            Kubernetes SLO is p99 <= 5 s), pods/s, errors, daemon CPU per pod and peak RSS. Prints Go \
+            benchmark lines on stdout and writes bench.txt, results.json and summary.md under \
+            RESULTS/scale-RUN/. Everything is labelled and removed at the end, also on failure or Ctrl-C.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Density points: pod counts, comma-separated (empty: no density).") var pods = "10,50,100"
+    @Option(help: "Pods per churn point (0: no churn).") var churnPods = 100
+    @Option(help: "Churn points: pods in flight at once, comma-separated.") var parallel = "1,4,8"
+    @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
+    @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
+    @Option(help: "Directory under which results/scale-RUN/ is written.") var resultsDir = "results"
+
+    func counts(_ text: String, _ flag: String) throws -> [Int] {
+        try text.split(separator: ",").map { part in
+            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value >= 1 else {
+                throw ValidationError("--\(flag) takes positive counts separated by commas, got '\(part)'")
+            }
+            return value
+        }
+    }
+
+    func validate() throws {
+        _ = try counts(pods, "pods")
+        _ = try counts(parallel, "parallel")
+        guard churnPods >= 0 else { throw ValidationError("--churn-pods cannot be negative") }
+    }
+
+    func run() async throws {
+        try ResultsWriter.prepare(root: resultsDir)
+        let ledger = ImageLedger()
+        try ledger.prepare()
+        let run = ScaleRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
+                           sides: [Workload.defaultOCI(handler: ociHandler), Workload.defaultWasm(handler: wasmHandler)],
+                           densityPods: try counts(pods, "pods"), churnPods: churnPods, churnParallel: try counts(parallel, "parallel"),
+                           ledger: ledger)
+        let (results, signal) = try await run.execute { progress($0) }
+        let text = ScaleReport.goBenchmarkLines(results)
+        print(text, terminator: "")
+        let directory = "\(resultsDir)/scale-\(results.runID)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try text.write(toFile: directory + "/bench.txt", atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        try encoder.encode(results).write(to: URL(fileURLWithPath: directory + "/results.json"))
+        try ScaleReport.markdown(results).write(toFile: directory + "/summary.md", atomically: true, encoding: .utf8)
+        progress("results written to \(directory)/")
+        if let signal { throw ExitCode(128 + signal) }
+        if !results.errors.isEmpty { throw BenchError("the scale run stopped early: \(results.errors.joined(separator: "; "))") }
+    }
+}

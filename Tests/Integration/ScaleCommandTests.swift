@@ -1,0 +1,59 @@
+import BenchKit
+import CRIClient
+import Foundation
+import Testing
+
+/// `bench scale` on the real runtime, small: both sides measured, figures that make sense,
+/// nothing left behind, and a node that cannot hold the pods named in a clear failure.
+@Suite("bench scale", .serialized, .timeLimit(.minutes(10)))
+struct ScaleCommandTests {
+    func leftovers(_ runID: String) async throws -> Int {
+        try await withRuntime { client in
+            try await client.listPodSandbox(labels: [Ownership.runLabel: runID]).count
+                + client.listContainers(labels: [Ownership.runLabel: runID]).count
+        }
+    }
+
+    @Test func densityAndChurnForBothSides() async throws {
+        let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
+        defer { try? FileManager.default.removeItem(atPath: results) }
+        let run = try BenchProcess.run(["scale", "--pods", "3", "--churn-pods", "4", "--parallel", "2", "--results-dir", results])
+        #expect(run.code == 0, "bench scale failed: \(run.err.suffix(1500))")
+        let runID = try #require(run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?.split(separator: " ")[3].description)
+        for kind in ["oci", "wasm"] {
+            let density = try #require(run.out.split(separator: "\n").first { $0.hasPrefix("BenchmarkDensity/pods=3/kind=\(kind)-") })
+            let fields = density.split(separator: "\t")
+            let perPod = try #require(fields.firstIndex { $0.hasSuffix(" B/pod") }.flatMap { Int64(fields[$0].split(separator: " ")[0]) })
+            // A pod is a shim (a few MB) plus pause plus the workload: between 1 and 64 MB.
+            #expect(perPod > 1_000_000 && perPod < 64_000_000, "\(kind) PSS per pod \(perPod) B is implausible")
+            let churn = try #require(run.out.split(separator: "\n").first { $0.hasPrefix("BenchmarkChurn/parallel=2/kind=\(kind)-") })
+            #expect(churn.split(separator: "\t")[1] == "4", "all 4 churned \(kind) pods should have started: \(churn)")
+            #expect(churn.contains("\t0 errors"))
+        }
+        let json = try Data(contentsOf: URL(fileURLWithPath: "\(results)/scale-\(runID)/results.json"))
+        let decoded = try JSONDecoder.withISODates.decode(ScaleResults.self, from: json)
+        #expect(decoded.density.allSatisfy { $0.memorySource == .processTree && $0.shims == 3 && $0.pauseProcesses == 3 })
+        #expect(decoded.churn.allSatisfy { $0.startupNs.count == 4 })
+        #expect(FileManager.default.fileExists(atPath: "\(results)/scale-\(runID)/summary.md"))
+        #expect(try await leftovers(runID) == 0)
+    }
+
+    @Test func aNodeThatCannotHoldThePodsFailsNamingTheFirstErrorAndLeavesNothing() async throws {
+        let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
+        defer { try? FileManager.default.removeItem(atPath: results) }
+        let run = try BenchProcess.run(["scale", "--pods", "2", "--churn-pods", "0", "--wasm-handler", "no-such-handler", "--results-dir", results])
+        #expect(run.code != 0)
+        #expect(run.err.contains("did not hold 2 wasm pods") && run.err.contains("no-such-handler"), "\(run.err.suffix(800))")
+        let runID = try #require(run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?.split(separator: " ")[3].description)
+        #expect(try await leftovers(runID) == 0)
+        #expect(run.out.contains("BenchmarkDensity/pods=2/kind=oci-"), "the OCI side measured before the failure is still reported")
+    }
+}
+
+extension JSONDecoder {
+    static var withISODates: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
