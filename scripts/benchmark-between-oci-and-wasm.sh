@@ -14,6 +14,9 @@
 # (--threshold, default 1.3x). results/baseline.json, recorded on another machine, is shown
 # in summary.md as a reference, never as the verdict. Reset a machine's history by removing
 # its directory. Extra flags go to `bench run` (e.g. --samples 50, --threshold 1.1).
+# Then a small scale point (`bench scale`: 20 pods alive at once, 20 pods churned 4 at a
+# time, about 40 s), whose startup latencies are gated against a history of their own
+# (HISTORY-scale); CRIBENCH_NIGHTLY_SCALE=0 skips it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$CRIBENCH_REPO_DIR"
@@ -42,3 +45,7 @@ reference=()
 # ops of a few ms with a long tail moved by 1.3x between runs); later flags override these.
 CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" run --samples 40 --results-dir results \
     --history "$history" "${reference[@]}" "$@"
+if [ "${CRIBENCH_NIGHTLY_SCALE:-1}" != 0 ]; then
+    CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" scale --pods 20 --churn-pods 20 --parallel 4 \
+        --results-dir results --history "$history-scale"
+fi

@@ -12,7 +12,7 @@ struct ScaleCommand: AsyncParsableCommand {
             parents), the daemon's growth, CRI's working set, time until all are Running. Churn: K pods \
             each started, waited Running and removed, P at a time; startup latency p50/p90/p99 (the \
             Kubernetes SLO is p99 <= 5 s), pods/s, errors, daemon CPU per pod and peak RSS. Prints Go \
-            benchmark lines on stdout and writes bench.txt, results.json and summary.md under \
+            benchmark lines on stdout and writes bench.txt, results.json, summary.md and chart.svg under \
             RESULTS/scale-RUN/. Everything is labelled and removed at the end, also on failure or Ctrl-C.
             """)
 
@@ -23,6 +23,11 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
     @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
     @Option(help: "Directory under which results/scale-RUN/ is written.") var resultsDir = "results"
+    @Option(help: ArgumentHelp("Machine history to gate the churn startup latencies against (as bench run's --history; keep it apart from bench run's).", valueName: "dir"))
+    var history: String?
+    @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
+    @Option(help: "Regression threshold: a startup p50 slower than the history's by this factor.") var threshold = 1.3
+    @Option(help: "Ignore p50 differences smaller than this many milliseconds.") var noiseFloorMs = 20.0
 
     func counts(_ text: String, _ flag: String) throws -> [Int] {
         try text.split(separator: ",").map { part in
@@ -41,6 +46,9 @@ struct ScaleCommand: AsyncParsableCommand {
 
     func run() async throws {
         try ResultsWriter.prepare(root: resultsDir)
+        let gatePlan = GatePlan(gate: RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: false),
+                                historyRoot: history, historyDepth: historyDepth, baselinePath: nil)
+        _ = try gatePlan.prepare()
         let ledger = ImageLedger()
         try ledger.prepare()
         let run = ScaleRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
@@ -58,8 +66,13 @@ struct ScaleCommand: AsyncParsableCommand {
         encoder.dateEncodingStrategy = .iso8601
         try encoder.encode(results).write(to: URL(fileURLWithPath: directory + "/results.json"))
         try ScaleReport.markdown(results).write(toFile: directory + "/summary.md", atomically: true, encoding: .utf8)
+        try ScaleChart.render(results).write(toFile: directory + "/chart.svg", atomically: true, encoding: .utf8)
         progress("results written to \(directory)/")
         if let signal { throw ExitCode(128 + signal) }
         if !results.errors.isEmpty { throw BenchError("the scale run stopped early: \(results.errors.joined(separator: "; "))") }
+        if history != nil, !results.churn.isEmpty {
+            let gateable = results.gateable
+            try gatePlan.conclude(gateable, evaluation: try gatePlan.evaluate(gateable, baseline: nil)) { progress($0) }
+        }
     }
 }

@@ -35,6 +35,9 @@ struct ScaleCommandTests {
         #expect(decoded.density.allSatisfy { $0.memorySource == .processTree && $0.shims == 3 && $0.pauseProcesses == 3 })
         #expect(decoded.churn.allSatisfy { $0.startupNs.count == 4 })
         #expect(FileManager.default.fileExists(atPath: "\(results)/scale-\(runID)/summary.md"))
+        let chart = try String(contentsOfFile: "\(results)/scale-\(runID)/chart.svg", encoding: .utf8)
+        // One line per side in the density panel, p50 and p99 per side in the churn panel.
+        #expect(chart.components(separatedBy: "<polyline").count - 1 == 6, "chart.svg should draw 6 lines")
         #expect(try await leftovers(runID) == 0)
     }
 
@@ -47,6 +50,25 @@ struct ScaleCommandTests {
         let runID = try #require(run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?.split(separator: " ")[3].description)
         #expect(try await leftovers(runID) == 0)
         #expect(run.out.contains("BenchmarkDensity/pods=2/kind=oci-"), "the OCI side measured before the failure is still reported")
+    }
+}
+
+extension ScaleCommandTests {
+    @Test func ctrlCInTheMiddleOfADensityPointRemovesEveryPod() async throws {
+        let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
+        defer { try? FileManager.default.removeItem(atPath: results) }
+        let bench = BenchProcess(["scale", "--pods", "40", "--churn-pods", "0", "--results-dir", results])
+        try bench.process.run()
+        var seen = bench.readStderr(until: "pods up")
+        #expect(seen.contains("pods up"), "bench scale should be starting pods: \(seen)")
+        kill(bench.process.processIdentifier, SIGINT)
+        let errors = PipeReader(bench.stderr.fileHandleForReading)
+        _ = bench.stdout.fileHandleForReading.readDataToEndOfFile()
+        seen += String(decoding: errors.wait(), as: UTF8.self)
+        bench.process.waitUntilExit()
+        #expect(bench.process.terminationStatus == 130, "exit code after SIGINT: \(bench.process.terminationStatus); \(seen.suffix(800))")
+        let runID = try #require(seen.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?.split(separator: " ")[3].description)
+        #expect(try await leftovers(runID) == 0, "the interrupted run \(runID) left pods or containers")
     }
 }
 

@@ -16,6 +16,25 @@ public struct ScaleResults: Codable, Sendable {
     }
 }
 
+extension ScaleResults {
+    /// The churn latencies as a ResultSet (flow `ChurnInCri`, op `startup-parallel-P`, one
+    /// sample per pod), so the machine-history gate of `bench run` judges them as it judges
+    /// every other op. Density figures are single values per run and are reported, not gated.
+    public var gateable: ResultSet {
+        var set = ResultSet(runID: runID, environment: environment)
+        for point in churn {
+            let operation = "startup-parallel-\(point.parallel)"
+            set.flows["ChurnInCri", default: []].append(operation)
+            for latency in point.startupNs {
+                set.record(flow: "ChurnInCri", operations: [operation], kind: point.kind, durations: [latency], window: [0, 0])
+            }
+        }
+        set.partial = partial
+        set.errors = errors
+        return set
+    }
+}
+
 /// N pods, each with one idle container, alive at once.
 public struct DensityPoint: Codable, Sendable, Equatable {
     /// Where the memory figures come from: the runtime's processes on this machine, or (the
