@@ -61,8 +61,8 @@ struct RuntimeScriptsTests {
                     let ip = try await otherClient.podSandboxStatus(id).status.network.ip
                     #expect(node.subnetContains(ip), "pod IP \(ip) is not in the overridden subnet \(node.subnet)")
                     #expect(!TestEnvironment.shared.node.subnetContains(ip))
-                    let procs = try String(contentsOfFile: "/sys/fs/cgroup/pids\(node.cgroupParent)/\(id)/cgroup.procs", encoding: .utf8)
-                    return try #require(Int32(procs.split(separator: "\n").first ?? ""), "no process in the pod's cgroup under \(node.cgroupParent)")
+                    let processes = try #require(NodeProcesses(), "no cgroup hierarchy found")
+                    return try #require(processes.processes(cgroupParent: node.cgroupParent, id: id).first, "no process in the pod's cgroup under \(node.cgroupParent)")
                 }
 
                 // A careless stop: the caller's environment names the foreign cgroup as parent.
@@ -72,7 +72,7 @@ struct RuntimeScriptsTests {
                 let shims = NodeProcesses.allCommandLines().filter { $0.contains("-address \(node.socketPath)") }
                 #expect(shims.isEmpty, "the stopped runtime's shims survived: \(shims)")
                 #expect(!FileManager.default.fileExists(atPath: node.socketPath), "the stopped runtime's socket is still there")
-                #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids\(other.settings["CRIBENCH_CGROUP_PARENT"]!)"))
+                #expect(!FileManager.default.fileExists(atPath: (NodeProcesses()?.cgroupRoot ?? "") + other.settings["CRIBENCH_CGROUP_PARENT"]!))
                 #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(other.settings["CRIBENCH_BRIDGE"]!)"))
                 try foreign.expectIntact()
 
@@ -133,8 +133,9 @@ struct ForeignThings {
         directory = NSTemporaryDirectory() + "foreign-state-\(tag)"
         createdNetnsDirectory = !FileManager.default.fileExists(atPath: "/var/run/netns")
         pid = try ChildProcess.spawn("/bin/sleep", ["600"], environment: ChildProcess.cleanEnvironment)
-        try FileManager.default.createDirectory(atPath: "/sys/fs/cgroup/pids\(cgroupParent)", withIntermediateDirectories: false)
-        try String(pid).write(toFile: "/sys/fs/cgroup/pids\(cgroupParent)/cgroup.procs", atomically: false, encoding: .utf8)
+        let root = try #require(NodeProcesses()?.cgroupRoot, "no cgroup hierarchy found")
+        try FileManager.default.createDirectory(atPath: root + cgroupParent, withIntermediateDirectories: false)
+        try String(pid).write(toFile: root + cgroupParent + "/cgroup.procs", atomically: false, encoding: .utf8)
         let added = try ChildProcess.run("/usr/sbin/ip", ["netns", "add", netns], environment: ChildProcess.cleanEnvironment)
         guard added.code == 0 else { throw TestFailure("ip netns add \(netns): \(added.err)") }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -153,7 +154,7 @@ struct ForeignThings {
         _ = try? ChildProcess.wait(pid)
         _ = try? ChildProcess.run("/usr/sbin/ip", ["netns", "delete", netns], environment: ChildProcess.cleanEnvironment)
         if createdNetnsDirectory { rmdir("/var/run/netns") }
-        rmdir("/sys/fs/cgroup/pids\(cgroupParent)")
+        if let root = NodeProcesses()?.cgroupRoot { rmdir(root + cgroupParent) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

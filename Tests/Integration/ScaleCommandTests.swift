@@ -72,6 +72,32 @@ extension ScaleCommandTests {
     }
 }
 
+extension ScaleCommandTests {
+    /// From another PID namespace the runtime's processes are invisible, as with a socket
+    /// forwarded from another host: memory then comes from CRI alone, and the report says so.
+    @Test(.enabled(if: getuid() == 0, "unshare of a PID namespace needs root"))
+    func aRuntimeWhoseProcessesAreInvisibleIsMeasuredThroughCRIAlone() async throws {
+        let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
+        defer { try? FileManager.default.removeItem(atPath: results) }
+        let environment = ProcessInfo.processInfo.environment.merging([
+            CRIEndpoint.environmentVariable: TestEnvironment.shared.endpoint.description,
+            "CRIBENCH_LEDGER_DIR": results + "/ledger",
+        ]) { $1 }
+        let run = try ChildProcess.run("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", BenchProcess.executable.path,
+                                                            "scale", "--pods", "2", "--churn-pods", "0", "--results-dir", results],
+                                       environment: environment)
+        #expect(run.code == 0, "bench scale in its own PID namespace failed: \(run.err.suffix(1000))")
+        #expect(run.err.contains("memory comes from CRI stats alone"))
+        let density = run.out.split(separator: "\n").filter { $0.hasPrefix("BenchmarkDensity/") }
+        #expect(density.count == 2)
+        #expect(density.allSatisfy { !$0.contains(" B/pod") && $0.contains(" cri-B/pod") }, "no PSS figure without the processes: \(density)")
+        let runID = try #require(run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?.split(separator: " ")[3].description)
+        let summary = try String(contentsOfFile: "\(results)/scale-\(runID)/summary.md", encoding: .utf8)
+        #expect(summary.contains("CRI's stats alone"))
+        #expect(try await leftovers(runID) == 0)
+    }
+}
+
 extension JSONDecoder {
     static var withISODates: JSONDecoder {
         let decoder = JSONDecoder()

@@ -8,7 +8,7 @@ import Foundation
 /// parents (the shims, which reap them), and what each costs in memory and CPU.
 public struct NodeProcesses: Sendable {
     /// The cgroup hierarchy whose `PARENT/ID/cgroup.procs` lists a container's processes.
-    let cgroupRoot: String
+    public let cgroupRoot: String
 
     public init?() {
         let candidates = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"]
