@@ -70,6 +70,10 @@ struct ScaleCommand: AsyncParsableCommand {
         progress("results written to \(directory)/")
         if let signal { throw ExitCode(128 + signal) }
         if !results.errors.isEmpty { throw BenchError("the scale run stopped early: \(results.errors.joined(separator: "; "))") }
+        let failed = results.churn.filter { $0.errors > 0 }
+        if !failed.isEmpty {
+            throw BenchError("\(failed.map(\.errors).reduce(0, +)) pod(s) failed to start in churn; first: \(failed[0].firstError ?? "?")")
+        }
         if history != nil, !results.churn.isEmpty {
             let gateable = results.gateable
             try gatePlan.conclude(gateable, evaluation: try gatePlan.evaluate(gateable, baseline: nil)) { progress($0) }

@@ -14,31 +14,77 @@ struct ScaleCommandTests {
         }
     }
 
-    @Test func densityAndChurnForBothSides() async throws {
+    /// What an independent observer sees while bench scale runs: CRI's pod listing and the
+    /// process table, polled every 100 ms.
+    actor Observer {
+        var densityPeak: [String: (pods: Int, shims: Int)] = [:]
+        var churnPeak: [String: Int] = [:]
+        var finished = false
+
+        func finish() { finished = true }
+
+        func observe(_ pods: [PodSandbox], commandLines: [String]) {
+            for kind in ["oci", "wasm"] {
+                let density = pods.filter { $0.metadata.name.hasPrefix("scale-\(kind)-") && $0.state == .sandboxReady }
+                let shims = density.filter { pod in commandLines.contains { $0.contains("-id \(pod.id) ") } }.count
+                let peak = densityPeak[kind] ?? (0, 0)
+                if density.count > peak.pods || shims > peak.shims { densityPeak[kind] = (max(peak.pods, density.count), max(peak.shims, shims)) }
+                let churn = pods.filter { $0.metadata.name.hasPrefix("churn-\(kind)-") && $0.state == .sandboxReady }
+                churnPeak[kind] = max(churnPeak[kind] ?? 0, churn.count)
+            }
+        }
+    }
+
+    @Test func densityAndChurnForBothSidesMatchAnIndependentListing() async throws {
         let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
         defer { try? FileManager.default.removeItem(atPath: results) }
-        let run = try BenchProcess.run(["scale", "--pods", "3", "--churn-pods", "4", "--parallel", "2", "--results-dir", results])
+        let observer = Observer()
+        let running = Task.detached {
+            do {
+                let result = try BenchProcess.run(["scale", "--pods", "5", "--churn-pods", "6", "--parallel", "2", "--results-dir", results])
+                await observer.finish()
+                return result
+            } catch {
+                await observer.finish()
+                throw error
+            }
+        }
+        try await withRuntime { client in
+            while true {
+                let pods = try await client.listPodSandbox(labels: [Ownership.ownerLabel: Ownership.ownerValue])
+                await observer.observe(pods, commandLines: NodeProcesses.allCommandLines())
+                if await observer.finished { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let run = try await running.value
         #expect(run.code == 0, "bench scale failed: \(run.err.suffix(1500))")
         let runID = try #require(run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?.split(separator: " ")[3].description)
-        for kind in ["oci", "wasm"] {
-            let density = try #require(run.out.split(separator: "\n").first { $0.hasPrefix("BenchmarkDensity/pods=3/kind=\(kind)-") })
-            let fields = density.split(separator: "\t")
-            let perPod = try #require(fields.firstIndex { $0.hasSuffix(" B/pod") }.flatMap { Int64(fields[$0].split(separator: " ")[0]) })
-            // A pod is a shim (a few MB) plus pause plus the workload: between 1 and 64 MB.
-            #expect(perPod > 1_000_000 && perPod < 64_000_000, "\(kind) PSS per pod \(perPod) B is implausible")
-            let churn = try #require(run.out.split(separator: "\n").first { $0.hasPrefix("BenchmarkChurn/parallel=2/kind=\(kind)-") })
-            #expect(churn.split(separator: "\t")[1] == "4", "all 4 churned \(kind) pods should have started: \(churn)")
-            #expect(churn.contains("\t0 errors"))
-        }
         let json = try Data(contentsOf: URL(fileURLWithPath: "\(results)/scale-\(runID)/results.json"))
         let decoded = try JSONDecoder.withISODates.decode(ScaleResults.self, from: json)
-        #expect(decoded.density.allSatisfy { $0.memorySource == .processTree && $0.shims == 3 && $0.pauseProcesses == 3 })
-        #expect(decoded.churn.allSatisfy { $0.startupNs.count == 4 })
+        for kind in [WorkloadKind.oci, .wasm] {
+            let seen = await observer.densityPeak[kind.rawValue]
+            let point = try #require(decoded.density.first { $0.kind == kind })
+            // The observer saw all 5 pods ready at once, each with its shim; bench counted the same.
+            #expect(seen?.pods == 5 && seen?.shims == 5, "\(kind): the listing saw \(String(describing: seen)) at most")
+            #expect(point.pods == 5 && point.shims == 5 && point.pauseProcesses == 5 && point.memorySource == .processTree)
+            #expect(point.workloadProcesses >= 5, "every pod has a workload process")
+            // A pod is a shim (a few MB) plus pause plus the workload: between 1 and 64 MB.
+            #expect(point.pssPerPodBytes > 1_000_000 && point.pssPerPodBytes < 64_000_000, "\(kind) PSS per pod \(point.pssPerPodBytes) B")
+            let churn = try #require(decoded.churn.first { $0.kind == kind && $0.parallel == 2 })
+            #expect(churn.startupNs.count == 6 && churn.errors == 0)
+            let peak = await observer.churnPeak[kind.rawValue] ?? 0
+            #expect(peak >= 1 && peak <= 2, "\(kind): \(peak) churn pods were ready at once, parallel is 2")
+            #expect(run.out.contains("BenchmarkDensity/pods=5/kind=\(kind.rawValue)-"))
+            #expect(run.out.contains("BenchmarkChurn/parallel=2/kind=\(kind.rawValue)-"))
+        }
         #expect(FileManager.default.fileExists(atPath: "\(results)/scale-\(runID)/summary.md"))
         let chart = try String(contentsOfFile: "\(results)/scale-\(runID)/chart.svg", encoding: .utf8)
         // One line per side in the density panel, p50 and p99 per side in the churn panel.
         #expect(chart.components(separatedBy: "<polyline").count - 1 == 6, "chart.svg should draw 6 lines")
         #expect(try await leftovers(runID) == 0)
+        #expect(NodeProcesses.allCommandLines().filter { $0.contains("containerd-shim") && $0.contains("-address \(TestEnvironment.shared.endpoint.socketPath)") }.isEmpty,
+                "shims of the run are still alive")
     }
 
     @Test func aNodeThatCannotHoldThePodsFailsNamingTheFirstErrorAndLeavesNothing() async throws {

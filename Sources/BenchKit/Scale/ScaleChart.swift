@@ -17,7 +17,8 @@ public enum ScaleChart {
             let points = results.density.filter { $0.kind == kind }.map { point in
                 (x: point.pods, y: Double(point.memorySource == .processTree ? point.pssPerPodBytes : point.criPerPodBytes) / 1_048_576)
             }
-            return points.isEmpty ? nil : Series(label: "\(kind.rawValue) MiB/pod", kind: kind, dashed: false, points: points)
+            let source = results.density.contains { $0.kind == kind && $0.memorySource == .criOnly } ? "CRI working set" : "PSS"
+            return points.isEmpty ? nil : Series(label: "\(kind.rawValue) MiB/pod (\(source))", kind: kind, dashed: false, points: points)
         }
         let churn: [Series] = WorkloadKind.allCases.flatMap { kind in
             [(50.0, false), (99.0, true)].compactMap { quantile, dashed -> Series? in
@@ -34,7 +35,7 @@ public enum ScaleChart {
         <text x="10" y="20" font-size="15" font-weight="bold">CRIBench scale \(SVGReporter.escape(results.runID))\(results.partial ? " — partial" : "")</text>
 
         """
-        svg += panel(density, title: "memory per pod (PSS) vs pods alive", xLabel: "pods alive (N)", originX: margin)
+        svg += panel(density, title: "memory per pod vs pods alive", xLabel: "pods alive (N)", originX: margin)
         svg += panel(churn, title: "pod startup latency vs pods in flight", xLabel: "pods in flight (P)", originX: panelWidth + 3 * margin)
         return svg + "</svg>\n"
     }

@@ -60,7 +60,6 @@ public struct ScaleProbes: Sendable {
         let began = clock.now
         let deadline = began + .seconds(60 + 2 * count)
         var pods: [LivePod] = []
-        defer { _ = pods }
         do {
             try await withThrowingTaskGroup(of: LivePod.self) { group in
                 var next = 0
@@ -80,10 +79,12 @@ public struct ScaleProbes: Sendable {
                     if next < count { launch() }
                 }
             }
+        } catch where Task.isCancelled {
+            throw CancellationError()
         } catch {
             throw BenchError("the node did not hold \(count) \(workload.kind.rawValue) pods: after \(pods.count) up, the first error was: \(error)")
         }
-        point.timeToAllRunningNs = (clock.now - began).nanoseconds
+        let allRunning = (clock.now - began).nanoseconds
         // Let the pods' processes settle (page-ins of start-up done) before reading memory.
         try await Task.sleep(for: .seconds(2))
         if let processes {
@@ -104,7 +105,14 @@ public struct ScaleProbes: Sendable {
             point.shims = shims.count
             point.shimPSSBytes = shims.compactMap(NodeProcesses.pssBytes).reduce(0, +)
             if let before = daemonBefore, let after = daemonPid.flatMap(NodeProcesses.pssBytes) { point.daemonGrowthBytes = after - before }
+            // A layout the walk does not know (systemd cgroup driver, another parent) finds
+            // no processes: say CRI-only rather than report 0 B per pod as if it were PSS.
+            if point.pauseProcesses < count || point.shims == 0 {
+                progress("density \(workload.kind.rawValue): found \(point.pauseProcesses) pause process(es) and \(point.shims) shim(s) for \(count) pods under cgroup \(context.cgroupParent); reporting CRI's figures only")
+                point = DensityPoint(kind: point.kind, pods: count, memorySource: .criOnly)
+            }
         }
+        point.timeToAllRunningNs = allRunning
         let stats = try await context.client.listContainerStats(labels: context.labels)
         point.criWorkingSetBytes = stats.map { Int64($0.memory.workingSetBytes.value) }.reduce(0, +)
         progress("density \(workload.kind.rawValue) N=\(count): removing the pods")
@@ -122,34 +130,38 @@ public struct ScaleProbes: Sendable {
     public func churn(_ workload: Workload, pods count: Int, parallel: Int) async throws -> ChurnPoint {
         var point = ChurnPoint(kind: workload.kind, parallel: parallel, pods: count)
         let cpuBefore = daemonPid.flatMap(NodeProcesses.cpuNanoseconds)
-        let peak = PeakSampler()
-        let sampling = daemonPid.map { pid in Task { await peak.sample(pid: pid) } }
+        // The kernel's high-water mark, reset now, sees every peak (sampling could miss one).
+        if let daemonPid { try? "5".write(toFile: "/proc/\(daemonPid)/clear_refs", atomically: false, encoding: .utf8) }
         let clock = ContinuousClock()
         let began = clock.now
         let outcomes = try await withThrowingTaskGroup(of: Result<Int64, BenchError>.self) { group in
             var results: [Result<Int64, BenchError>] = []
             for index in 0..<count {
                 if index >= parallel, let outcome = try await group.next() { results.append(outcome); report(results.count, count, workload) }
-                group.addTask {
+                let added = group.addTaskUnlessCancelled {
                     let start = clock.now
+                    var pod: LivePod?
                     do {
-                        let pod = try await startPod(workload, prefix: "churn-\(workload.kind.rawValue)-\(index)")
-                        try await waitRunning(pod.containerID, deadline: start + .seconds(60))
+                        pod = try await startPod(workload, prefix: "churn-\(workload.kind.rawValue)-\(index)")
+                        try await waitRunning(pod!.containerID, deadline: start + .seconds(60))
                         let latency = (clock.now - start).nanoseconds
-                        try await removePod(pod)
+                        try await removePod(pod!)
                         return .success(latency)
-                    } catch is CancellationError {
+                    } catch where Task.isCancelled {
                         throw CancellationError()
                     } catch {
+                        // A pod that failed goes now, not at the end of the run: it would
+                        // weigh on the points that follow.
+                        if let pod { try? await removePod(pod) }
                         return .failure(BenchError("pod \(index): \(error)"))
                     }
                 }
+                if !added { throw CancellationError() }
             }
             while let outcome = try await group.next() { results.append(outcome); report(results.count, count, workload) }
             return results
         }
         point.wallNs = (clock.now - began).nanoseconds
-        sampling?.cancel()
         for outcome in outcomes {
             switch outcome {
             case .success(let latency): point.startupNs.append(latency)
@@ -158,26 +170,14 @@ public struct ScaleProbes: Sendable {
                 if point.firstError == nil { point.firstError = error.description }
             }
         }
-        if let before = cpuBefore, let after = daemonPid.flatMap(NodeProcesses.cpuNanoseconds), count > 0 {
-            point.daemonCPUNsPerPod = (after - before) / Int64(count)
+        if let before = cpuBefore, let after = daemonPid.flatMap(NodeProcesses.cpuNanoseconds), !point.startupNs.isEmpty {
+            point.daemonCPUNsPerPod = (after - before) / Int64(point.startupNs.count)
         }
-        point.daemonPeakRSSBytes = await peak.value
+        point.daemonPeakRSSBytes = daemonPid.flatMap { NodeProcesses.field("/proc/\($0)/status", "VmHWM:") }.map { $0 * 1024 }
         return point
     }
 
     private func report(_ done: Int, _ total: Int, _ workload: Workload) {
         if done % max(1, total / 10) == 0 || done == total { progress("churn \(workload.kind.rawValue): \(done)/\(total) pods through") }
-    }
-}
-
-/// The largest RSS of a process seen while sampling every 100 ms.
-actor PeakSampler {
-    private(set) var value: Int64?
-
-    func sample(pid: Int32) async {
-        while !Task.isCancelled {
-            if let rss = NodeProcesses.rssBytes(of: pid) { value = max(value ?? 0, rss) }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
     }
 }

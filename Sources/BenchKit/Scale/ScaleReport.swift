@@ -16,8 +16,9 @@ public enum ScaleReport {
             lines.append(line)
         }
         for point in results.churn {
-            guard let p50 = point.percentile(50), let p90 = point.percentile(90), let p99 = point.percentile(99) else { continue }
-            var line = "BenchmarkChurn/parallel=\(point.parallel)/kind=\(point.kind.rawValue)\(suffix)\t\(point.startupNs.count)\t\(p50) ns/op\t\(p90) p90-ns/op\t\(p99) p99-ns/op"
+            // A point where no pod started still says so, with its errors.
+            let p = { (q: Double) in point.percentile(q) ?? 0 }
+            var line = "BenchmarkChurn/parallel=\(point.parallel)/kind=\(point.kind.rawValue)\(suffix)\t\(max(point.startupNs.count, 1))\t\(p(50)) ns/op\t\(p(90)) p90-ns/op\t\(p(99)) p99-ns/op"
             line += String(format: "\t%.2f pods/s", point.podsPerSecond) + "\t\(point.errors) errors"
             if let cpu = point.daemonCPUNsPerPod { line += "\t\(cpu) daemon-cpu-ns/pod" }
             if let peak = point.daemonPeakRSSBytes { line += "\t\(peak) daemon-peak-B" }

@@ -24,7 +24,7 @@ extension ScaleResults {
         var set = ResultSet(runID: runID, environment: environment)
         for point in churn {
             let operation = "startup-parallel-\(point.parallel)"
-            set.flows["ChurnInCri", default: []].append(operation)
+            if !(set.flows["ChurnInCri"] ?? []).contains(operation) { set.flows["ChurnInCri", default: []].append(operation) }
             for latency in point.startupNs {
                 set.record(flow: "ChurnInCri", operations: [operation], kind: point.kind, durations: [latency], window: [0, 0])
             }
@@ -79,10 +79,10 @@ public struct ChurnPoint: Codable, Sendable, Equatable {
     public var wallNs: Int64 = 0
     public var errors = 0
     public var firstError: String?
-    /// CPU time the containerd daemon spent during the churn, per pod (shims and runc are
-    /// not its children in the kernel's accounting and are not included).
+    /// CPU time the containerd daemon spent during the churn, per pod that started (shims and
+    /// runc are not its children in the kernel's accounting and are not included).
     public var daemonCPUNsPerPod: Int64?
-    /// The daemon's largest RSS seen during the churn (sampled every 100 ms).
+    /// The daemon's largest RSS during the churn (VmHWM, reset through clear_refs before it).
     public var daemonPeakRSSBytes: Int64?
 
     public init(kind: WorkloadKind, parallel: Int, pods: Int) {
