@@ -93,6 +93,22 @@ claim_bridge() {
     echo "$CRIBENCH_BRIDGE" > "$record"
 }
 
+# containerd runs in a CPU-accounting cgroup of its own (PARENT-runtime), which its shims and
+# the runc/wasm-runc they run inherit: `bench scale` reads the runtime's CPU time there. Made
+# and recorded like the pods' parent; stop only removes it, and kills nothing by it.
+CRIBENCH_RUNTIME_CGROUP=$CRIBENCH_CGROUP_PARENT-runtime
+claim_runtime_cgroup() {
+    local record=$CRIBENCH_RUN_DIR/runtime-cgroups mount dir
+    for mount in $(cgroup_mounts); do
+        [ -f "$mount/cpuacct.usage" ] || [ -f "$mount/cgroup.controllers" ] || continue
+        dir=$mount$CRIBENCH_RUNTIME_CGROUP
+        grep -qxF "$dir" "$record" 2>/dev/null && [ -d "$dir" ] && continue
+        [ -d "$dir" ] && die "cgroup $dir exists and was not made by CRIBench; set CRIBENCH_CGROUP_PARENT to a cgroup of its own"
+        mkdir "$dir"
+        grep -qxF "$dir" "$record" 2>/dev/null || echo "$dir" >> "$record"
+    done
+}
+
 # The bridge plugin turns IPv4 forwarding on for the pods' gateway; stop puts back what was.
 record_ip_forward() {
     [ -f "$CRIBENCH_RUN_DIR/ip_forward.before" ] || cat /proc/sys/net/ipv4/ip_forward > "$CRIBENCH_RUN_DIR/ip_forward.before"
@@ -262,7 +278,10 @@ start_containerd() {
     # for stop to remove what is left of it empty.
     [ -d /run/containerd ] || touch "$CRIBENCH_RUN_DIR/created-run-containerd"
     log "starting containerd on $CRIBENCH_SOCKET"
-    setsid containerd --config "$CRIBENCH_STATE_DIR/containerd.toml" \
+    claim_runtime_cgroup
+    # The shell joins the runtime's cgroup and becomes containerd, so nothing it starts escapes.
+    setsid sh -c 'for procs in "$@"; do echo $$ > "$procs"; done; exec containerd --config "$0"' \
+        "$CRIBENCH_STATE_DIR/containerd.toml" $(sed 's|$|/cgroup.procs|' "$CRIBENCH_RUN_DIR/runtime-cgroups") \
         >>"$CRIBENCH_LOG_DIR/containerd.log" 2>&1 < /dev/null &
     echo $! > "$CRIBENCH_RUN_DIR/containerd.pid"
     if ! wait_until 60 cri_up; then

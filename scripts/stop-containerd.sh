@@ -120,6 +120,17 @@ remove_cgroups() {
     fi
 }
 
+# The runtime's own cgroup (see start): removed once containerd and its shims are gone.
+remove_runtime_cgroups() {
+    local record=$CRIBENCH_RUN_DIR/runtime-cgroups dir left=""
+    [ -f "$record" ] || return 0
+    while read -r dir; do
+        case "$dir" in */"${CRIBENCH_CGROUP_PARENT#/}-runtime") ;; *) log "ignoring record $dir"; continue ;; esac
+        [ -d "$dir" ] && ! rmdir "$dir" 2>/dev/null && left="$left $dir"
+    done < "$record"
+    if [ -n "$left" ]; then log "warning: could not remove the runtime's cgroups:$left"; else rm -f "$record"; fi
+}
+
 restore_ip_forward() {
     local before=$CRIBENCH_RUN_DIR/ip_forward.before
     [ -f "$before" ] || return 0
@@ -171,6 +182,7 @@ stop_daemon "$CRIBENCH_RUN_DIR/registry.pid" "$REGISTRY_CMDLINE" registry
 unmount_state
 remove_network
 remove_cgroups
+remove_runtime_cgroups
 restore_ip_forward
 remove_stale_socket "$CRIBENCH_SOCKET"
 remove_stale_socket "$CRIBENCH_SOCKET.ttrpc"

@@ -73,6 +73,8 @@ struct RuntimeScriptsTests {
                 #expect(shims.isEmpty, "the stopped runtime's shims survived: \(shims)")
                 #expect(!FileManager.default.fileExists(atPath: node.socketPath), "the stopped runtime's socket is still there")
                 #expect(!FileManager.default.fileExists(atPath: (NodeProcesses()?.cgroupRoot ?? "") + other.settings["CRIBENCH_CGROUP_PARENT"]!))
+                #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpuacct\(other.settings["CRIBENCH_CGROUP_PARENT"]!)-runtime"),
+                        "the stopped runtime's own cgroup is still there")
                 #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(other.settings["CRIBENCH_BRIDGE"]!)"))
                 try foreign.expectIntact()
 

@@ -88,6 +88,26 @@ public struct NodeProcesses: Sendable {
         return (user + system) * 1_000_000_000 / max(ticks, 1)
     }
 
+    /// CPU time of the daemon's whole cgroup (cpuacct.usage, in ns): the daemon with the shims
+    /// and runtime binaries it starts, when it has a cgroup of its own (scripts/start-containerd.sh
+    /// gives it one); nil when it shares the root cgroup, whose figure is the whole machine's.
+    public static func cgroupCPUNanoseconds(of pid: Int32) -> Int64? {
+        guard let membership = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8),
+              let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return nil }
+        for line in membership.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[1].split(separator: ",").contains("cpuacct"), fields[2] != "/" else { continue }
+            for mount in mounts.split(separator: "\n") {
+                let parts = mount.split(separator: " ")
+                guard parts.count > 3, parts[2] == "cgroup", parts[3].split(separator: ",").contains("cpuacct") else { continue }
+                if let text = try? String(contentsOfFile: "\(parts[1])\(fields[2])/cpuacct.usage", encoding: .utf8) {
+                    return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+            }
+        }
+        return nil
+    }
+
     static func field(_ path: String, _ name: String) -> Int64? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(name) {

@@ -130,6 +130,7 @@ public struct ScaleProbes: Sendable {
     public func churn(_ workload: Workload, pods count: Int, parallel: Int) async throws -> ChurnPoint {
         var point = ChurnPoint(kind: workload.kind, parallel: parallel, pods: count)
         let cpuBefore = daemonPid.flatMap(NodeProcesses.cpuNanoseconds)
+        let runtimeCPUBefore = daemonPid.flatMap(NodeProcesses.cgroupCPUNanoseconds)
         // The kernel's high-water mark, reset now, sees every peak (sampling could miss one).
         if let daemonPid { try? "5".write(toFile: "/proc/\(daemonPid)/clear_refs", atomically: false, encoding: .utf8) }
         let clock = ContinuousClock()
@@ -172,6 +173,9 @@ public struct ScaleProbes: Sendable {
         }
         if let before = cpuBefore, let after = daemonPid.flatMap(NodeProcesses.cpuNanoseconds), !point.startupNs.isEmpty {
             point.daemonCPUNsPerPod = (after - before) / Int64(point.startupNs.count)
+        }
+        if let before = runtimeCPUBefore, let after = daemonPid.flatMap(NodeProcesses.cgroupCPUNanoseconds), !point.startupNs.isEmpty {
+            point.runtimeCPUNsPerPod = (after - before) / Int64(point.startupNs.count)
         }
         point.daemonPeakRSSBytes = daemonPid.flatMap { NodeProcesses.field("/proc/\($0)/status", "VmHWM:") }.map { $0 * 1024 }
         return point

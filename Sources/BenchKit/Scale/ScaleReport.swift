@@ -21,6 +21,7 @@ public enum ScaleReport {
             var line = "BenchmarkChurn/parallel=\(point.parallel)/kind=\(point.kind.rawValue)\(suffix)\t\(max(point.startupNs.count, 1))\t\(p(50)) ns/op\t\(p(90)) p90-ns/op\t\(p(99)) p99-ns/op"
             line += String(format: "\t%.2f pods/s", point.podsPerSecond) + "\t\(point.errors) errors"
             if let cpu = point.daemonCPUNsPerPod { line += "\t\(cpu) daemon-cpu-ns/pod" }
+            if let cpu = point.runtimeCPUNsPerPod { line += "\t\(cpu) runtime-cpu-ns/pod" }
             if let peak = point.daemonPeakRSSBytes { line += "\t\(peak) daemon-peak-B" }
             lines.append(line)
         }
@@ -47,10 +48,10 @@ public enum ScaleReport {
         if !results.churn.isEmpty {
             text += "## Churn: pods started and removed, P in flight\n\n"
             text += "Pod startup latency as Kubernetes defines it: RunPodSandbox request to the container seen Running, image present. Kubernetes' SLO: p99 ≤ 5 s.\n\n"
-            text += "| kind | P | pods | p50 | p90 | p99 | SLO p99 ≤ 5 s | pods/s | errors | daemon CPU/pod | daemon peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+            text += "| kind | P | pods | p50 | p90 | p99 | SLO p99 ≤ 5 s | pods/s | errors | runtime CPU/pod | daemon CPU/pod | daemon peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
             for point in results.churn {
                 let p = { (q: Double) in point.percentile(q).map { formatDuration(Double($0)) } ?? "-" }
-                text += "| \(point.kind.rawValue) | \(point.parallel) | \(point.startupNs.count)/\(point.pods) | \(p(50)) | \(p(90)) | \(p(99)) | \(point.meetsSLO ? "met" : "**missed**") | \(String(format: "%.2f", point.podsPerSecond)) | \(point.errors) | \(point.daemonCPUNsPerPod.map { formatDuration(Double($0)) } ?? "n/a") | \(point.daemonPeakRSSBytes.map(mib) ?? "n/a") |\n"
+                text += "| \(point.kind.rawValue) | \(point.parallel) | \(point.startupNs.count)/\(point.pods) | \(p(50)) | \(p(90)) | \(p(99)) | \(point.meetsSLO ? "met" : "**missed**") | \(String(format: "%.2f", point.podsPerSecond)) | \(point.errors) | \(point.runtimeCPUNsPerPod.map { formatDuration(Double($0)) } ?? "n/a") | \(point.daemonCPUNsPerPod.map { formatDuration(Double($0)) } ?? "n/a") | \(point.daemonPeakRSSBytes.map(mib) ?? "n/a") |\n"
             }
             if let failed = results.churn.first(where: { $0.firstError != nil }) {
                 text += "\nFirst error (\(failed.kind.rawValue), P=\(failed.parallel)): \(failed.firstError!)\n"

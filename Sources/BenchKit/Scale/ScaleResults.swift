@@ -82,6 +82,10 @@ public struct ChurnPoint: Codable, Sendable, Equatable {
     /// CPU time the containerd daemon spent during the churn, per pod that started (shims and
     /// runc are not its children in the kernel's accounting and are not included).
     public var daemonCPUNsPerPod: Int64?
+    /// CPU time of the runtime's cgroup (containerd with its shims and the runc or wasm-runc
+    /// they run) during the churn, per pod that started; nil when the daemon has no cgroup of
+    /// its own. Pods' own processes run in the pods' cgroups and are not in it.
+    public var runtimeCPUNsPerPod: Int64?
     /// The daemon's largest RSS during the churn (VmHWM, reset through clear_refs before it).
     public var daemonPeakRSSBytes: Int64?
 
