@@ -52,6 +52,12 @@ struct OwnContainerd {
             let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
             if let pid = pids.first(where: { $0 != self.pid && Self.commandLine(of: $0) == commandLine }) {
                 try "\(pid)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+                // Back into the runtime's own cgroup, where start-containerd.sh put it (bench
+                // scale reads the runtime's CPU there).
+                let record = URL(fileURLWithPath: pidFile).deletingLastPathComponent().appendingPathComponent("runtime-cgroups").path
+                for directory in ((try? String(contentsOfFile: record, encoding: .utf8)) ?? "").split(separator: "\n") {
+                    try "\(pid)\n".write(toFile: "\(directory)/cgroup.procs", atomically: false, encoding: .utf8)
+                }
                 return
             }
             try await Task.sleep(for: .milliseconds(20))
