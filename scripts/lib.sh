@@ -17,6 +17,10 @@ CRIBENCH_SETTINGS=(CRIBENCH_SOCKET CRIBENCH_REGISTRY CRIBENCH_CGROUP_PARENT CRIB
 
 # read_env_file FILE [force]: sets each setting of FILE the caller has not set (all of them
 # with "force": what a start recorded is what stop must undo, whatever the caller says now).
+# valid_setting VALUE: the characters CRIBench writes in a setting, so shell and Swift read the
+# same thing and no value can carry a quote, a blank or a pattern.
+valid_setting() { [[ "$1" =~ ^[A-Za-z0-9_./:@-]+$ ]]; }
+
 # Only the settings themselves are read, each checked as when it was written; a file that
 # belongs to another state directory (a copy of one) is refused.
 read_env_file() {
@@ -24,7 +28,7 @@ read_env_file() {
     [ -f "$1" ] || return 0
     while IFS='=' read -r key value; do
         case "$key" in '#'*|'') continue ;; esac
-        [[ "$value" =~ ^[A-Za-z0-9_./:@-]+$ ]] || die "$1: $key has a value CRIBench does not write; restart with scripts/start-containerd.sh after removing the file"
+        valid_setting "$value" || die "$1: $key has a value CRIBench does not write; restart with scripts/start-containerd.sh after removing the file"
         if [ "$key" = CRIBENCH_STATE_DIR ]; then
             [ "$value" = "$CRIBENCH_STATE_DIR" ] \
                 || die "$1 was written for $value, not for $CRIBENCH_STATE_DIR (a copied state directory?); remove it, or use $value"
@@ -54,7 +58,7 @@ export CRIBENCH_STATE_DIR "${CRIBENCH_SETTINGS[@]}"
 write_env_file() {
     local key
     for key in CRIBENCH_STATE_DIR "${CRIBENCH_SETTINGS[@]}"; do
-        [[ "${!key}" =~ ^[A-Za-z0-9_./:@-]+$ ]] || die "$key='${!key}' holds characters CRIBench does not accept in a setting"
+        valid_setting "${!key}" || die "$key='${!key}' holds characters CRIBench does not accept in a setting"
     done
     {
         echo "# CRIBench node settings, written by scripts/start-containerd.sh; read by the scripts, bench and the tests."

@@ -60,14 +60,15 @@ check_settings_of_running_runtime() {
     done
 }
 
-# claim_cgroup_parent: creates the pods' cgroup parent in every hierarchy and records each
-# directory as CRIBench's, so that stop kills processes only in cgroups CRIBench made. A
-# parent that exists without that record belongs to somebody else.
-claim_cgroup_parent() {
-    check_cgroup_parent
-    local record=$CRIBENCH_RUN_DIR/owned-cgroups mount dir
+# claim_cgroup NAME RECORD [MOUNT-FILTER]: creates cgroup NAME in every hierarchy (those with
+# MOUNT-FILTER, a file the mount must hold, when given) and records each directory in RECORD as
+# CRIBench's; a directory that exists without that record belongs to somebody else. Used for
+# the pods' parent (stop kills processes only in recorded cgroups) and the runtime's own.
+claim_cgroup() {
+    local name=$1 record=$2 filter=${3:-} mount dir
     for mount in $(cgroup_mounts); do
-        dir=$mount$CRIBENCH_CGROUP_PARENT
+        [ -z "$filter" ] || [ -f "$mount/$filter" ] || [ -f "$mount/cgroup.controllers" ] || continue
+        dir=$mount$name
         grep -qxF "$dir" "$record" 2>/dev/null && [ -d "$dir" ] && continue
         [ -d "$dir" ] && die "cgroup $dir exists and was not made by CRIBench; set CRIBENCH_CGROUP_PARENT to a cgroup of its own (or remove that one if it is an old CRIBench's)"
         mkdir "$dir"
@@ -94,20 +95,9 @@ claim_bridge() {
 }
 
 # containerd runs in a CPU-accounting cgroup of its own (PARENT-runtime), which its shims and
-# the runc/wasm-runc they run inherit: `bench scale` reads the runtime's CPU time there. Made
-# and recorded like the pods' parent; stop only removes it, and kills nothing by it.
+# the runc/wasm-runc they run inherit: `bench scale` reads the runtime's CPU time there. Stop
+# only removes it, and kills nothing by it.
 CRIBENCH_RUNTIME_CGROUP=$CRIBENCH_CGROUP_PARENT-runtime
-claim_runtime_cgroup() {
-    local record=$CRIBENCH_RUN_DIR/runtime-cgroups mount dir
-    for mount in $(cgroup_mounts); do
-        [ -f "$mount/cpuacct.usage" ] || [ -f "$mount/cgroup.controllers" ] || continue
-        dir=$mount$CRIBENCH_RUNTIME_CGROUP
-        grep -qxF "$dir" "$record" 2>/dev/null && [ -d "$dir" ] && continue
-        [ -d "$dir" ] && die "cgroup $dir exists and was not made by CRIBench; set CRIBENCH_CGROUP_PARENT to a cgroup of its own"
-        mkdir "$dir"
-        grep -qxF "$dir" "$record" 2>/dev/null || echo "$dir" >> "$record"
-    done
-}
 
 # The bridge plugin turns IPv4 forwarding on for the pods' gateway; stop puts back what was.
 record_ip_forward() {
@@ -278,7 +268,7 @@ start_containerd() {
     # for stop to remove what is left of it empty.
     [ -d /run/containerd ] || touch "$CRIBENCH_RUN_DIR/created-run-containerd"
     log "starting containerd on $CRIBENCH_SOCKET"
-    claim_runtime_cgroup
+    claim_cgroup "$CRIBENCH_RUNTIME_CGROUP" "$CRIBENCH_RUN_DIR/runtime-cgroups" cpuacct.usage
     # The shell joins the runtime's cgroup and becomes containerd, so nothing it starts escapes.
     setsid sh -c 'for procs in "$@"; do echo $$ > "$procs"; done; exec containerd --config "$0"' \
         "$CRIBENCH_STATE_DIR/containerd.toml" $(sed 's|$|/cgroup.procs|' "$CRIBENCH_RUN_DIR/runtime-cgroups") \
@@ -295,7 +285,7 @@ check_settings_of_running_runtime
 check_cgroup_parent
 mkdir -p "$CRIBENCH_RUN_DIR" "$CRIBENCH_LOG_DIR"
 claim_bridge
-claim_cgroup_parent
+claim_cgroup "$CRIBENCH_CGROUP_PARENT" "$CRIBENCH_RUN_DIR/owned-cgroups"
 record_ip_forward
 write_env_file
 install_packages

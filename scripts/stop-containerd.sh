@@ -45,20 +45,23 @@ stop_daemon() {
     rm -f "$file"
 }
 
-# The cgroup directories start made for the pods (one per hierarchy), and everything below.
-owned_cgroups() {
-    local dir
-    [ -f "$CRIBENCH_RUN_DIR/owned-cgroups" ] || return 0
+# recorded_cgroups RECORD NAME: the cgroup directories start made and recorded in RECORD (a
+# cgroup mount point plus NAME each, never a mount point itself), and everything below them.
+recorded_cgroups() {
+    local record=$1 name=$2 dir
+    [ -f "$record" ] || return 0
     while read -r dir; do
-        # Each record is a cgroup mount point plus CRIBench's parent, never a mount point itself.
         case "$dir" in
-            */"${CRIBENCH_CGROUP_PARENT#/}") ;;
-            *) log "ignoring record $dir: not under $CRIBENCH_CGROUP_PARENT"; continue ;;
+            */"${name#/}") ;;
+            *) log "ignoring record $dir: not under $name"; continue ;;
         esac
-        cgroup_mounts | grep -qxF "${dir%"$CRIBENCH_CGROUP_PARENT"}" || { log "ignoring record $dir: not in a cgroup hierarchy"; continue; }
+        cgroup_mounts | grep -qxF "${dir%"$name"}" || { log "ignoring record $dir: not in a cgroup hierarchy"; continue; }
         [ -d "$dir" ] && find "$dir" -depth -type d
-    done < "$CRIBENCH_RUN_DIR/owned-cgroups"
+    done < "$record"
 }
+
+# The pods' cgroups: the parent start made in each hierarchy, and everything below.
+owned_cgroups() { recorded_cgroups "$CRIBENCH_RUN_DIR/owned-cgroups" "$CRIBENCH_CGROUP_PARENT"; }
 
 kill_pod_processes() {
     local dir pids
@@ -109,26 +112,17 @@ remove_network() {
     fi
 }
 
-remove_cgroups() {
-    local dir left
-    owned_cgroups | while read -r dir; do rmdir "$dir" 2>/dev/null; done
-    left=$(owned_cgroups)
+# remove_recorded_cgroups RECORD NAME: rmdir (never kill) what start recorded; the record goes
+# once they are all gone.
+remove_recorded_cgroups() {
+    local left
+    recorded_cgroups "$1" "$2" | while read -r dir; do rmdir "$dir" 2>/dev/null; done
+    left=$(recorded_cgroups "$1" "$2")
     if [ -n "$left" ]; then
         log "warning: could not remove cgroups: $(echo "$left" | head -3 | tr '\n' ' ')"
     else
-        rm -f "$CRIBENCH_RUN_DIR/owned-cgroups"
+        rm -f "$1"
     fi
-}
-
-# The runtime's own cgroup (see start): removed once containerd and its shims are gone.
-remove_runtime_cgroups() {
-    local record=$CRIBENCH_RUN_DIR/runtime-cgroups dir left=""
-    [ -f "$record" ] || return 0
-    while read -r dir; do
-        case "$dir" in */"${CRIBENCH_CGROUP_PARENT#/}-runtime") ;; *) log "ignoring record $dir"; continue ;; esac
-        [ -d "$dir" ] && ! rmdir "$dir" 2>/dev/null && left="$left $dir"
-    done < "$record"
-    if [ -n "$left" ]; then log "warning: could not remove the runtime's cgroups:$left"; else rm -f "$record"; fi
 }
 
 restore_ip_forward() {
@@ -181,8 +175,9 @@ kill_pod_processes
 stop_daemon "$CRIBENCH_RUN_DIR/registry.pid" "$REGISTRY_CMDLINE" registry
 unmount_state
 remove_network
-remove_cgroups
-remove_runtime_cgroups
+remove_recorded_cgroups "$CRIBENCH_RUN_DIR/owned-cgroups" "$CRIBENCH_CGROUP_PARENT"
+# The runtime's own cgroup (see start), once containerd and its shims are gone.
+remove_recorded_cgroups "$CRIBENCH_RUN_DIR/runtime-cgroups" "$CRIBENCH_CGROUP_PARENT-runtime"
 restore_ip_forward
 remove_stale_socket "$CRIBENCH_SOCKET"
 remove_stale_socket "$CRIBENCH_SOCKET.ttrpc"

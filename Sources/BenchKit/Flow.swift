@@ -43,6 +43,23 @@ public struct FlowContext: Sendable {
         return ReadySandbox(id: id, config: config)
     }
 
+    /// A ready sandbox with one started idle container of `workload` (untimed), both tracked.
+    public func startIdlePod(_ workload: Workload, prefix: String) async throws -> ReadySandbox {
+        var sandbox = try await readySandbox(prefix: prefix, handler: workload.runtimeHandler)
+        let container = ContainerConfig.make(name: "idle", image: workload.idleImage, command: workload.idleCommand, labels: labels)
+        let containerID = try await client.createContainer(in: sandbox.id, config: container, sandboxConfig: sandbox.config)
+        await tracker.track(.container(id: containerID))
+        try await client.startContainer(containerID)
+        sandbox.containerID = containerID
+        return sandbox
+    }
+
+    /// Removes what startIdlePod or readySandbox made (untimed), container first.
+    public func tearDown(_ sandbox: ReadySandbox) async throws {
+        if let containerID = sandbox.containerID { try await tearDownContainer(id: containerID) }
+        try await tearDownSandbox(id: sandbox.id, logDirectory: sandbox.config.logDirectory)
+    }
+
     /// Stops and removes a sandbox a flow set up (untimed), and stops tracking it.
     public func tearDownSandbox(id: String, logDirectory: String) async throws {
         try await client.stopPodSandbox(id)

@@ -16,12 +16,16 @@ struct BenchProcess {
         process.arguments = arguments
         process.standardOutput = stdout
         process.standardError = stderr
+        process.environment = Self.environment(extra)
+    }
+
+    /// The suite's environment for a bench it runs: the suite's endpoint, and a ledger of the
+    /// suite's own (never the user's) for the images its runs record.
+    static func environment(_ extra: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment[CRIEndpoint.environmentVariable] = TestEnvironment.shared.endpoint.description
-        // The suite's runs record their images in a ledger of the suite's own, never the user's.
         environment["CRIBENCH_LEDGER_DIR"] = NSTemporaryDirectory() + "cribench-test-ledger-\(getpid())"
-        environment.merge(extra) { $1 }
-        process.environment = environment
+        return environment.merging(extra) { $1 }
     }
 
     /// Reads stderr until `marker` appears, the stream ends or `timeout` passes, whichever
@@ -52,8 +56,7 @@ struct BenchProcess {
 
     /// Runs to the end; returns exit code, stdout and stderr.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
-        let bench = BenchProcess(arguments, environment: environment)
-        return try ChildProcess.run(executable.path, arguments, environment: bench.process.environment ?? [:])
+        try ChildProcess.run(executable.path, arguments, environment: Self.environment(environment))
     }
 }
 

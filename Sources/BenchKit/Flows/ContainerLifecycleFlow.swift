@@ -31,7 +31,7 @@ public struct ContainerLifecycleFlow: Flow {
     }
 
     public func tearDown(_ workload: Workload, prepared sandbox: ReadySandbox, context: FlowContext) async throws {
-        try await context.tearDownSandbox(id: sandbox.id, logDirectory: sandbox.config.logDirectory)
+        try await context.tearDown(sandbox)
     }
 }
 

@@ -14,13 +14,7 @@ public struct ReadOnlyFlow: Flow {
     /// A sandbox with one running idle container per side.
     public func setUp(_ workload: Workload, context: FlowContext) async throws -> ReadySandbox {
         try await ensureImage(workload.idleImage, context: context)
-        var sandbox = try await context.readySandbox(prefix: "bench-reads-\(workload.kind.rawValue)", handler: workload.runtimeHandler)
-        let container = ContainerConfig.make(name: "idle", image: workload.idleImage, command: workload.idleCommand, labels: context.labels)
-        let containerID = try await context.client.createContainer(in: sandbox.id, config: container, sandboxConfig: sandbox.config)
-        await context.tracker.track(.container(id: containerID))
-        try await context.client.startContainer(containerID)
-        sandbox.containerID = containerID
-        return sandbox
+        return try await context.startIdlePod(workload, prefix: "bench-reads-\(workload.kind.rawValue)")
     }
 
     public func sample(_ workload: Workload, prepared subject: ReadySandbox, context: FlowContext) async throws -> [Int64] {
@@ -44,7 +38,6 @@ public struct ReadOnlyFlow: Flow {
     }
 
     public func tearDown(_ workload: Workload, prepared subject: ReadySandbox, context: FlowContext) async throws {
-        if let containerID = subject.containerID { try await context.tearDownContainer(id: containerID) }
-        try await context.tearDownSandbox(id: subject.id, logDirectory: subject.config.logDirectory)
+        try await context.tearDown(subject)
     }
 }

@@ -61,10 +61,15 @@ public struct NodeProcesses: Sendable {
 
     /// The parent of `pid`.
     public static func parent(of pid: Int32) -> Int32? {
+        statFields(of: pid).flatMap { $0.count > 1 ? Int32($0[1]) : nil }
+    }
+
+    /// The fields of /proc/PID/stat after the command name (which may hold blanks):
+    /// state(0) ppid(1) … utime(11) stime(12).
+    static func statFields(of pid: Int32) -> [Substring]? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
+        return stat[stat.index(after: close)...].split(separator: " ")
     }
 
     /// Proportional set size in bytes (/proc/PID/smaps_rollup): shared pages divided among
@@ -79,11 +84,7 @@ public struct NodeProcesses: Sendable {
 
     /// User plus system CPU time of `pid` (all its threads), in nanoseconds.
     public static func cpuNanoseconds(of pid: Int32) -> Int64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After the command: state(0) ppid(1) … utime(11) stime(12).
-        guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
+        guard let fields = statFields(of: pid), fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
         let ticks = Int64(sysconf(Int32(_SC_CLK_TCK)))
         return (user + system) * 1_000_000_000 / max(ticks, 1)
     }

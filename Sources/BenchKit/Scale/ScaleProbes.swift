@@ -18,24 +18,8 @@ public struct ScaleProbes: Sendable {
         self.progress = progress
     }
 
-    /// A pod with one idle container, started and seen Running.
-    struct LivePod: Sendable {
-        let sandboxID: String
-        let containerID: String
-        let logDirectory: String
-    }
-
-    func startPod(_ workload: Workload, prefix: String) async throws -> LivePod {
-        let config = context.podConfig(prefix: prefix)
-        let (sandboxID, _) = try await context.runPodSandbox(config, handler: workload.runtimeHandler)
-        let container = ContainerConfig.make(name: "idle", image: workload.idleImage, command: workload.idleCommand, labels: context.labels)
-        let containerID = try await context.client.createContainer(in: sandboxID, config: container, sandboxConfig: config)
-        await context.tracker.track(.container(id: containerID))
-        try await context.client.startContainer(containerID)
-        return LivePod(sandboxID: sandboxID, containerID: containerID, logDirectory: config.logDirectory)
-    }
-
-    func waitRunning(_ containerID: String, deadline: ContinuousClock.Instant) async throws {
+    func waitRunning(_ pod: ReadySandbox, deadline: ContinuousClock.Instant) async throws {
+        guard let containerID = pod.containerID else { throw BenchError("pod \(pod.id) has no container to wait for") }
         while true {
             let status = try await context.client.containerStatus(containerID)
             if status.state == .containerRunning { return }
@@ -47,11 +31,6 @@ public struct ScaleProbes: Sendable {
         }
     }
 
-    func removePod(_ pod: LivePod) async throws {
-        try await context.tearDownContainer(id: pod.containerID)
-        try await context.tearDownSandbox(id: pod.sandboxID, logDirectory: pod.logDirectory)
-    }
-
     /// N pods alive at once; memory of what they added; then all removed again.
     public func density(_ workload: Workload, pods count: Int) async throws -> DensityPoint {
         var point = DensityPoint(kind: workload.kind, pods: count, memorySource: processes == nil ? .criOnly : .processTree)
@@ -59,16 +38,16 @@ public struct ScaleProbes: Sendable {
         let clock = ContinuousClock()
         let began = clock.now
         let deadline = began + .seconds(60 + 2 * count)
-        var pods: [LivePod] = []
+        var pods: [ReadySandbox] = []
         do {
-            try await withThrowingTaskGroup(of: LivePod.self) { group in
+            try await withThrowingTaskGroup(of: ReadySandbox.self) { group in
                 var next = 0
                 func launch() {
                     let index = next
                     next += 1
                     group.addTask {
-                        let pod = try await startPod(workload, prefix: "scale-\(workload.kind.rawValue)-\(index)")
-                        try await waitRunning(pod.containerID, deadline: deadline)
+                        let pod = try await context.startIdlePod(workload, prefix: "scale-\(workload.kind.rawValue)-\(index)")
+                        try await waitRunning(pod, deadline: deadline)
                         return pod
                     }
                 }
@@ -90,8 +69,8 @@ public struct ScaleProbes: Sendable {
         if let processes {
             var shims = Set<Int32>(), podProcesses = Set<Int32>()
             for pod in pods {
-                let pause = processes.processes(cgroupParent: context.cgroupParent, id: pod.sandboxID)
-                let workloadPids = processes.processes(cgroupParent: context.cgroupParent, id: pod.containerID)
+                let pause = processes.processes(cgroupParent: context.cgroupParent, id: pod.id)
+                let workloadPids = processes.processes(cgroupParent: context.cgroupParent, id: pod.containerID ?? "")
                 point.pauseProcesses += pause.count
                 point.workloadProcesses += workloadPids.count
                 point.pausePSSBytes += pause.compactMap(NodeProcesses.pssBytes).reduce(0, +)
@@ -119,7 +98,7 @@ public struct ScaleProbes: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, pod) in pods.enumerated() {
                 if index >= startParallelism { try await group.next() }
-                group.addTask { try await removePod(pod) }
+                group.addTask { try await context.tearDown(pod) }
             }
             try await group.waitForAll()
         }
@@ -141,19 +120,19 @@ public struct ScaleProbes: Sendable {
                 if index >= parallel, let outcome = try await group.next() { results.append(outcome); report(results.count, count, workload) }
                 let added = group.addTaskUnlessCancelled {
                     let start = clock.now
-                    var pod: LivePod?
+                    var pod: ReadySandbox?
                     do {
-                        pod = try await startPod(workload, prefix: "churn-\(workload.kind.rawValue)-\(index)")
-                        try await waitRunning(pod!.containerID, deadline: start + .seconds(60))
+                        pod = try await context.startIdlePod(workload, prefix: "churn-\(workload.kind.rawValue)-\(index)")
+                        try await waitRunning(pod!, deadline: start + .seconds(60))
                         let latency = (clock.now - start).nanoseconds
-                        try await removePod(pod!)
+                        try await context.tearDown(pod!)
                         return .success(latency)
                     } catch where Task.isCancelled {
                         throw CancellationError()
                     } catch {
                         // A pod that failed goes now, not at the end of the run: it would
                         // weigh on the points that follow.
-                        if let pod { try? await removePod(pod) }
+                        if let pod { try? await context.tearDown(pod) }
                         return .failure(BenchError("pod \(index): \(error)"))
                     }
                 }

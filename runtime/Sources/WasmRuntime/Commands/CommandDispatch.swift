@@ -13,11 +13,11 @@ public enum CommandDispatch {
             switch invocation.command {
             case "create": try CreateCommand(invocation).run()
             case "_init": InitCommand(invocation).run()
-            case "start": try forWasmInstance(invocation) { try StartCommand(invocation, id: $0).run() }
-            case "state": try forWasmInstance(invocation) { try StateCommand(invocation, id: $0).run() }
-            case "kill": try forWasmInstance(invocation) { try KillCommand(invocation, id: $0).run() }
-            case "delete": try forWasmInstance(invocation) { try DeleteCommand(invocation, id: $0).run() }
-            case "ps": try forWasmInstance(invocation) { try PsCommand(invocation, id: $0).run() }
+            case "start": try forWasmInstance(invocation) { try InstanceCommand(invocation, id: $0).start() }
+            case "state": try forWasmInstance(invocation) { try InstanceCommand(invocation, id: $0).state() }
+            case "kill": try forWasmInstance(invocation) { try InstanceCommand(invocation, id: $0).kill() }
+            case "delete": try forWasmInstance(invocation) { try InstanceCommand(invocation, id: $0).delete() }
+            case "ps": try forWasmInstance(invocation) { try InstanceCommand(invocation, id: $0).ps() }
             case "exec":
                 try forWasmInstance(invocation) { id in
                     throw RuntimeError("exec is not supported for wasm instance \(id): a WebAssembly module has no process to run a command in")

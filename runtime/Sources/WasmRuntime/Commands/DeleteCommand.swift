@@ -4,16 +4,8 @@ import Glibc
 
 /// `delete [--force] ID`: forgets a stopped instance and removes its cgroup; with --force a
 /// running one is killed first.
-struct DeleteCommand {
-    let invocation: RuncCommandLine
-    let id: String
-
-    init(_ invocation: RuncCommandLine, id: String) {
-        self.invocation = invocation
-        self.id = id
-    }
-
-    func run() throws {
+extension InstanceCommand {
+    func delete() throws {
         let root = invocation.root
         let state: InstanceRecord
         do {
@@ -28,7 +20,7 @@ struct DeleteCommand {
             guard invocation.has("--force", "-f") else {
                 throw RuntimeError("cannot delete container \(id) that is not stopped: \(state.status(root: root).rawValue)")
             }
-            kill(state.pid, SIGKILL)
+            Glibc.kill(state.pid, SIGKILL)
             for _ in 0..<200 where state.isAlive { usleep(10_000) }
         }
         if let cgroupsPath = state.cgroupsPath, !cgroupsPath.isEmpty { Cgroups().remove(path: cgroupsPath) }

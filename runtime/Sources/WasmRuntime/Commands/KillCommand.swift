@@ -4,15 +4,7 @@ import Glibc
 
 /// `kill [--all] ID [SIGNAL]`: signals the instance process (the only process it has, so --all
 /// means the same). The default is SIGTERM, as with runc.
-struct KillCommand {
-    let invocation: RuncCommandLine
-    let id: String
-
-    init(_ invocation: RuncCommandLine, id: String) {
-        self.invocation = invocation
-        self.id = id
-    }
-
+extension InstanceCommand {
     static let signals: [String: Int32] = [
         "HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "KILL": SIGKILL, "USR1": SIGUSR1, "USR2": SIGUSR2,
         "TERM": SIGTERM, "CONT": SIGCONT, "STOP": SIGSTOP, "WINCH": SIGWINCH, "ABRT": SIGABRT,
@@ -24,14 +16,14 @@ struct KillCommand {
         return signals[name.hasPrefix("SIG") ? String(name.dropFirst(3)) : name]
     }
 
-    func run() throws {
+    func kill() throws {
         let positionals = invocation.positionals
         let signalText = positionals.count > 1 ? positionals[1] : "TERM"
         guard let signal = Self.parseSignal(signalText) else { throw RuntimeError("kill: unknown signal \(signalText)") }
         let state = try InstanceRecord.load(root: invocation.root, id: id)
         // containerd's shim recognises "container not running" and treats it as already stopped.
         guard state.isAlive else { throw RuntimeError("container not running") }
-        guard kill(state.pid, signal) == 0 else {
+        guard Glibc.kill(state.pid, signal) == 0 else {
             if errno == ESRCH { throw RuntimeError("container not running") }
             throw RuntimeError.errno("kill \(state.pid)")
         }

@@ -1,15 +1,7 @@
 
 /// `ps --format json ID`: the instance's one process, or none once it has stopped.
-struct PsCommand {
-    let invocation: RuncCommandLine
-    let id: String
-
-    init(_ invocation: RuncCommandLine, id: String) {
-        self.invocation = invocation
-        self.id = id
-    }
-
-    func run() throws {
+extension InstanceCommand {
+    func ps() throws {
         let state = try InstanceRecord.load(root: invocation.root, id: id)
         guard invocation.value(of: "--format", "-f") == "json" else {
             print("PID\n" + (state.isAlive ? "\(state.pid)" : ""))

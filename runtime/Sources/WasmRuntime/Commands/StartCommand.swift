@@ -3,16 +3,8 @@ import Glibc
 #endif
 
 /// `start ID`: releases the instance waiting in `_init` by reading its exec FIFO.
-struct StartCommand {
-    let invocation: RuncCommandLine
-    let id: String
-
-    init(_ invocation: RuncCommandLine, id: String) {
-        self.invocation = invocation
-        self.id = id
-    }
-
-    func run() throws {
+extension InstanceCommand {
+    func start() throws {
         let state = try InstanceRecord.load(root: invocation.root, id: id)
         let fifo = InstanceRecord.execFIFO(root: invocation.root, id: id)
         switch state.status(root: invocation.root) {
