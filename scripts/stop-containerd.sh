@@ -130,7 +130,10 @@ restore_ip_forward() {
     [ -f "$before" ] || return 0
     # Anything else that routes for containers or VMs may have wanted forwarding since: only
     # the last one out, on a host with no other bridge or container daemon, puts it back.
-    if pgrep -x 'containerd|dockerd|kubelet|libvirtd|crio|podman' >/dev/null || [ -n "$(ip -o link show type bridge)" ]; then
+    local daemon others=""
+    # pgrep -x matches a name of at most 15 characters: one name per call.
+    for daemon in containerd dockerd kubelet libvirtd crio podman; do pgrep -x "$daemon" >/dev/null && others="$others $daemon"; done
+    if [ -n "$others" ] || [ -n "$(ip -o link show type bridge)" ]; then
         log "another container daemon or bridge is up; leaving IPv4 forwarding as it is (was $(cat "$before") before CRIBench)"
     elif [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$(cat "$before")" ]; then
         log "restoring net.ipv4.ip_forward=$(cat "$before")"
