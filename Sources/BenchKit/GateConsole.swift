@@ -13,11 +13,17 @@ extension GateEvaluation {
             let ratio = finding.ratio.map { String(format: "%.2fx", $0) } ?? "n/a"
             let adjusted = finding.machineScale != 1 ? finding.normalizedRatio.map { String(format: ", machine-adjusted %.2fx", $0) } ?? "" : ""
             let p = finding.pValue.map { String(format: ", p=%.3f", $0) } ?? ""
-            lines.append("REGRESSION \(finding.key): p50 \(finding.currentNs.map(formatDuration) ?? "missing") vs \(finding.baselineNs.map(formatDuration) ?? "missing") (\(ratio)\(adjusted), threshold \(gate.threshold)x\(p))")
+            let format = { (value: Double) in RegressionGate.format(value, key: finding.key) }
+            let threshold = RegressionGate.isMemory(finding.key) ? gate.memoryThreshold : gate.threshold
+            lines.append("REGRESSION \(finding.key): p50 \(finding.currentNs.map(format) ?? "missing") vs \(finding.baselineNs.map(format) ?? "missing") (\(ratio)\(adjusted), threshold \(threshold)x\(p))")
         }
         if failures.isEmpty {
             let compared = verdict.findings.filter { $0.verdict != .new }.count
-            lines.append("no regression in \(compared) op(s) against \(verdict.source) (threshold \(gate.threshold)x, noise floor \(formatDuration(gate.noiseFloorNs)), p < \(gate.significance))")
+            var rules = "threshold \(gate.threshold)x, noise floor \(formatDuration(gate.noiseFloorNs)), p < \(gate.significance)"
+            if verdict.findings.contains(where: { RegressionGate.isMemory($0.key) }) {
+                rules += String(format: "; memory per pod: threshold %.2fx, floor %.0f KiB", gate.memoryThreshold, gate.memoryFloorBytes / 1024)
+            }
+            lines.append("no regression in \(compared) op(s) against \(verdict.source) (\(rules))")
         }
         return lines
     }

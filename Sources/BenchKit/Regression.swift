@@ -135,6 +135,22 @@ public struct RegressionGate: Sendable {
     public let noiseFloorNs: Double
     public let normalizeByHarnessOverhead: Bool
     public let significance: Double
+    /// Flows whose values are bytes, not nanoseconds (`bench scale`'s memory per pod). Each is one
+    /// figure per run, so no significance test can judge it: a value regresses when it exceeds
+    /// the history's by `memoryThreshold` and by more than `memoryFloorBytes`. Why 10%: PSS per
+    /// pod stayed within 1% between runs here, while latency needs 1.3x against VM noise.
+    public static let memoryFlows: Set<String> = ["DensityInCri"]
+    public var memoryThreshold = 1.10
+    public var memoryFloorBytes = 262_144.0
+
+    public static func isMemory(_ key: String) -> Bool {
+        key.split(separator: "/").first.map { memoryFlows.contains(String($0)) } ?? false
+    }
+
+    /// A value of `key` for a person: bytes for memory flows, a duration for the rest.
+    public static func format(_ value: Double, key: String) -> String {
+        isMemory(key) ? String(format: "%.2f MiB", value / 1_048_576) : formatDuration(value)
+    }
 
     public init(threshold: Double, noiseFloorNs: Double, normalizeByHarnessOverhead: Bool = false, significance: Double = 0.05) {
         self.threshold = threshold
@@ -163,18 +179,21 @@ public struct RegressionGate: Sendable {
         let keys = Set(current.keys).union(relevant).sorted()
         return keys.map { key in
             let before = baseline.p50Ns[key], measured = current[key]
+            let memory = Self.isMemory(key)
+            let scale = memory ? 1 : scale
             var pValue: Double?
-            if let old = baseline.samplesNs?[key], let new = currentSamples[key] {
+            if !memory, let old = baseline.samplesNs?[key], let new = currentSamples[key] {
                 pValue = MannWhitney.pValue(old.map(Double.init), new.map { Double($0) / scale })
             }
             let significant = (pValue ?? 0) < significance
+            let (threshold, floor) = memory ? (memoryThreshold, memoryFloorBytes) : (threshold, noiseFloorNs)
             let verdict: RegressionFinding.Verdict
             switch (before, measured.map { $0 / scale }) {
             case (nil, _): verdict = .new
             case (_, nil): verdict = .missing
             case let (before?, now?):
-                if now > before * threshold && now - before > noiseFloorNs && significant { verdict = .regressed }
-                else if now * threshold < before && before - now > noiseFloorNs && significant { verdict = .improved }
+                if now > before * threshold && now - before > floor && significant { verdict = .regressed }
+                else if now * threshold < before && before - now > floor && significant { verdict = .improved }
                 else { verdict = .unchanged }
             }
             return RegressionFinding(key: key, baselineNs: before, currentNs: measured, verdict: verdict, machineScale: scale, pValue: pValue)

@@ -118,6 +118,18 @@ extension CRIClient {
         return response.stats
     }
 
+    /// Each pod's own stats (its cgroup: pause and containers together) with its containers'.
+    public func listPodSandboxStats(id: String = "", labels: [String: String] = [:]) async throws(CRIError) -> [PodSandboxStats] {
+        let request = Runtime_V1_ListPodSandboxStatsRequest.with {
+            $0.filter = .with {
+                $0.id = id
+                $0.labelSelector = labels
+            }
+        }
+        let response: Runtime_V1_ListPodSandboxStatsResponse = try await perform(.runtime, "ListPodSandboxStats", request)
+        return response.stats
+    }
+
     /// Runs `command` in a running container and waits up to `commandTimeoutSeconds` (0: no limit).
     public func execSync(_ id: String, command: [String], commandTimeoutSeconds: Int64 = 10) async throws(CRIError) -> ExecSyncResult {
         let request = Runtime_V1_ExecSyncRequest.with {

@@ -9,6 +9,7 @@ public typealias ContainerState = Runtime_V1_ContainerState
 public typealias Container = Runtime_V1_Container
 public typealias ContainerFilter = Runtime_V1_ContainerFilter
 public typealias ContainerStats = Runtime_V1_ContainerStats
+public typealias PodSandboxStats = Runtime_V1_PodSandboxStats
 public typealias CRIImage = Runtime_V1_Image
 public typealias ImageSpec = Runtime_V1_ImageSpec
 public typealias NamespaceMode = Runtime_V1_NamespaceMode

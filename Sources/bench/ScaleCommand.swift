@@ -23,7 +23,7 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
     @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
     @Option(help: "Directory under which results/scale-RUN/ is written.") var resultsDir = "results"
-    @Option(help: ArgumentHelp("Machine history to gate the churn startup latencies against (as bench run's --history; keep it apart from bench run's).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Machine history to gate against: churn startup latencies as bench run's ops, memory per pod at 1.10x (keep it apart from bench run's).", valueName: "dir"))
     var history: String?
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
     @Option(help: "Regression threshold: a startup p50 slower than the history's by this factor.") var threshold = 1.3
@@ -74,7 +74,7 @@ struct ScaleCommand: AsyncParsableCommand {
         if !failed.isEmpty {
             throw BenchError("\(failed.map(\.errors).reduce(0, +)) pod(s) failed to start in churn; first: \(failed[0].firstError ?? "?")")
         }
-        if history != nil, !results.churn.isEmpty {
+        if history != nil, !results.churn.isEmpty || !results.density.isEmpty {
             let gateable = results.gateable
             try gatePlan.conclude(gateable, evaluation: try gatePlan.evaluate(gateable, baseline: nil)) { progress($0) }
         }

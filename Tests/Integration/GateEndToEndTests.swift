@@ -3,57 +3,6 @@ import CRIClient
 import Foundation
 import Testing
 
-/// The probe handler's runtime (scripts/start-containerd.sh): a script in CRIBench's state
-/// directory that containerd's shim runs as runc. A test rewrites it to slow the runtime down.
-struct ProbeRuntime {
-    static let handler = "cribench-probe"
-    let path: String
-
-    /// CRIBench's own runtime has it beside its state; a foreign runtime does not.
-    static var current: ProbeRuntime? {
-        let path = "\(TestEnvironment.shared.stateDirectory)/probe-runtime"
-        return FileManager.default.isExecutableFile(atPath: path) ? ProbeRuntime(path: path) : nil
-    }
-
-    static var runc: String {
-        ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "runc"
-    }
-
-    /// runc, but `create` of an application container (not a pod's pause) waits `milliseconds`
-    /// first: under CRI that is StartContainer, which creates and starts the task.
-    func slowDownContainerCreate(milliseconds: Int) throws {
-        try install("""
-            #!/bin/sh
-            # CRIBench probe runtime, slowed by GateEndToEndTests: create of app containers waits.
-            bundle= previous=
-            for argument in "$@"; do
-                [ "$previous" = "--bundle" ] && bundle=$argument
-                previous=$argument
-            done
-            case " $* " in
-                *" create "*)
-                    if [ -n "$bundle" ] && grep -q '"io.kubernetes.cri.container-type":"container"' "$bundle/config.json"; then
-                        sleep \(Double(milliseconds) / 1000)
-                    fi ;;
-            esac
-            exec \(Self.runc) "$@"
-
-            """)
-    }
-
-    func restore() throws {
-        try install("#!/bin/sh\n# CRIBench probe runtime: runc unchanged.\nexec \(Self.runc) \"$@\"\n")
-    }
-
-    /// Replaces the script in one rename, so that a shim never runs half of it.
-    private func install(_ script: String) throws {
-        let staging = path + ".new"
-        try script.write(toFile: staging, atomically: false, encoding: .utf8)
-        chmod(staging, 0o755)
-        guard rename(staging, path) == 0 else { throw TestFailure("cannot replace \(path): \(String(cString: strerror(errno)))") }
-    }
-}
-
 /// The nightly gate on the real runtime: a machine's first run records its baseline, an
 /// unchanged second run passes, and a runtime made slower in one place is reported as a
 /// regression of exactly the op it slowed.

@@ -109,6 +109,38 @@ struct ScaleCommandTests {
 }
 
 extension ScaleCommandTests {
+    /// The node runs out midway: the probe handler's runtime refuses every container after the
+    /// fifth, as a full node would. The run stops at once naming that first error (not a
+    /// timeout), and the five pods that did start are removed with the rest.
+    @Test func aNodeThatRunsOutMidwayStopsNamingTheFirstErrorAndRemovesWhatStarted() async throws {
+        guard let probe = ProbeRuntime.current else {
+            let message = "runtime handler \(ProbeRuntime.handler) is not set up on \(TestEnvironment.shared.endpoint): run CRIBench's own runtime (scripts/start-containerd.sh)"
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record(Comment(rawValue: message)) }
+            return
+        }
+        try probe.failContainerCreates(after: 5)
+        defer { try? probe.restore() }
+        let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
+        defer { try? FileManager.default.removeItem(atPath: results) }
+        let shimsBefore = NodeProcesses.allCommandLines().filter { $0.contains("containerd-shim") }.count
+        let began = ContinuousClock.now
+        let run = try BenchProcess.run(["scale", "--pods", "12", "--churn-pods", "0", "--oci-handler", ProbeRuntime.handler, "--results-dir", results])
+        let took = ContinuousClock.now - began
+        #expect(run.code != 0)
+        #expect(run.err.contains("did not hold 12 oci pods") && run.err.contains("the node is full after 5"), "\(run.err.suffix(1200))")
+        // "after K up": the pods that got a container before the node filled, at most 5.
+        let up = run.err.firstMatch(of: /after (\d+) up/).flatMap { Int($0.1) }
+        #expect(up != nil && up! <= 5, "\(run.err.suffix(600))")
+        #expect(run.err.contains("density oci:") && run.err.contains("/12 pods up"), "progress was reported")
+        #expect(took < .seconds(120), "the run took \(took): it should stop at the first error, not wait for a deadline")
+        let runID = try #require(run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?.split(separator: " ")[3].description)
+        #expect(try await leftovers(runID) == 0)
+        let shimsAfter = NodeProcesses.allCommandLines().filter { $0.contains("containerd-shim") }.count
+        #expect(shimsAfter <= shimsBefore, "\(shimsAfter - shimsBefore) shim(s) of the run are still alive")
+    }
+}
+
+extension ScaleCommandTests {
     @Test func ctrlCInTheMiddleOfADensityPointRemovesEveryPod() async throws {
         let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
         defer { try? FileManager.default.removeItem(atPath: results) }

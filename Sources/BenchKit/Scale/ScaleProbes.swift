@@ -94,6 +94,7 @@ public struct ScaleProbes: Sendable {
         point.timeToAllRunningNs = allRunning
         let stats = try await context.client.listContainerStats(labels: context.labels)
         point.criWorkingSetBytes = stats.map { Int64($0.memory.workingSetBytes.value) }.reduce(0, +)
+        point.criPodWorkingSetBytes = try await podWorkingSet(of: pods, kind: workload.kind)
         progress("density \(workload.kind.rawValue) N=\(count): removing the pods")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, pod) in pods.enumerated() {
@@ -103,6 +104,24 @@ public struct ScaleProbes: Sendable {
             try await group.waitForAll()
         }
         return point
+    }
+
+    /// The pods' working set from ListPodSandboxStats (CRI 1.23 on; containerd 1.6 has it):
+    /// nil, said once, when the runtime answers Unimplemented.
+    func podWorkingSet(of pods: [ReadySandbox], kind: WorkloadKind) async throws -> Int64? {
+        do {
+            let ids = Set(pods.map(\.id))
+            let stats = try await context.client.listPodSandboxStats(labels: context.labels).filter { ids.contains($0.attributes.id) }
+            if stats.count < pods.count {
+                progress("density \(kind.rawValue): ListPodSandboxStats answered for \(stats.count) of \(pods.count) pods; the pod working set is left out")
+                return nil
+            }
+            return stats.map { Int64($0.linux.memory.workingSetBytes.value) }.reduce(0, +)
+        } catch {
+            guard error.code == .unimplemented else { throw error }
+            progress("density \(kind.rawValue): the runtime does not implement ListPodSandboxStats; only the containers' CRI working set is reported")
+            return nil
+        }
     }
 
     /// K pods each started, waited Running and removed, `parallel` in flight at once.

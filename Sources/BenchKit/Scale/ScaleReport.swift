@@ -12,6 +12,7 @@ public enum ScaleReport {
             var line = "BenchmarkDensity/pods=\(point.pods)/kind=\(point.kind.rawValue)\(suffix)\t1\t\(point.timeToAllRunningNs) ns/op"
             if point.memorySource == .processTree { line += "\t\(point.pssPerPodBytes) B/pod" }
             line += "\t\(point.criPerPodBytes) cri-B/pod"
+            if let pod = point.criPodPerPodBytes { line += "\t\(pod) cri-pod-B/pod" }
             if let growth = point.daemonGrowthBytes { line += "\t\(growth) daemon-B" }
             lines.append(line)
         }
@@ -37,13 +38,13 @@ public enum ScaleReport {
             if results.density.contains(where: { $0.memorySource == .criOnly }) {
                 text += "The runtime's processes are not visible from this machine: memory comes from CRI's stats alone (containers' working set, no shim or pause).\n\n"
             }
-            text += "| kind | pods | PSS/pod | shim | pause | workload | CRI working set/pod | daemon growth | all Running after |\n|---|---|---|---|---|---|---|---|---|\n"
+            text += "| kind | pods | PSS/pod | shim | pause | workload | CRI containers' working set/pod | CRI pod working set/pod | daemon growth | all Running after |\n|---|---|---|---|---|---|---|---|---|---|\n"
             for point in results.density {
                 let perPod = { (bytes: Int64) in point.pods > 0 ? mib(bytes / Int64(point.pods)) : "-" }
                 let tree = point.memorySource == .processTree
-                text += "| \(point.kind.rawValue) | \(point.pods) | \(tree ? mib(point.pssPerPodBytes) : "n/a") | \(tree ? perPod(point.shimPSSBytes) : "n/a") | \(tree ? perPod(point.pausePSSBytes) : "n/a") | \(tree ? perPod(point.workloadPSSBytes) : "n/a") | \(mib(point.criPerPodBytes)) | \(point.daemonGrowthBytes.map(mib) ?? "n/a") | \(formatDuration(Double(point.timeToAllRunningNs))) |\n"
+                text += "| \(point.kind.rawValue) | \(point.pods) | \(tree ? mib(point.pssPerPodBytes) : "n/a") | \(tree ? perPod(point.shimPSSBytes) : "n/a") | \(tree ? perPod(point.pausePSSBytes) : "n/a") | \(tree ? perPod(point.workloadPSSBytes) : "n/a") | \(mib(point.criPerPodBytes)) | \(point.criPodPerPodBytes.map(mib) ?? "n/a") | \(point.daemonGrowthBytes.map(mib) ?? "n/a") | \(formatDuration(Double(point.timeToAllRunningNs))) |\n"
             }
-            text += "\nPSS from /proc/PID/smaps_rollup of every process the pods added: the processes in each pod's container cgroups and their parents (the shims). The containerd daemon's growth is its PSS after the pods minus before.\n\n"
+            text += "\nPSS from /proc/PID/smaps_rollup of every process the pods added: the processes in each pod's container cgroups and their parents (the shims). The containerd daemon's growth is its PSS after the pods minus before. CRI's figures: the containers' working set (ListContainerStats) and the pods' (ListPodSandboxStats: the pod's cgroup, pause included). Working set counts page cache charged to the cgroup and no shim, so it differs from PSS.\n\n"
         }
         if !results.churn.isEmpty {
             text += "## Churn: pods started and removed, P in flight\n\n"

@@ -17,11 +17,20 @@ public struct ScaleResults: Codable, Sendable {
 }
 
 extension ScaleResults {
-    /// The churn latencies as a ResultSet (flow `ChurnInCri`, op `startup-parallel-P`, one
-    /// sample per pod), so the machine-history gate of `bench run` judges them as it judges
-    /// every other op. Density figures are single values per run and are reported, not gated.
+    /// The run as a ResultSet for the machine-history gate of `bench run`: churn latencies
+    /// (flow `ChurnInCri`, op `startup-parallel-P`, one sample per pod), judged as every other
+    /// op; and memory per pod (flow `DensityInCri`, op `pss-per-pod-N`, or
+    /// `cri-working-set-per-pod-N` when only CRI's figures exist, one value in bytes), judged
+    /// by the gate's memory rule.
     public var gateable: ResultSet {
         var set = ResultSet(runID: runID, environment: environment)
+        for point in density {
+            let tree = point.memorySource == .processTree
+            let operation = "\(tree ? "pss" : "cri-working-set")-per-pod-\(point.pods)"
+            if !(set.flows["DensityInCri"] ?? []).contains(operation) { set.flows["DensityInCri", default: []].append(operation) }
+            set.record(flow: "DensityInCri", operations: [operation], kind: point.kind,
+                       durations: [tree ? point.pssPerPodBytes : point.criPerPodBytes], window: [0, 0])
+        }
         for point in churn {
             let operation = "startup-parallel-\(point.parallel)"
             if !(set.flows["ChurnInCri"] ?? []).contains(operation) { set.flows["ChurnInCri", default: []].append(operation) }
@@ -54,6 +63,9 @@ public struct DensityPoint: Codable, Sendable, Equatable {
     public var daemonGrowthBytes: Int64?
     /// Sum of the containers' working set as CRI's ListContainerStats reports it.
     public var criWorkingSetBytes: Int64 = 0
+    /// Sum of the pods' working set as CRI's ListPodSandboxStats reports it (the pod's cgroup:
+    /// pause and containers); nil when the runtime does not implement it.
+    public var criPodWorkingSetBytes: Int64?
     /// From the first RunPodSandbox to the last container seen Running.
     public var timeToAllRunningNs: Int64 = 0
 
@@ -66,6 +78,7 @@ public struct DensityPoint: Codable, Sendable, Equatable {
     public var totalPSSBytes: Int64 { shimPSSBytes + pausePSSBytes + workloadPSSBytes }
     public var pssPerPodBytes: Int64 { pods > 0 ? totalPSSBytes / Int64(pods) : 0 }
     public var criPerPodBytes: Int64 { pods > 0 ? criWorkingSetBytes / Int64(pods) : 0 }
+    public var criPodPerPodBytes: Int64? { criPodWorkingSetBytes.map { pods > 0 ? $0 / Int64(pods) : 0 } }
 }
 
 /// K pods started, waited Running and removed, P at a time.
