@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        // Kubernetes manifests for `bench pod`.
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
     ],
     targets: [
         // The gRPC C core from Debian's libgrpc-dev (installed by scripts/start-containerd.sh),
@@ -30,7 +32,7 @@ let package = Package(
         ),
         .target(
             name: "BenchKit",
-            dependencies: ["CRIClient"]
+            dependencies: ["CRIClient", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "bench",

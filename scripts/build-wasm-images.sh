@@ -10,7 +10,9 @@ source "$(dirname "$0")/lib.sh"
 sources=$CRIBENCH_REPO_DIR/images/wasm
 stamp=$CRIBENCH_STATE_DIR/wasm-images.sha256
 digest=$(cat "$sources"/* "$0" | sha256sum | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ] && image_in_registry "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1"; then
+modules=$CRIBENCH_STATE_DIR/wasm-modules
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ] && [ -f "$modules/wasi_example_main.wasm" ] \
+    && image_in_registry "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1"; then
     exit 0
 fi
 
@@ -75,4 +77,11 @@ cp "$work/hello.wasm" "$CRIBENCH_STATE_DIR/host-probe/hello.wasm"
 ln -s "$CRIBENCH_STATE_DIR/host-probe/hello.wasm" "$work/root-symlink/entry.wasm"
 push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1" "$work/root-symlink" \
     --os wasi --architecture wasm --config.entrypoint "/entry.wasm" --config.label io.cribench.kind=wasm
+# The bare modules too, for what names a module by URL (bench pod's wasm.module.url, the
+# seeds' form): tests and examples serve them from here. wasi_example_main.wasm is the name
+# the seeds' Pod sketch fetches.
+rm -rf "$modules" && mkdir -p "$modules"
+for module in idle exit-code hello trap spin; do cp "$work/$module.wasm" "$modules/$module.wasm"; done
+cp "$work/wasi-example.wasm" "$modules/wasi_example_main.wasm"
+cp "$work/invalid.wasm" "$modules/invalid.wasm"
 echo "$digest" > "$stamp"

@@ -16,13 +16,18 @@ public struct Workload: Sendable, Codable, Equatable {
     /// Command overriding the idle image's entrypoint (empty: the image's own).
     public let idleCommand: [String]
     public let runtimeHandler: String
+    /// Annotations of the image flow's ImageSpec: a module's `wasm.module.url`, for a runtime
+    /// that resolves modules by URL itself (the seeds' fork).
+    public var imageAnnotations: [String: String]?
 
-    public init(kind: WorkloadKind, image: String, idleImage: String, idleCommand: [String], runtimeHandler: String) {
+    public init(kind: WorkloadKind, image: String, idleImage: String, idleCommand: [String], runtimeHandler: String,
+                imageAnnotations: [String: String]? = nil) {
         self.kind = kind
         self.image = image
         self.idleImage = idleImage
         self.idleCommand = idleCommand
         self.runtimeHandler = runtimeHandler
+        self.imageAnnotations = imageAnnotations
     }
 
     /// busybox under runc: a shell that prints a line and waits, leaving at once on SIGTERM

@@ -7,6 +7,13 @@ extension CRIClient {
         return response.imageRef
     }
 
+    /// Pulls with an ImageSpec of its own: its annotations reach the runtime (a wasm module's
+    /// URL, for a runtime that resolves modules itself).
+    public func pullImage(_ spec: ImageSpec, timeout: Duration? = nil) async throws(CRIError) -> String {
+        let response: Runtime_V1_PullImageResponse = try await perform(.image, "PullImage", Runtime_V1_PullImageRequest.with { $0.image = spec }, timeout: timeout)
+        return response.imageRef
+    }
+
     /// The image, or nil when the runtime does not have it (CRI answers an empty image then).
     public func imageStatus(_ image: String) async throws(CRIError) -> CRIImage? {
         let request = Runtime_V1_ImageStatusRequest.with { $0.image = .with { $0.image = image } }

@@ -23,6 +23,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "OCI image the image flow pulls and removes.") var ociImage = NodeSettings.current.busyboxImage
     @Option(help: "Wasm module image the image flow pulls and removes.") var wasmImage = NodeSettings.current.wasmImage("wasi-example")
+    @Option(help: ArgumentHelp("A wasm module by URL (http, https, file), as the seeds' wasm.module.url: fetched, packaged as a wasm image in the local registry and pulled with the URL in the ImageSpec's annotations; replaces --wasm-image.", valueName: "url"))
+    var wasmModuleURL: String?
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
     @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
     @Option(help: "Grace period of StopContainer, in seconds.") var stopTimeout = 10
@@ -71,14 +73,32 @@ struct RunCommand: AsyncParsableCommand {
         let gatePlan = GatePlan(gate: gate, historyRoot: history, historyDepth: historyDepth, baselinePath: baseline)
         let baselineData = try gatePlan.prepare()
         let oci = Workload.defaultOCI(), wasm = Workload.defaultWasm()
+        var wasmSideImage = wasmImage, moduleAnnotations: [String: String]?
+        let modules = ModuleURLImages(registry: try NodeSettings.load().registry)
+        var pushed: [ModuleURLImages.Pushed] = []
+        if let wasmModuleURL {
+            let (published, new) = try await modules.publish(url: wasmModuleURL, imageName: "url-module")
+            if new { pushed.append(.init(repository: published.repository, digest: published.manifestDigest)) }
+            wasmSideImage = published.reference
+            moduleAnnotations = [ContainerManifest.moduleURLAnnotation: wasmModuleURL]
+            progress("module \(wasmModuleURL) is image \(published.reference)")
+        }
         let sides = [
             Workload(kind: .oci, image: ociImage, idleImage: oci.idleImage, idleCommand: oci.idleCommand, runtimeHandler: ociHandler),
-            Workload(kind: .wasm, image: wasmImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand, runtimeHandler: wasmHandler),
+            Workload(kind: .wasm, image: wasmSideImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand, runtimeHandler: wasmHandler,
+                     imageAnnotations: moduleAnnotations),
         ]
         let run = BenchmarkRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
                                plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
                                flows: try selectedFlows(), ledger: ledger, stopGracePeriodSeconds: Int64(stopTimeout))
-        let (results, signal) = try await run.execute { progress($0) }
+        let results: ResultSet, signal: Int32?
+        do {
+            (results, signal) = try await run.execute { progress($0) }
+            await modules.unpublish(pushed) { progress($0) }
+        } catch {
+            await modules.unpublish(pushed) { progress($0) }
+            throw error
+        }
 
         let evaluation = try gatePlan.evaluate(results, baseline: baselineData)
         print(GoBenchReporter.render(results), terminator: "")

@@ -22,7 +22,8 @@ public struct ImageLifecycleFlow: Flow {
     public func sample(_ workload: Workload, prepared: Void, context: FlowContext) async throws -> [Int64] {
         let client = context.client
         await context.tracker.track(.image(reference: workload.image))
-        let (_, pull) = try await timed { try await client.pullImage(workload.image) }
+        let spec = ImageSpec.with { $0.image = workload.image; $0.annotations = workload.imageAnnotations ?? [:] }
+        let (_, pull) = try await timed { try await client.pullImage(spec) }
         let (status, statusTook) = try await timed { try await client.imageStatus(workload.image) }
         guard status != nil else { throw BenchError("ImageStatus does not see \(workload.image) right after PullImage") }
         let (_, list) = try await timed { try await client.listImages() }

@@ -1,0 +1,223 @@
+import Foundation
+import Yams
+
+/// Reads Kubernetes manifests (one or many YAML documents) into what `bench pod` runs: Pods
+/// (apiVersion v1) and RuntimeClasses (node.k8s.io/v1). Other kinds, and fields of a Pod that
+/// bench pod does not carry out, are errors naming the field and the document.
+public enum ManifestParser {
+    public static func load(path: String) throws -> ManifestFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ManifestError("manifest \(path) cannot be read: check the path")
+        }
+        do {
+            return try parse(String(decoding: data, as: UTF8.self))
+        } catch let error as ManifestError {
+            throw ManifestError("\(path): \(error.description)")
+        }
+    }
+
+    public static func parse(_ text: String) throws -> ManifestFile {
+        let documents: [Any]
+        do {
+            documents = try Array(Yams.load_all(yaml: text))
+        } catch {
+            throw ManifestError("not valid YAML: \(error)")
+        }
+        var file = ManifestFile()
+        for (index, document) in documents.enumerated() {
+            if document is NSNull { continue }
+            let plain = plainValue(document)
+            let head = plain as? [String: Any] ?? [:]
+            let kind = head["kind"] as? String ?? "?"
+            let name = (head["metadata"] as? [String: Any])?["name"] as? String ?? "?"
+            let node = ManifestNode(value: plain, document: "document \(index + 1) (\(kind) \(name))", path: "")
+            switch (head["apiVersion"] as? String, kind) {
+            case ("v1", "Pod"): file.pods.append(try pod(node))
+            case ("node.k8s.io/v1", "RuntimeClass"): file.runtimeClasses.append(try runtimeClass(node))
+            default:
+                throw ManifestError("\(node.document): apiVersion \(head["apiVersion"] ?? "(none)") kind \(kind) is not supported: bench pod runs v1 Pods and node.k8s.io/v1 RuntimeClasses")
+            }
+        }
+        guard !file.pods.isEmpty else { throw ManifestError("no Pod in the manifest: bench pod needs at least one document with apiVersion v1, kind Pod") }
+        let names = file.pods.map { "\($0.namespace)/\($0.name)" }
+        if let duplicate = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw ManifestError("two Pods are named \(duplicate): give each its own metadata.name")
+        }
+        return file
+    }
+
+    /// Yams' maps have AnyHashable keys; manifests only use string keys.
+    static func plainValue(_ value: Any) -> Any {
+        switch value {
+        case let map as [AnyHashable: Any]:
+            return Dictionary(map.map { ("\($0.key.base)", plainValue($0.value)) }, uniquingKeysWith: { $1 })
+        case let list as [Any]: return list.map(plainValue)
+        default: return value
+        }
+    }
+
+    static func runtimeClass(_ node: ManifestNode) throws -> RuntimeClassManifest {
+        try node.fields { fields in
+            fields.accept("apiVersion", "kind")
+            let name = try fields.required("metadata").fields { metadata in
+                metadata.accept("labels", "annotations")
+                return try metadata.required("name").requireString()
+            }
+            return RuntimeClassManifest(name: name, handler: try fields.required("handler").requireString())
+        }
+    }
+
+    static func pod(_ node: ManifestNode) throws -> PodManifest {
+        try node.fields { fields in
+            fields.accept("apiVersion", "kind")
+            var pod = try fields.required("metadata").fields { metadata in
+                var pod = PodManifest(document: node.document, name: try metadata.required("name").requireString())
+                if let namespace = metadata.optional("namespace") { pod.namespace = try namespace.requireString() }
+                if let labels = metadata.optional("labels") { pod.labels = try labels.stringMap() }
+                if let annotations = metadata.optional("annotations") { pod.annotations = try annotations.stringMap() }
+                return pod
+            }
+            _ = fields.optional("status")
+            try fields.required("spec").fields { spec in
+                // Scheduling fields choose a node; on one node they have nothing to do.
+                spec.accept("nodeName", "nodeSelector", "tolerations", "affinity", "schedulerName", "priority", "priorityClassName")
+                if let host = spec.optional("hostNetwork") { pod.hostNetwork = try host.requireBool() }
+                if let runtimeClass = spec.optional("runtimeClassName") { pod.runtimeClassName = try runtimeClass.requireString() }
+                if let policy = spec.optional("restartPolicy") {
+                    let text = try policy.requireString()
+                    guard let value = PodManifest.RestartPolicy(rawValue: text) else { throw policy.fail("must be Always, OnFailure or Never, not \(text)") }
+                    pod.restartPolicy = value
+                }
+                if let grace = spec.optional("terminationGracePeriodSeconds") { pod.terminationGracePeriodSeconds = Int64(try grace.requireInt()) }
+                if let volumes = spec.optional("volumes") { pod.volumes = try volumes.list().map(volume) }
+                if let initContainers = spec.optional("initContainers") { pod.initContainers = try initContainers.list().map(container) }
+                pod.containers = try spec.required("containers").list().map(container)
+            }
+            guard !pod.containers.isEmpty else { throw node.child("spec", 0).child("containers", 0).fail("must hold at least one container") }
+            let all = pod.initContainers + pod.containers
+            if let duplicate = all.map(\.name).first(where: { name in all.filter { $0.name == name }.count > 1 }) {
+                throw ManifestError("\(node.document): two containers are named \(duplicate)")
+            }
+            let volumeNames = Set(pod.volumes.map(\.name))
+            for container in all {
+                for mount in container.volumeMounts where !volumeNames.contains(mount.name) {
+                    throw ManifestError("\(node.document): container \(container.name) mounts volume \(mount.name), which spec.volumes does not define")
+                }
+            }
+            return pod
+        }
+    }
+
+    static func volume(_ node: ManifestNode) throws -> VolumeManifest {
+        try node.fields { fields in
+            let name = try fields.required("name").requireString()
+            let hostPath = fields.optional("hostPath"), emptyDir = fields.optional("emptyDir")
+            switch (hostPath, emptyDir) {
+            case let (host?, nil):
+                return try host.fields { host in
+                    let path = try host.required("path").requireString()
+                    let type = try host.optional("type")?.requireString() ?? ""
+                    guard ["", "Directory", "DirectoryOrCreate", "File", "FileOrCreate"].contains(type) else {
+                        throw host.node.child("type", 0).fail("\(type) is not supported (use Directory, DirectoryOrCreate, File or FileOrCreate)")
+                    }
+                    guard path.hasPrefix("/") else { throw host.node.child("path", 0).fail("must be an absolute path, not \(path)") }
+                    return VolumeManifest(name: name, source: .hostPath(path: path, type: type))
+                }
+            case let (nil, empty?):
+                try empty.fields { empty in
+                    if let medium = empty.optional("medium"), try medium.requireString() != "" {
+                        throw medium.fail("is not supported: bench pod's emptyDir lives on the node's disk")
+                    }
+                    empty.accept("sizeLimit")
+                }
+                return VolumeManifest(name: name, source: .emptyDir)
+            default:
+                throw node.fail("must be a hostPath or an emptyDir volume (other kinds are not supported)")
+            }
+        }
+    }
+
+    static func container(_ node: ManifestNode) throws -> ContainerManifest {
+        try node.fields { fields in
+            let name = try fields.required("name").requireString()
+            let image = try fields.required("image").requireString()
+            let policy: ContainerManifest.PullPolicy
+            if let field = fields.optional("imagePullPolicy") {
+                let text = try field.requireString()
+                guard let value = ContainerManifest.PullPolicy(rawValue: text) else { throw field.fail("must be Always, IfNotPresent or Never, not \(text)") }
+                policy = value
+            } else {
+                policy = ImageReference.hasLatestTag(image) ? .always : .ifNotPresent
+            }
+            var container = ContainerManifest(name: name, image: image, pullPolicy: policy)
+            // Informational in Kubernetes (a hostPort would be a port mapping, refused below).
+            if let ports = fields.optional("ports") {
+                for port in try ports.list() {
+                    try port.fields { port in
+                        _ = try port.required("containerPort").requireInt()
+                        port.accept("name", "protocol")
+                    }
+                }
+            }
+            fields.accept("terminationMessagePath", "terminationMessagePolicy")
+            if let command = fields.optional("command") { container.command = try command.stringList() }
+            if let args = fields.optional("args") { container.args = try args.stringList() }
+            if let env = fields.optional("env") {
+                container.environment = try env.list().map { item in
+                    try item.fields { variable in
+                        (try variable.required("name").requireString(), try variable.optional("value")?.scalarText() ?? "")
+                    }
+                }
+            }
+            if let dir = fields.optional("workingDir") { container.workingDir = try dir.requireString() }
+            if let resources = fields.optional("resources") {
+                try resources.fields { resources in
+                    if let limits = resources.optional("limits") {
+                        try limits.fields { limits in
+                            if let memory = limits.optional("memory") { container.memoryLimitBytes = try Quantity.bytes(memory) }
+                            if let cpu = limits.optional("cpu") { container.cpuLimitMillis = try Quantity.millicores(cpu) }
+                        }
+                    }
+                    if let requests = resources.optional("requests") {
+                        try requests.fields { requests in
+                            if let cpu = requests.optional("cpu") { container.cpuRequestMillis = try Quantity.millicores(cpu) }
+                            // A memory request only steers scheduling and eviction: no CRI field.
+                            if let memory = requests.optional("memory") { _ = try Quantity.bytes(memory) }
+                        }
+                    }
+                }
+            }
+            if container.cpuRequestMillis == nil { container.cpuRequestMillis = container.cpuLimitMillis }
+            if let security = fields.optional("securityContext") {
+                try security.fields { security in
+                    if let user = security.optional("runAsUser") { container.runAsUser = Int64(try user.requireInt()) }
+                    if let group = security.optional("runAsGroup") { container.runAsGroup = Int64(try group.requireInt()) }
+                    if let readOnly = security.optional("readOnlyRootFilesystem") { container.readOnlyRootFilesystem = try readOnly.requireBool() }
+                }
+            }
+            if let mounts = fields.optional("volumeMounts") {
+                container.volumeMounts = try mounts.list().map { item in
+                    try item.fields { mount in
+                        let path = try mount.required("mountPath").requireString()
+                        guard path.hasPrefix("/") else { throw mount.node.child("mountPath", 0).fail("must be an absolute path, not \(path)") }
+                        return VolumeMount(name: try mount.required("name").requireString(), mountPath: path,
+                                           readOnly: try mount.optional("readOnly")?.requireBool() ?? false)
+                    }
+                }
+            }
+            if let annotations = fields.optional("annotations") { container.annotations = try annotations.stringMap() }
+            return container
+        }
+    }
+}
+
+/// Image references as the kubelet reads them for the default pull policy.
+enum ImageReference {
+    /// No tag, or the tag `latest`: Kubernetes pulls such images Always by default.
+    static func hasLatestTag(_ image: String) -> Bool {
+        if image.contains("@") { return false }
+        let lastComponent = image.split(separator: "/").last.map(String.init) ?? image
+        guard let colon = lastComponent.lastIndex(of: ":") else { return true }
+        return lastComponent[lastComponent.index(after: colon)...] == "latest"
+    }
+}
