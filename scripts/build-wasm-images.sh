@@ -77,6 +77,14 @@ cp "$work/hello.wasm" "$CRIBENCH_STATE_DIR/host-probe/hello.wasm"
 ln -s "$CRIBENCH_STATE_DIR/host-probe/hello.wasm" "$work/root-symlink/entry.wasm"
 push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1" "$work/root-symlink" \
     --os wasi --architecture wasm --config.entrypoint "/entry.wasm" --config.label io.cribench.kind=wasm
+# The OCI twin of the wasi example: the same C source built for Linux (static, glibc), with the
+# same data file, so examples/pair-*.yaml compare one program under runc and under wasm.
+mkdir -p "$work/root-native/data"
+gcc -static -O2 -o "$work/root-native/wasi-example" "$sources/wasi-example.c"
+cp "$sources/message.txt" "$work/root-native/data/message.txt"
+push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasi-example-native:1" "$work/root-native" \
+    --config.entrypoint "/wasi-example" --config.label io.cribench.kind=oci
+
 # The bare modules too, for what names a module by URL (bench pod's wasm.module.url, the
 # seeds' form): tests and examples serve them from here. wasi_example_main.wasm is the name
 # the seeds' Pod sketch fetches.

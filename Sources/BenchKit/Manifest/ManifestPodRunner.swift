@@ -106,7 +106,20 @@ public struct ManifestPodRunner: Sendable {
             }
         }
         outcome.steps.append(Step(operation: "startup", nanoseconds: (clock.now - began).nanoseconds))
-        for (container, _) in running { outcome.logs[container.name] = readLog(logDirectory, container.name) }
+        for (container, _) in running {
+            var lines = readLog(logDirectory, container.name)
+            // A container just seen Running is still writing its first lines: print them once
+            // its log has been quiet for 300 ms (at most 3 s; untimed).
+            var quiet = 0, waited = 0
+            while printLogs, !pod.runsToCompletion, quiet < 3 || lines.isEmpty, waited < 30 {
+                try await Task.sleep(for: .milliseconds(100))
+                waited += 1
+                let now = readLog(logDirectory, container.name)
+                quiet = now == lines ? quiet + 1 : 0
+                lines = now
+            }
+            outcome.logs[container.name] = lines
+        }
         if printLogs {
             for container in pod.initContainers + pod.containers {
                 for line in outcome.logs[container.name] ?? [] { log("\(pod.name)/\(container.name): \(line)") }

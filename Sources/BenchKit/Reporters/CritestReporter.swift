@@ -25,7 +25,10 @@ public enum CritestReporter {
             let names = results.flows[flow] ?? []
             for kind in WorkloadKind.allCases {
                 let columns = names.compactMap { results.samples(flow: flow, operation: $0, kind: kind) }
-                guard columns.count == names.count, let first = columns.first else { continue }
+                // critest's datapoints hold every op once; a flow whose ops ran unequally often
+                // (bench pod pulls in its first pass only) has no such rows and gets no file.
+                guard columns.count == names.count, let first = columns.first,
+                      columns.allSatisfy({ $0.samplesNs.count == first.samplesNs.count && $0.sampleWindowsNs.count == first.samplesNs.count }) else { continue }
                 let handler = results.environment.handlers[kind.rawValue] ?? ""
                 let datapoints = first.samplesNs.indices.map { index in
                     ResultsSet.Datapoint(

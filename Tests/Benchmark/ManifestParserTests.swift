@@ -1,0 +1,123 @@
+@testable import BenchKit
+import Foundation
+import Testing
+
+@Suite("Pod manifests")
+struct ManifestParserTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("examples").path
+
+    @Test func theExamplesParseIntoWhatTheKubeletWouldSend() throws {
+        let seeds = try ManifestParser.load(path: "\(Self.examples)/seeds-wasm-module-url.yaml")
+        let pod = try #require(seeds.pods.first)
+        #expect(pod.asksForWasmSandbox, "the seeds' `wasm-sandbox: 1` is an integer in YAML")
+        #expect(pod.containers[0].moduleURL == "http://127.0.0.1:8765/wasi_example_main.wasm")
+        #expect(pod.containers[0].args == ["args1", "args2", "args3"] && pod.restartPolicy == .never && pod.runsToCompletion)
+
+        let config = try ManifestParser.load(path: "\(Self.examples)/config-volume.yaml").pods[0]
+        #expect(config.initContainers.map(\.name) == ["check-config"] && config.containers.map(\.name) == ["app"])
+        #expect(config.volumes.map(\.source) == [.hostPath(path: "/tmp/cribench-example-config", type: "Directory"), .emptyDir])
+        let app = config.containers[0]
+        #expect(app.runAsUser == 1000 && app.runAsGroup == 1000 && app.readOnlyRootFilesystem)
+        #expect(app.volumeMounts == [VolumeMount(name: "config", mountPath: "/etc/app", readOnly: true), VolumeMount(name: "scratch", mountPath: "/scratch")])
+
+        let pair = try ManifestParser.load(path: "\(Self.examples)/pair-oci.yaml")
+        #expect(pair.runtimeClasses == [RuntimeClassManifest(name: "runc", handler: "runc")])
+        let example = pair.pods[0].containers[0]
+        #expect(example.memoryLimitBytes == 64 << 20 && example.cpuLimitMillis == 500 && example.cpuRequestMillis == 500)
+        // The kubelet's cgroup v1 arithmetic: 500m is a 50 ms quota per 100 ms, 512 shares.
+        #expect(example.linuxResources.cpuQuota == 50_000 && example.linuxResources.cpuPeriod == 100_000 && example.linuxResources.cpuShares == 512)
+        #expect(example.pullPolicy == .ifNotPresent)
+    }
+
+    @Test func defaultsFollowKubernetes() throws {
+        let file = try ManifestParser.parse("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              containers:
+              - {name: a, image: busybox}
+              - {name: b, image: "registry:5000/x:latest"}
+              - {name: c, image: "registry:5000/x:1.0"}
+              - {name: d, image: "x@sha256:abc"}
+            """)
+        let pod = file.pods[0]
+        #expect(pod.namespace == "default" && pod.restartPolicy == .always && pod.terminationGracePeriodSeconds == 30)
+        #expect(pod.containers.map(\.pullPolicy) == [.always, .always, .ifNotPresent, .ifNotPresent])
+        #expect(pod.containers[0].linuxResources.cpuShares == 2, "no request: the kubelet's minimum of 2 shares")
+    }
+
+    @Test(arguments: [
+        ("128Mi", 134_217_728.0), ("1G", 1e9), ("500m", 0.5), ("2", 2.0), ("1.5Gi", 1_610_612_736.0), ("100k", 100_000.0), ("1e3", 1000.0),
+    ])
+    func quantities(text: String, value: Double) {
+        #expect(Quantity.value(text) == value)
+    }
+
+    @Test(arguments: [
+        ("kind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}", "apiVersion apps/v1 kind Deployment is not supported"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: []", "spec.containers must hold at least one container"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {}}]}", "spec.containers[0].env[0].valueFrom is not supported"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, volumeMounts: [{name: v, mountPath: /v}]}", "mounts volume v, which spec.volumes does not define"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes please\n  containers:\n  - {name: a, image: i}", "spec.hostNetwork must be true or false"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}", "two Pods are named default/p"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, restartPolicy: Always}", "spec.containers[0].restartPolicy is not supported"),
+    ])
+    func whatBenchPodCannotCarryOutIsNamed(text: String, message: String) {
+        #expect {
+            try ManifestParser.parse(text)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test func criLogLinesJoinPartialsAndKeepStreams() {
+        let log = """
+            2026-11-23T16:00:00.000000001Z stdout F hello
+            2026-11-23T16:00:00.000000002Z stderr P par
+            2026-11-23T16:00:00.000000003Z stderr F tial
+            2026-11-23T16:00:00.000000004Z stdout F
+            """
+        #expect(CRILogLine.messages(log) == ["hello", "partial", ""])
+    }
+}
+
+@Suite("Wasm modules by URL: packaging")
+struct WasmModulePackagingTests {
+    @Test func sha256MatchesTheStandardVectors() {
+        #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test func theLayerIsATarThatPythonsTarfileReads() throws {
+        let module = Data([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])
+        let layout = try WasmImageLayout(module: module, fileName: "m.wasm", sourceURL: "http://x/m.wasm")
+        #expect(layout.layer.data.count % 512 == 0)
+        let path = NSTemporaryDirectory() + "cribench-layer-\(UUID().uuidString).tar"
+        try layout.layer.data.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        check.arguments = ["-c", "import tarfile,sys; t=tarfile.open(sys.argv[1]); m=t.getmember('m.wasm'); assert m.size==8 and m.mode==0o755, m; assert t.extractfile(m).read()[:4]==b'\\x00asm'", path]
+        try check.run()
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "python's tarfile rejects the layer")
+        let config = try JSONSerialization.jsonObject(with: layout.config.data) as? [String: Any]
+        #expect(config?["os"] as? String == "wasi" && config?["architecture"] as? String == "wasm")
+        #expect(((config?["rootfs"] as? [String: Any])?["diff_ids"] as? [String]) == [layout.layer.digest])
+    }
+
+    @Test func notWasmIsRefusedSayingWhatCameInstead() {
+        #expect {
+            try ModuleFetcher.checkIsWasm(Data("<html>404</html>".utf8), source: "http://x/m.wasm")
+        } throws: { "\($0)".contains("did not return a wasm module") && "\($0)".contains("<html>") }
+    }
+
+    @Test func moduleImagesAreNamedByImageNameAndDigest() {
+        let images = ModuleURLImages(registry: "127.0.0.1:5000")
+        #expect(images.reference(imageName: "Wasm Module/Name", moduleDigest: "0123456789abcdef0123") == "127.0.0.1:5000/cribench/modules/wasm-module-name:0123456789abcdef")
+    }
+}

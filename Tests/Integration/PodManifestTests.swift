@@ -1,0 +1,190 @@
+import BenchKit
+import CRIClient
+import Foundation
+import Testing
+
+/// `bench pod` on the real runtime: the examples run with the logs and exit codes they should
+/// have, a failing pod or a bad manifest is named, and nothing is left behind.
+@Suite("bench pod", .serialized, .timeLimit(.minutes(10)))
+struct PodManifestTests {
+    static let examples = BenchProcess.repository.appendingPathComponent("examples").path
+    let modules = TestEnvironment.shared.stateDirectory + "/wasm-modules"
+
+    func runID(_ err: String) -> String? {
+        err.split(separator: "\n").first { $0.hasPrefix("[bench] pod run ") }?.split(separator: " ")[3].description
+    }
+
+    func leftovers(_ runID: String) async throws -> Int {
+        try await withRuntime { client in
+            try await client.listPodSandbox(labels: [Ownership.runLabel: runID]).count
+                + client.listContainers(labels: [Ownership.runLabel: runID]).count
+        }
+    }
+
+    func imageNames() async throws -> Set<String> {
+        try await withRuntime { client in Set(try await client.listImages().flatMap(\.repoTags)) }
+    }
+
+    /// The examples as a user runs them: the config they mount put in place, the seeds' module
+    /// URL served locally (its port substituted into a copy of the manifest).
+    @Test func theExamplesRunWithTheirLogsAndExitCodesAndLeaveNothing() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-pod-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let seeds = try ManifestParser.load(path: "\(Self.examples)/seeds-wasm-module-url.yaml")
+        guard case .hostPath(let configPath, _) = try #require(seeds.pods.first?.volumes.first).source else { throw TestFailure("the seeds example should mount a hostPath") }
+        let configExisted = FileManager.default.fileExists(atPath: configPath)
+        try FileManager.default.createDirectory(atPath: configPath, withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: "\(Self.examples)/config") {
+            try? FileManager.default.removeItem(atPath: "\(configPath)/\(file)")
+            try FileManager.default.copyItem(atPath: "\(Self.examples)/config/\(file)", toPath: "\(configPath)/\(file)")
+        }
+        defer { if !configExisted { try? FileManager.default.removeItem(atPath: configPath) } }
+        let server = try ModuleServer(serving: modules)
+        defer { server.stop() }
+        let seedsText = try String(contentsOfFile: "\(Self.examples)/seeds-wasm-module-url.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "http://127.0.0.1:8765", with: server.baseURL)
+        try seedsText.write(toFile: "\(scratch)/seeds.yaml", atomically: true, encoding: .utf8)
+
+        let imagesBefore = try await imageNames()
+        let run = try BenchProcess.run(["pod", "\(Self.examples)/pair-oci.yaml", "\(Self.examples)/pair-wasm.yaml", "\(Self.examples)/config-volume.yaml",
+                                        "\(scratch)/seeds.yaml", "--results-dir", "\(scratch)/results"])
+        #expect(run.code == 0, "bench pod failed: \(run.err.suffix(1500))")
+        let logs = run.err
+        // One program on both sides: the native build under runc, the wasm build under wasm.
+        for side in ["oci", "wasm"] {
+            #expect(logs.contains("pair-\(side)/example: arg[2]=\(side)") && logs.contains("pair-\(side)/example: env SIDE=\(side)"), "\(side): \(logs.suffix(2000))")
+            #expect(logs.contains("pair-\(side)/example: file: this file was shipped in the wasi-example image"))
+            #expect(logs.contains("default/pair-\(side) [\(side == "oci" ? "runc" : "wasm")] pass 1/1") && logs.contains("exit codes example=0"))
+        }
+        // The ConfigMap-like volume: read through a read-only mount, the init container first.
+        #expect(logs.contains("config-volume/check-config: config present"))
+        #expect(logs.contains("config-volume/app: read: greeting = hello from a hostPath volume"))
+        #expect(logs.contains("config-volume/app: config is read-only"))
+        #expect(logs.contains("config-volume/app: scratch is writable"))
+        #expect(!FileManager.default.fileExists(atPath: "\(configPath)/written"))
+        // The seeds' pod: its module fetched by URL, run by the wasm handler, reading the volume.
+        #expect(logs.contains("my-pod/wasm-name: arg[3]=args3"))
+        #expect(logs.contains("my-pod/wasm-name: file: this file came from a hostPath volume"))
+        #expect(logs.contains("default/my-pod [wasm]"))
+        for op in ["pair-oci.startup/kind=oci", "pair-wasm.startup/kind=wasm", "my-pod.pull-wasm-name/kind=wasm", "config-volume.create-check-config/kind=oci"] {
+            #expect(run.out.contains("BenchmarkPodManifest/op=\(op)-"), "no \(op) line")
+        }
+        let id = try #require(runID(run.err))
+        #expect(try await leftovers(id) == 0)
+        #expect(try await imageNames() == imagesBefore, "the run should remove the images it pulled")
+        // The module image it pushed is gone from the registry again.
+        let tag = try #require(run.err.firstMatch(of: /is image (\S+)\/cribench\/modules\/(\S+):(\S+)/))
+        #expect(try registryStatus("/v2/cribench/modules/\(tag.2)/manifests/\(tag.3)") == 404)
+        let volumes = TestEnvironment.shared.stateDirectory + "/pod-volumes"
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: volumes)) ?? []).isEmpty, "emptyDir volumes are removed")
+    }
+
+    @Test func repeatGivesEveryCallPercentilesInBenchRunsReports() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-pod-\(randomSuffix(length: 6))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let run = try BenchProcess.run(["pod", "\(Self.examples)/pair-wasm.yaml", "--repeat", "3", "--results-dir", scratch])
+        #expect(run.code == 0, "\(run.err.suffix(1000))")
+        let startups = run.out.split(separator: "\n").filter { $0.hasPrefix("BenchmarkPodManifest/op=pair-wasm.startup/kind=wasm-") }
+        #expect(startups.count == 3)
+        let id = try #require(runID(run.err))
+        let directory = try #require(try FileManager.default.contentsOfDirectory(atPath: scratch).first { $0.hasPrefix(id) })
+        let summary = try String(contentsOfFile: "\(scratch)/\(directory)/summary.md", encoding: .utf8)
+        #expect(summary.contains("pair-wasm.startup"))
+        // Logs of the first pass only, not three times over.
+        #expect(run.err.components(separatedBy: "pair-wasm/example: arg[2]=wasm").count == 2)
+        #expect(try await leftovers(id) == 0)
+    }
+
+    @Test func aFailingInitContainerIsNamedWithItsCodeAndLogsAndNothingIsLeft() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-pod-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: broken-init}
+            spec:
+              terminationGracePeriodSeconds: 0
+              initContainers:
+              - {name: migrate, image: \(TestEnvironment.shared.node.busyboxImage), command: [sh, -c, "echo schema missing; exit 3"]}
+              containers:
+              - {name: app, image: \(TestEnvironment.shared.node.busyboxImage), command: [sleep, "60"]}
+            """.write(toFile: "\(scratch)/pod.yaml", atomically: true, encoding: .utf8)
+        let run = try BenchProcess.run(["pod", "\(scratch)/pod.yaml", "--results-dir", "\(scratch)/results"])
+        #expect(run.code != 0)
+        #expect(run.err.contains("init container migrate exited with code 3") && run.err.contains("schema missing"), "\(run.err.suffix(800))")
+        #expect(!run.err.contains("broken-init/app"), "the app container must not start after a failed init container")
+        let id = try #require(runID(run.err))
+        #expect(try await leftovers(id) == 0)
+    }
+
+    /// Refused before the runtime is touched: the field and the document are named.
+    @Test(arguments: [
+        ("spec:\n  containers:\n  - {name: a, image: i, livenessProbe: {}}", "spec.containers[0].livenessProbe is not supported"),
+        ("spec:\n  runtimeClassName: gvisor\n  containers:\n  - {name: a, image: i}", "runtimeClassName gvisor has no RuntimeClass"),
+        ("spec:\n  volumes:\n  - {name: v, configMap: {name: c}}\n  containers:\n  - {name: a, image: i}", "spec.volumes[0] must be a hostPath or an emptyDir"),
+        ("spec:\n  containers:\n  - {name: a, image: i, resources: {limits: {memory: lots}}}", "is not a Kubernetes quantity: lots"),
+    ])
+    func aManifestBenchPodCannotCarryOutIsRefusedNamingTheField(spec: String, message: String) throws {
+        let scratch = NSTemporaryDirectory() + "cribench-pod-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try "apiVersion: v1\nkind: Pod\nmetadata: {name: odd}\n\(spec)\n".write(toFile: "\(scratch)/pod.yaml", atomically: true, encoding: .utf8)
+        let run = try BenchProcess.run(["pod", "\(scratch)/pod.yaml", "--results-dir", "\(scratch)/results"])
+        #expect(run.code != 0)
+        #expect(run.err.contains("document 1 (Pod odd)") && run.err.contains(message), "\(run.err)")
+        #expect(runID(run.err) == nil, "nothing should have run")
+    }
+
+    /// A module URL that does not answer, answers 404, or returns something that is not wasm:
+    /// a clear error naming the URL, and nothing left in the runtime or the registry.
+    @Test func moduleURLsThatFailAreNamedAndLeaveNothing() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-pod-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try "<html>not a module</html>\n".write(toFile: "\(scratch)/page.wasm", atomically: true, encoding: .utf8)
+        let server = try ModuleServer(serving: scratch)
+        defer { server.stop() }
+        let cases = [
+            ("http://127.0.0.1:1/idle.wasm", "does not answer"),
+            ("\(server.baseURL)/missing.wasm", "answered HTTP 404"),
+            ("\(server.baseURL)/page.wasm", "did not return a wasm module"),
+        ]
+        let tagsBefore = try registryTags()
+        for (url, message) in cases {
+            try """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: by-url, annotations: {wasm-sandbox: "1"}}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - name: module
+                    image: url-failure
+                    annotations: {wasm.module.url: "\(url)"}
+                """.write(toFile: "\(scratch)/pod.yaml", atomically: true, encoding: .utf8)
+            let run = try BenchProcess.run(["pod", "\(scratch)/pod.yaml", "--results-dir", "\(scratch)/results"])
+            #expect(run.code != 0)
+            #expect(run.err.contains("container module: module URL \(url) \(message)"), "\(url): \(run.err.suffix(600))")
+            let id = try #require(runID(run.err))
+            #expect(try await leftovers(id) == 0)
+            let flags = try BenchProcess.run(["run", "--flows", "image", "--samples", "1", "--warmup", "0", "--wasm-module-url", url, "--results-dir", "\(scratch)/results"])
+            #expect(flags.code != 0 && flags.err.contains("module URL \(url) \(message)"), "bench run: \(flags.err.suffix(600))")
+        }
+        #expect(try registryTags() == tagsBefore, "nothing was pushed")
+    }
+
+    func registryStatus(_ path: String) throws -> Int {
+        let registry = TestEnvironment.shared.node.registry
+        let run = try ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-I",
+                                                         "-H", "Accept: application/vnd.oci.image.manifest.v1+json", "http://\(registry)\(path)"],
+                                       environment: ChildProcess.cleanEnvironment)
+        return Int(run.out) ?? 0
+    }
+
+    func registryTags() throws -> String {
+        let registry = TestEnvironment.shared.node.registry
+        return try ChildProcess.run("/usr/bin/curl", ["-s", "http://\(registry)/v2/_catalog"], environment: ChildProcess.cleanEnvironment).out
+    }
+}
