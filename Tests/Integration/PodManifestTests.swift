@@ -67,7 +67,7 @@ struct PodManifestTests {
         #expect(logs.contains("my-pod/wasm-name: arg[3]=args3"))
         #expect(logs.contains("my-pod/wasm-name: file: this file came from a hostPath volume"))
         #expect(logs.contains("default/my-pod [wasm]"))
-        for op in ["pair-oci.startup/kind=oci", "pair-wasm.startup/kind=wasm", "my-pod.pull-wasm-name/kind=wasm", "config-volume.create-check-config/kind=oci"] {
+        for op in ["wasi-example.startup/kind=oci", "wasi-example.startup/kind=wasm", "my-pod.pull-wasm-name/kind=wasm", "configured.create-check-config/kind=oci"] {
             #expect(run.out.contains("BenchmarkPodManifest/op=\(op)-"), "no \(op) line")
         }
         let id = try #require(runID(run.err))
@@ -85,15 +85,39 @@ struct PodManifestTests {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let run = try BenchProcess.run(["pod", "\(Self.examples)/pair-wasm.yaml", "--repeat", "3", "--results-dir", scratch])
         #expect(run.code == 0, "\(run.err.suffix(1000))")
-        let startups = run.out.split(separator: "\n").filter { $0.hasPrefix("BenchmarkPodManifest/op=pair-wasm.startup/kind=wasm-") }
+        let startups = run.out.split(separator: "\n").filter { $0.hasPrefix("BenchmarkPodManifest/op=wasi-example.startup/kind=wasm-") }
         #expect(startups.count == 3)
         let id = try #require(runID(run.err))
         let directory = try #require(try FileManager.default.contentsOfDirectory(atPath: scratch).first { $0.hasPrefix(id) })
         let summary = try String(contentsOfFile: "\(scratch)/\(directory)/summary.md", encoding: .utf8)
-        #expect(summary.contains("pair-wasm.startup"))
+        #expect(summary.contains("wasi-example.startup"))
         // Logs of the first pass only, not three times over.
         #expect(run.err.components(separatedBy: "pair-wasm/example: arg[2]=wasm").count == 2)
         #expect(try await leftovers(id) == 0)
+    }
+
+    @Test func ctrlCMidRunRemovesEveryPodAndContainer() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-pod-\(randomSuffix(length: 6))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let bench = BenchProcess(["pod", "\(Self.examples)/config-volume.yaml", "--repeat", "50", "--results-dir", scratch])
+        let configPath = "/tmp/cribench-example-config"
+        let configExisted = FileManager.default.fileExists(atPath: configPath)
+        try FileManager.default.createDirectory(atPath: configPath, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: "\(configPath)/app.conf") {
+            try FileManager.default.copyItem(atPath: "\(Self.examples)/config/app.conf", toPath: "\(configPath)/app.conf")
+        }
+        defer { if !configExisted { try? FileManager.default.removeItem(atPath: configPath) } }
+        try bench.process.run()
+        var seen = bench.readStderr(until: "pass 1/50")
+        #expect(seen.contains("pass 1/50"), "bench pod should be running passes: \(seen.suffix(600))")
+        kill(bench.process.processIdentifier, SIGINT)
+        let errors = PipeReader(bench.stderr.fileHandleForReading)
+        _ = bench.stdout.fileHandleForReading.readDataToEndOfFile()
+        seen += String(decoding: errors.wait(), as: UTF8.self)
+        bench.process.waitUntilExit()
+        #expect(bench.process.terminationStatus == 130, "exit code after SIGINT: \(bench.process.terminationStatus); \(seen.suffix(800))")
+        let id = try #require(runID(seen))
+        #expect(try await leftovers(id) == 0, "the interrupted run \(id) left pods or containers")
     }
 
     @Test func aFailingInitContainerIsNamedWithItsCodeAndLogsAndNothingIsLeft() async throws {

@@ -3,7 +3,7 @@ import Foundation
 
 /// One `bench pod`: every Pod of a manifest file run `repeats` times through CRI, one pod at a
 /// time, under the run lock; each CRI call timed into a ResultSet (flow `PodManifest`, op
-/// `POD.STEP`, side by runtime handler), and the runtime left as found, also after a failure
+/// `NAME.STEP` with the pod's benchmark name, side by runtime handler), and the runtime left as found, also after a failure
 /// or a signal.
 public struct ManifestRun: Sendable {
     public var endpoint: CRIEndpoint
@@ -73,7 +73,7 @@ public struct ManifestRun: Sendable {
                             let handler = handlers[pod.name] ?? ""
                             let outcome = try await runner.run(pod, handler: handler, printLogs: iteration == 1)
                             let kind: WorkloadKind = handler == wasmHandler ? .wasm : .oci
-                            let operations = outcome.steps.map { "\(pod.name).\($0.operation)" }
+                            let operations = outcome.steps.map { "\(pod.benchmarkName).\($0.operation)" }
                             for operation in operations where !(results.flows[Self.flow] ?? []).contains(operation) {
                                 results.flows[Self.flow, default: []].append(operation)
                             }

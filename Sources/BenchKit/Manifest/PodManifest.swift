@@ -19,6 +19,11 @@ public struct PodManifest: Sendable, Equatable {
     /// Pods that run to completion: the kubelet waits for their containers to exit.
     public var runsToCompletion: Bool { restartPolicy != .always }
 
+    /// The name its ops are reported under: the workload's `app.kubernetes.io/name` or `app`
+    /// label, else the pod's name. Twins on the OCI and the wasm side share the label, so their
+    /// ops share names and `benchstat -col /kind` sets them side by side.
+    public var benchmarkName: String { labels["app.kubernetes.io/name"] ?? labels["app"] ?? name }
+
     /// The seeds' fork marks a wasm pod with the annotation `wasm-sandbox: 1`.
     public var asksForWasmSandbox: Bool { ["1", "true"].contains(annotations["wasm-sandbox"] ?? "") }
 }
