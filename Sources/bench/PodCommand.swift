@@ -52,6 +52,7 @@ struct PodCommand: AsyncParsableCommand {
             manifest.pods += loaded.pods
             manifest.runtimeClasses += loaded.runtimeClasses
         }
+        try manifest.checkNamesAreUnique()
         try ResultsWriter.prepare(root: resultsDir)
         let ledger = ImageLedger()
         try ledger.prepare()

@@ -75,24 +75,25 @@ struct RunCommand: AsyncParsableCommand {
         let oci = Workload.defaultOCI(), wasm = Workload.defaultWasm()
         var wasmSideImage = wasmImage, moduleAnnotations: [String: String]?
         let modules = ModuleURLImages(registry: try NodeSettings.load().registry)
+        let endpoint = try connection.endpoint()
         var pushed: [ModuleURLImages.Pushed] = []
-        if let wasmModuleURL {
-            let (published, new) = try await modules.publish(url: wasmModuleURL, imageName: "url-module")
-            if new { pushed.append(.init(repository: published.repository, digest: published.manifestDigest)) }
-            wasmSideImage = published.reference
-            moduleAnnotations = [ContainerManifest.moduleURLAnnotation: wasmModuleURL]
-            progress("module \(wasmModuleURL) is image \(published.reference)")
-        }
-        let sides = [
-            Workload(kind: .oci, image: ociImage, idleImage: oci.idleImage, idleCommand: oci.idleCommand, runtimeHandler: ociHandler),
-            Workload(kind: .wasm, image: wasmSideImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand, runtimeHandler: wasmHandler,
-                     imageAnnotations: moduleAnnotations),
-        ]
-        let run = BenchmarkRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
-                               plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
-                               flows: try selectedFlows(), ledger: ledger, stopGracePeriodSeconds: Int64(stopTimeout))
         let results: ResultSet, signal: Int32?
         do {
+            if let wasmModuleURL {
+                let (published, new) = try await modules.publish(url: wasmModuleURL, imageName: "url-module")
+                if new { pushed.append(.init(repository: published.repository, digest: published.manifestDigest)) }
+                wasmSideImage = published.reference
+                moduleAnnotations = [ContainerManifest.moduleURLAnnotation: wasmModuleURL]
+                progress("module \(wasmModuleURL) is image \(published.reference)")
+            }
+            let sides = [
+                Workload(kind: .oci, image: ociImage, idleImage: oci.idleImage, idleCommand: oci.idleCommand, runtimeHandler: ociHandler),
+                Workload(kind: .wasm, image: wasmSideImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand, runtimeHandler: wasmHandler,
+                         imageAnnotations: moduleAnnotations),
+            ]
+            let run = BenchmarkRun(endpoint: endpoint, callTimeout: .seconds(connection.timeout),
+                                   plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
+                                   flows: try selectedFlows(), ledger: ledger, stopGracePeriodSeconds: Int64(stopTimeout))
             (results, signal) = try await run.execute { progress($0) }
             await modules.unpublish(pushed) { progress($0) }
         } catch {

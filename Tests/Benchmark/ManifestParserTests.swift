@@ -18,7 +18,8 @@ struct ManifestParserTests {
         #expect(config.initContainers.map(\.name) == ["check-config"] && config.containers.map(\.name) == ["app"])
         #expect(config.volumes.map(\.source) == [.hostPath(path: "/tmp/cribench-example-config", type: "Directory"), .emptyDir])
         let app = config.containers[0]
-        #expect(app.runAsUser == 1000 && app.runAsGroup == 1000 && app.readOnlyRootFilesystem)
+        #expect(app.runAsUser == 1000 && app.runAsGroup == 1000 && !app.readOnlyRootFilesystem)
+        #expect(config.initContainers[0].readOnlyRootFilesystem && config.initContainers[0].runAsUser == nil)
         #expect(app.volumeMounts == [VolumeMount(name: "config", mountPath: "/etc/app", readOnly: true), VolumeMount(name: "scratch", mountPath: "/scratch")])
 
         let pair = try ManifestParser.load(path: "\(Self.examples)/pair-oci.yaml")
@@ -55,6 +56,13 @@ struct ManifestParserTests {
         #expect(Quantity.value(text) == value)
     }
 
+    @Test func millicoresRoundUpWithoutFloatingPointDrift() throws {
+        let node = { (text: String) in ManifestNode(value: text, document: "d", path: "cpu") }
+        #expect(try Quantity.millicores(node("0.1")) == 100)
+        #expect(try Quantity.millicores(node("0.0011")) == 2)
+        #expect(try Quantity.millicores(node("250m")) == 250)
+    }
+
     @Test(arguments: [
         ("kind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}", "apiVersion apps/v1 kind Deployment is not supported"),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: []", "spec.containers must hold at least one container"),
@@ -63,6 +71,16 @@ struct ManifestParserTests {
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes please\n  containers:\n  - {name: a, image: i}", "spec.hostNetwork must be true or false"),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}", "two Pods are named default/p"),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, restartPolicy: Always}", "spec.containers[0].restartPolicy is not supported"),
+        // Names become paths and op names.
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: ../../etc/x, image: i}", "spec.containers[0].name must be a DNS-1123 label"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: .., emptyDir: {}}]\n  containers:\n  - {name: a, image: i}", "spec.volumes[0].name must be a DNS-1123 label"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: P_1}\nspec:\n  containers:\n  - {name: a, image: i}", "metadata.name must be a DNS-1123 subdomain"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: my app}}\nspec:\n  containers:\n  - {name: a, image: i}", "metadata.labels.app is not a valid label value"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: sandbox, image: i}", "'sandbox' is reserved"),
+        // YAML 1.1 would hand on 1.1 for 1.10: refused, as the API server refuses a number there.
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: V, value: 1.10}]}", "spec.containers[0].env[0].value must be a string"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, securityContext: {runAsUser: -1}}", "runAsUser must be a user or group id"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, resources: {limits: {cpu: 1e13}}}", "is more CPU than any node has"),
     ])
     func whatBenchPodCannotCarryOutIsNamed(text: String, message: String) {
         #expect {

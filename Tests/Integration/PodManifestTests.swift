@@ -55,12 +55,15 @@ struct PodManifestTests {
         for side in ["oci", "wasm"] {
             #expect(logs.contains("pair-\(side)/example: arg[2]=\(side)") && logs.contains("pair-\(side)/example: env SIDE=\(side)"), "\(side): \(logs.suffix(2000))")
             #expect(logs.contains("pair-\(side)/example: file: this file was shipped in the wasi-example image"))
-            #expect(logs.contains("default/pair-\(side) [\(side == "oci" ? "runc" : "wasm")] pass 1/1") && logs.contains("exit codes example=0"))
+            let handler = side == "oci" ? "runc" : "wasm"
+            #expect(logs.split(separator: "\n").contains { $0.hasPrefix("[bench] default/pair-\(side) [\(handler)] pass 1/1: started in ") && $0.hasSuffix("exit codes example=0") })
         }
         // The ConfigMap-like volume: read through a read-only mount, the init container first.
         #expect(logs.contains("config-volume/check-config: config present"))
+        #expect(logs.contains("config-volume/check-config: config is read-only"), "readOnly on the mount (the init container is root)")
+        #expect(logs.contains("config-volume/check-config: root is read-only"), "readOnlyRootFilesystem")
         #expect(logs.contains("config-volume/app: read: greeting = hello from a hostPath volume"))
-        #expect(logs.contains("config-volume/app: config is read-only"))
+        #expect(logs.contains("config-volume/app: uid 1000 gid 1000"), "runAsUser and runAsGroup")
         #expect(logs.contains("config-volume/app: scratch is writable"))
         #expect(!FileManager.default.fileExists(atPath: "\(configPath)/written"))
         // The seeds' pod: its module fetched by URL, run by the wasm handler, reading the volume.
@@ -118,6 +121,8 @@ struct PodManifestTests {
         #expect(bench.process.terminationStatus == 130, "exit code after SIGINT: \(bench.process.terminationStatus); \(seen.suffix(800))")
         let id = try #require(runID(seen))
         #expect(try await leftovers(id) == 0, "the interrupted run \(id) left pods or containers")
+        let volumes = TestEnvironment.shared.stateDirectory + "/pod-volumes"
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: volumes)) ?? []).isEmpty, "emptyDir volumes are removed")
     }
 
     @Test func aFailingInitContainerIsNamedWithItsCodeAndLogsAndNothingIsLeft() async throws {
@@ -133,12 +138,19 @@ struct PodManifestTests {
               initContainers:
               - {name: migrate, image: \(TestEnvironment.shared.node.busyboxImage), command: [sh, -c, "echo schema missing; exit 3"]}
               containers:
-              - {name: app, image: \(TestEnvironment.shared.node.busyboxImage), command: [sleep, "60"]}
+              - name: app
+                image: \(TestEnvironment.shared.node.busyboxImage)
+                command: [sh, -c, "touch /out/app-ran; sleep 60"]
+                volumeMounts: [{name: out, mountPath: /out}]
+              volumes:
+              - {name: out, hostPath: {path: \(scratch)/out, type: Directory}}
             """.write(toFile: "\(scratch)/pod.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "\(scratch)/out", withIntermediateDirectories: true)
         let run = try BenchProcess.run(["pod", "\(scratch)/pod.yaml", "--results-dir", "\(scratch)/results"])
         #expect(run.code != 0)
         #expect(run.err.contains("init container migrate exited with code 3") && run.err.contains("schema missing"), "\(run.err.suffix(800))")
-        #expect(!run.err.contains("broken-init/app"), "the app container must not start after a failed init container")
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch)/out/app-ran"), "the app container must not run after a failed init container")
+        #expect(FileManager.default.fileExists(atPath: "\(scratch)/out"), "a hostPath that existed before is left alone")
         let id = try #require(runID(run.err))
         #expect(try await leftovers(id) == 0)
     }
@@ -197,6 +209,24 @@ struct PodManifestTests {
             #expect(flags.code != 0 && flags.err.contains("module URL \(url) \(message)"), "bench run: \(flags.err.suffix(600))")
         }
         #expect(try registryTags() == tagsBefore, "nothing was pushed")
+
+        // Two modules, the second missing: the first was pushed already, and is deleted again.
+        let good = try ModuleServer(serving: modules)
+        defer { good.stop() }
+        try """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: two-modules, annotations: {wasm-sandbox: "1"}}
+            spec:
+              restartPolicy: Never
+              containers:
+              - {name: first, image: url-first-\(randomSuffix(length: 6)), annotations: {wasm.module.url: "\(good.baseURL)/hello.wasm"}}
+              - {name: second, image: url-second, annotations: {wasm.module.url: "\(good.baseURL)/missing.wasm"}}
+            """.write(toFile: "\(scratch)/two.yaml", atomically: true, encoding: .utf8)
+        let two = try BenchProcess.run(["pod", "\(scratch)/two.yaml", "--results-dir", "\(scratch)/results"])
+        #expect(two.code != 0 && two.err.contains("container second: module URL \(good.baseURL)/missing.wasm answered HTTP 404"), "\(two.err.suffix(600))")
+        let first = try #require(two.err.firstMatch(of: /is image [^\/\s]+\/cribench\/modules\/(\S+):(\S+)/), "the first module was published: \(two.err)")
+        #expect(try registryStatus("/v2/cribench/modules/\(first.1)/manifests/\(first.2)") == 404, "the first module's image is deleted from the registry")
     }
 
     func registryStatus(_ path: String) throws -> Int {

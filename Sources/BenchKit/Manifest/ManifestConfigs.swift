@@ -13,6 +13,8 @@ extension PodManifest {
                                            labels: labels.merging(kubeletLabels(uid: uid)) { $1 }.merging(ownership) { $1 },
                                            cgroupParent: cgroupParent, hostNetwork: hostNetwork)
         config.annotations = annotations
+        // The kubelet's default: a PID namespace per container (shareProcessNamespace unset).
+        config.linux.securityContext.namespaceOptions.pid = .container
         return config
     }
 }
@@ -23,7 +25,8 @@ extension ContainerManifest {
     var linuxResources: Runtime_V1_LinuxContainerResources {
         .with {
             $0.cpuShares = max(2, (cpuRequestMillis ?? 0) * 1024 / 1000)
-            if let limit = cpuLimitMillis {
+            // A zero limit sets no quota, as in the kubelet.
+            if let limit = cpuLimitMillis, limit > 0 {
                 $0.cpuPeriod = 100_000
                 $0.cpuQuota = max(1000, limit * 100_000 / 1000)
             }
@@ -55,7 +58,10 @@ extension ContainerManifest {
                 if let runAsUser { $0.runAsUser = .with { $0.value = runAsUser } }
                 if let runAsGroup { $0.runAsGroup = .with { $0.value = runAsGroup } }
                 $0.readonlyRootfs = readOnlyRootFilesystem
-                $0.namespaceOptions = .with { $0.network = pod.hostNetwork ? .node : .pod }
+                $0.namespaceOptions = .with {
+                    $0.network = pod.hostNetwork ? .node : .pod
+                    $0.pid = .container
+                }
             }
         }
         return config

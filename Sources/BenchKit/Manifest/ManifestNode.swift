@@ -36,7 +36,7 @@ struct ManifestNode {
     }
 
     func requireString() throws -> String {
-        guard let text = value as? String else { throw fail("must be a string") }
+        guard let text = value as? String else { throw fail("must be a string (quote it: YAML reads \(value) as a \(type(of: value)))") }
         return text
     }
 
@@ -55,12 +55,15 @@ struct ManifestNode {
         return items.enumerated().map { ManifestNode(value: $1, document: document, path: "\(path)[\($0)]") }
     }
 
-    func stringList() throws -> [String] { try list().map { try $0.scalarText() } }
+    /// Strings only, as the API server takes them: YAML 1.1 would turn an unquoted `1.10` into
+    /// 1.1 and `yes` into true, and passing those on changed would be worse than refusing.
+    func stringList() throws -> [String] { try list().map { try $0.requireString() } }
 
-    func stringMap() throws -> [String: String] {
+    /// With `typedScalars`, also a number or boolean, as text (only the seeds' annotations need it).
+    func stringMap(typedScalars: Bool = false) throws -> [String: String] {
         guard let map = value as? [String: Any] else { throw fail("must be a mapping") }
         var result: [String: String] = [:]
-        for (key, item) in map { result[key] = try child(key, item).scalarText() }
+        for (key, item) in map { result[key] = typedScalars ? try child(key, item).scalarText() : try child(key, item).requireString() }
         return result
     }
 

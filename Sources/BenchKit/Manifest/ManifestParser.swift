@@ -39,10 +39,7 @@ public enum ManifestParser {
             }
         }
         guard !file.pods.isEmpty else { throw ManifestError("no Pod in the manifest: bench pod needs at least one document with apiVersion v1, kind Pod") }
-        let names = file.pods.map { "\($0.namespace)/\($0.name)" }
-        if let duplicate = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
-            throw ManifestError("two Pods are named \(duplicate): give each its own metadata.name")
-        }
+        try file.checkNamesAreUnique()
         return file
     }
 
@@ -71,10 +68,11 @@ public enum ManifestParser {
         try node.fields { fields in
             fields.accept("apiVersion", "kind")
             var pod = try fields.required("metadata").fields { metadata in
-                var pod = PodManifest(document: node.document, name: try metadata.required("name").requireString())
-                if let namespace = metadata.optional("namespace") { pod.namespace = try namespace.requireString() }
-                if let labels = metadata.optional("labels") { pod.labels = try labels.stringMap() }
-                if let annotations = metadata.optional("annotations") { pod.annotations = try annotations.stringMap() }
+                var pod = PodManifest(document: node.document, name: try KubernetesNames.subdomain(try metadata.required("name")))
+                if let namespace = metadata.optional("namespace") { pod.namespace = try KubernetesNames.label(namespace) }
+                if let labels = metadata.optional("labels") { pod.labels = try KubernetesNames.labels(labels) }
+                // Typed values are let through here only: the seeds' sketch writes `wasm-sandbox: 1`.
+                if let annotations = metadata.optional("annotations") { pod.annotations = try annotations.stringMap(typedScalars: true) }
                 return pod
             }
             _ = fields.optional("status")
@@ -88,7 +86,11 @@ public enum ManifestParser {
                     guard let value = PodManifest.RestartPolicy(rawValue: text) else { throw policy.fail("must be Always, OnFailure or Never, not \(text)") }
                     pod.restartPolicy = value
                 }
-                if let grace = spec.optional("terminationGracePeriodSeconds") { pod.terminationGracePeriodSeconds = Int64(try grace.requireInt()) }
+                if let grace = spec.optional("terminationGracePeriodSeconds") {
+                    let seconds = try grace.requireInt()
+                    guard seconds >= 0 else { throw grace.fail("cannot be negative") }
+                    pod.terminationGracePeriodSeconds = Int64(seconds)
+                }
                 if let volumes = spec.optional("volumes") { pod.volumes = try volumes.list().map(volume) }
                 if let initContainers = spec.optional("initContainers") { pod.initContainers = try initContainers.list().map(container) }
                 pod.containers = try spec.required("containers").list().map(container)
@@ -99,6 +101,7 @@ public enum ManifestParser {
                 throw ManifestError("\(node.document): two containers are named \(duplicate)")
             }
             let volumeNames = Set(pod.volumes.map(\.name))
+            if volumeNames.count < pod.volumes.count { throw ManifestError("\(node.document): two volumes share a name") }
             for container in all {
                 for mount in container.volumeMounts where !volumeNames.contains(mount.name) {
                     throw ManifestError("\(node.document): container \(container.name) mounts volume \(mount.name), which spec.volumes does not define")
@@ -110,7 +113,7 @@ public enum ManifestParser {
 
     static func volume(_ node: ManifestNode) throws -> VolumeManifest {
         try node.fields { fields in
-            let name = try fields.required("name").requireString()
+            let name = try KubernetesNames.label(try fields.required("name"))
             let hostPath = fields.optional("hostPath"), emptyDir = fields.optional("emptyDir")
             switch (hostPath, emptyDir) {
             case let (host?, nil):
@@ -139,7 +142,10 @@ public enum ManifestParser {
 
     static func container(_ node: ManifestNode) throws -> ContainerManifest {
         try node.fields { fields in
-            let name = try fields.required("name").requireString()
+            let nameField = try fields.required("name")
+            let name = try KubernetesNames.label(nameField)
+            // Its ops are "stop-NAME" beside the sandbox's "stop-sandbox".
+            guard name != "sandbox" else { throw nameField.fail("'sandbox' is reserved by bench pod for the pod's own ops: rename the container") }
             let image = try fields.required("image").requireString()
             let policy: ContainerManifest.PullPolicy
             if let field = fields.optional("imagePullPolicy") {
@@ -165,7 +171,7 @@ public enum ManifestParser {
             if let env = fields.optional("env") {
                 container.environment = try env.list().map { item in
                     try item.fields { variable in
-                        (try variable.required("name").requireString(), try variable.optional("value")?.scalarText() ?? "")
+                        (try variable.required("name").requireString(), try variable.optional("value")?.requireString() ?? "")
                     }
                 }
             }
@@ -190,8 +196,8 @@ public enum ManifestParser {
             if container.cpuRequestMillis == nil { container.cpuRequestMillis = container.cpuLimitMillis }
             if let security = fields.optional("securityContext") {
                 try security.fields { security in
-                    if let user = security.optional("runAsUser") { container.runAsUser = Int64(try user.requireInt()) }
-                    if let group = security.optional("runAsGroup") { container.runAsGroup = Int64(try group.requireInt()) }
+                    if let user = security.optional("runAsUser") { container.runAsUser = try Self.id(user) }
+                    if let group = security.optional("runAsGroup") { container.runAsGroup = try Self.id(group) }
                     if let readOnly = security.optional("readOnlyRootFilesystem") { container.readOnlyRootFilesystem = try readOnly.requireBool() }
                 }
             }
@@ -200,7 +206,7 @@ public enum ManifestParser {
                     try item.fields { mount in
                         let path = try mount.required("mountPath").requireString()
                         guard path.hasPrefix("/") else { throw mount.node.child("mountPath", 0).fail("must be an absolute path, not \(path)") }
-                        return VolumeMount(name: try mount.required("name").requireString(), mountPath: path,
+                        return VolumeMount(name: try KubernetesNames.label(try mount.required("name")), mountPath: path,
                                            readOnly: try mount.optional("readOnly")?.requireBool() ?? false)
                     }
                 }
@@ -208,6 +214,14 @@ public enum ManifestParser {
             if let annotations = fields.optional("annotations") { container.annotations = try annotations.stringMap() }
             return container
         }
+    }
+}
+
+extension ManifestParser {
+    static func id(_ node: ManifestNode) throws -> Int64 {
+        let id = try node.requireInt()
+        guard id >= 0 && id <= Int(UInt32.max - 1) else { throw node.fail("must be a user or group id from 0 to 4294967294") }
+        return Int64(id)
     }
 }
 

@@ -36,11 +36,40 @@ public struct ManifestPodRunner: Sendable {
     }
 
     public func run(_ pod: PodManifest, handler: String, printLogs: Bool) async throws -> Outcome {
-        var outcome = Outcome()
         let uid = UUID().uuidString.lowercased()
-        let logDirectory = "\(context.podLogRoot)/\(pod.namespace)_\(pod.name)_\(uid)"
         let volumes = try PodVolumes.prepare(pod, root: "\(volumeRoot)/\(uid)")
-        defer { volumes.remove() }
+        do {
+            let outcome = try await pass(pod, handler: handler, printLogs: printLogs, uid: uid, volumes: volumes)
+            volumes.remove()
+            return outcome
+        } catch {
+            // The pod's containers and sandbox go before its volumes, in a task of their own so
+            // that a Ctrl-C which cancelled the pass does not cancel them too.
+            let context = self.context, logDirectory = logDirectory(pod, uid: uid)
+            await Task {
+                let own = ResourceTracker()
+                let selector = context.labels.merging(["io.kubernetes.pod.uid": uid]) { $1 }
+                for pod in (try? await context.client.listPodSandbox(labels: selector)) ?? [] {
+                    await own.track(.podSandbox(id: pod.id, logDirectory: nil))
+                    await context.tracker.forget(.podSandbox(id: pod.id, logDirectory: logDirectory))
+                }
+                for container in (try? await context.client.listContainers(labels: selector)) ?? [] {
+                    await own.track(.container(id: container.id))
+                    await context.tracker.forget(.container(id: container.id))
+                }
+                _ = await own.removeAll(using: context.client)
+            }.value
+            volumes.remove()
+            removeDirectory(logDirectory)
+            throw error
+        }
+    }
+
+    func logDirectory(_ pod: PodManifest, uid: String) -> String { "\(context.podLogRoot)/\(pod.namespace)_\(pod.name)_\(uid)" }
+
+    func pass(_ pod: PodManifest, handler: String, printLogs: Bool, uid: String, volumes: PodVolumes) async throws -> Outcome {
+        var outcome = Outcome()
+        let logDirectory = logDirectory(pod, uid: uid)
         let clock = ContinuousClock()
         func timed<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
             let start = clock.now

@@ -43,7 +43,18 @@ public struct ManifestRun: Sendable {
     }
 
     public func execute(progress: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void) async throws -> (results: ResultSet, signal: Int32?) {
-        let handlers = try Dictionary(manifest.pods.map { ($0.name, try handler(for: $0)) }) { first, _ in first }
+        let handlers = try Dictionary(uniqueKeysWithValues: manifest.pods.map { ($0.qualifiedName, try handler(for: $0)) })
+        // Samples of one op and side come from one handler: runc and crun pods that share a
+        // benchmark name would otherwise mix in one column.
+        var handlerOf: [String: (String, String)] = [:]
+        for pod in manifest.pods {
+            let handler = handlers[pod.qualifiedName] ?? ""
+            let key = "\(pod.benchmarkName)/\(handler == wasmHandler ? "wasm" : "oci")"
+            if let (other, otherPod) = handlerOf[key], other != handler {
+                throw BenchError("\(pod.document) and pod \(otherPod) share the benchmark name \(pod.benchmarkName) on one side but run under handlers '\(other)' and '\(handler)': give them different app labels")
+            }
+            handlerOf[key] = (handler, pod.qualifiedName)
+        }
         let lock = try RuntimeLock.acquire(for: endpoint)
         defer { withExtendedLifetime(lock) {} }
         let signals = SignalTrap(progress: progress)
@@ -60,17 +71,12 @@ public struct ManifestRun: Sendable {
             let measuring = Task(executorPreference: client.preferredExecutor) {
                 var results = initial
                 do {
-                    var images: [String: String] = [:]
-                    if let moduleImages {
-                        let (found, pushed) = try await moduleImages.publish(manifest, progress: progress)
-                        images = found
-                        await published.add(pushed)
-                    }
+                    let images = try await moduleImages?.publish(manifest, progress: progress) { await published.add([$0]) } ?? [:]
                     let runner = ManifestPodRunner(context: context, volumeRoot: volumeRoot, waitTimeout: waitTimeout, moduleImages: images, log: log)
                     for iteration in 1...repeats {
                         for pod in manifest.pods {
                             try Task.checkCancellation()
-                            let handler = handlers[pod.name] ?? ""
+                            let handler = handlers[pod.qualifiedName] ?? ""
                             let outcome = try await runner.run(pod, handler: handler, printLogs: iteration == 1)
                             let kind: WorkloadKind = handler == wasmHandler ? .wasm : .oci
                             let operations = outcome.steps.map { "\(pod.benchmarkName).\($0.operation)" }

@@ -16,6 +16,8 @@ public struct PodManifest: Sendable, Equatable {
     public var containers: [ContainerManifest] = []
     public var volumes: [VolumeManifest] = []
 
+    public var qualifiedName: String { "\(namespace)/\(name)" }
+
     /// Pods that run to completion: the kubelet waits for their containers to exit.
     public var runsToCompletion: Bool { restartPolicy != .always }
 
@@ -92,4 +94,12 @@ public struct ManifestFile: Sendable, Equatable {
     public var runtimeClasses: [RuntimeClassManifest] = []
 
     public init() {}
+
+    /// Pods are told apart by namespace and name, within a file and across the files of a run.
+    public func checkNamesAreUnique() throws {
+        let names = pods.map(\.qualifiedName)
+        if let duplicate = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw ManifestError("two Pods are named \(duplicate): give each its own metadata.name")
+        }
+    }
 }

@@ -2,36 +2,48 @@ import Foundation
 
 /// The host side of a pod's volumes: emptyDirs made fresh under the run's volume root, and
 /// hostPaths checked (or made, for the *OrCreate types) as the kubelet does. What was made
-/// here is removed again; a hostPath that existed before is never touched.
+/// here is removed again (after the pod's containers are gone); a path that existed before,
+/// even a dangling symlink, is never touched.
 struct PodVolumes {
     var hostPaths: [String: String] = [:]
+    /// The topmost path this pod made for each volume, to remove.
     var made: [String] = []
 
     static func prepare(_ pod: PodManifest, root: String) throws -> PodVolumes {
         var volumes = PodVolumes()
-        let files = FileManager.default
         do {
             for volume in pod.volumes {
                 switch volume.source {
                 case .emptyDir:
+                    if !volumes.made.contains(root) {
+                        // Parents closed to others (a writable parent would let a local user swap
+                        // the volume for a symlink before it is mounted); only the volume is 0777.
+                        try makeDirectory(URL(fileURLWithPath: root).deletingLastPathComponent().path, mode: 0o755, exclusive: false)
+                        try makeDirectory(root, mode: 0o700, exclusive: true)
+                        volumes.made.append(root)
+                    }
                     let path = "\(root)/\(volume.name)"
-                    try files.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
-                    if !volumes.made.contains(root) { volumes.made.append(root) }
+                    try makeDirectory(path, mode: 0o777, exclusive: true)
                     volumes.hostPaths[volume.name] = path
                 case .hostPath(let path, let type):
                     var isDirectory: ObjCBool = false
-                    let exists = files.fileExists(atPath: path, isDirectory: &isDirectory)
+                    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
                     switch type {
                     case "Directory" where !exists || !isDirectory.boolValue, "File" where !exists || isDirectory.boolValue:
                         throw BenchError("\(pod.document): hostPath volume \(volume.name) needs \(type == "File" ? "a file" : "a directory") at \(path) on the node, and there is none")
-                    case "DirectoryOrCreate" where !exists:
-                        try files.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-                        volumes.made.append(path)
-                    case "FileOrCreate" where !exists:
-                        guard files.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]) else {
-                            throw BenchError("\(pod.document): hostPath volume \(volume.name): cannot create the file \(path)")
+                    case "DirectoryOrCreate" where !pathIsPresent(path), "FileOrCreate" where !pathIsPresent(path):
+                        let top = firstMissingAncestor(of: path)
+                        volumes.made.append(top)
+                        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+                        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                        if type == "DirectoryOrCreate" {
+                            try makeDirectory(path, mode: 0o755, exclusive: true)
+                        } else {
+                            // O_EXCL | O_NOFOLLOW: never through a symlink or over a file that appeared meanwhile.
+                            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                            guard fd >= 0 else { throw BenchError("\(pod.document): hostPath volume \(volume.name): cannot create the file \(path): \(String(cString: strerror(errno)))") }
+                            close(fd)
                         }
-                        volumes.made.append(path)
                     default: break
                     }
                     volumes.hostPaths[volume.name] = path
@@ -42,6 +54,30 @@ struct PodVolumes {
             throw error
         }
         return volumes
+    }
+
+    /// Anything at the path, a dangling symlink included.
+    static func pathIsPresent(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    static func firstMissingAncestor(of path: String) -> String {
+        var top = path
+        var parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        while parent != "/" && !pathIsPresent(parent) {
+            top = parent
+            parent = URL(fileURLWithPath: parent).deletingLastPathComponent().path
+        }
+        return top
+    }
+
+    static func makeDirectory(_ path: String, mode: mode_t, exclusive: Bool) throws {
+        if mkdir(path, mode) != 0 {
+            guard errno == EEXIST, !exclusive else { throw BenchError("cannot create the volume directory \(path): \(String(cString: strerror(errno)))") }
+            return
+        }
+        chmod(path, mode)
     }
 
     func remove() {

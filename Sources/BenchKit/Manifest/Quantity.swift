@@ -25,7 +25,18 @@ enum Quantity {
         return value
     }
 
-    static func bytes(_ node: ManifestNode) throws -> Int64 { Int64(try number(node).rounded(.up)) }
+    /// Bounded so that the kubelet's arithmetic on them cannot overflow: 1 EiB of memory,
+    /// a million cores.
+    static func bytes(_ node: ManifestNode) throws -> Int64 {
+        let value = try number(node)
+        guard value <= 1_152_921_504_606_846_976 else { throw node.fail("is more memory than any node has: \(try node.scalarText())") }
+        return Int64(value.rounded(.up))
+    }
 
-    static func millicores(_ node: ManifestNode) throws -> Int64 { Int64((try number(node) * 1000).rounded(.up)) }
+    static func millicores(_ node: ManifestNode) throws -> Int64 {
+        let value = try number(node)
+        guard value <= 1_000_000 else { throw node.fail("is more CPU than any node has: \(try node.scalarText())") }
+        // Up to whole millicores, as the API server does, without 0.1 * 1000 becoming 101.
+        return Int64(((value * 1000 * 1e6).rounded() / 1e6).rounded(.up))
+    }
 }

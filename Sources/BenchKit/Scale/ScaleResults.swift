@@ -63,8 +63,8 @@ public struct DensityPoint: Codable, Sendable, Equatable {
     public var daemonGrowthBytes: Int64?
     /// Sum of the containers' working set as CRI's ListContainerStats reports it.
     public var criWorkingSetBytes: Int64 = 0
-    /// Sum of the pods' working set as CRI's ListPodSandboxStats reports it (the pod's cgroup:
-    /// pause and containers); nil when the runtime does not implement it.
+    /// The pods' working set as CRI's ListPodSandboxStats reports it (their shared cgroup
+    /// parent: pause and containers of all N); nil when the runtime does not implement it.
     public var criPodWorkingSetBytes: Int64?
     /// From the first RunPodSandbox to the last container seen Running.
     public var timeToAllRunningNs: Int64 = 0

@@ -16,8 +16,14 @@ public enum ModuleFetcher {
         let data: Data
         switch scheme {
         case "file":
+            // A regular file of sane size only: not /dev/zero, not a FIFO that never ends.
+            var info = stat()
+            guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                throw BenchError("module URL \(text): no regular file at \(url.path)")
+            }
+            guard Int(info.st_size) <= maximumBytes else { throw BenchError("module URL \(text) is \(info.st_size) bytes, more than the \(maximumBytes >> 20) MiB a module may have") }
             guard let contents = FileManager.default.contents(atPath: url.path) else {
-                throw BenchError("module URL \(text): no readable file at \(url.path)")
+                throw BenchError("module URL \(text): \(url.path) cannot be read")
             }
             data = contents
         case "http", "https":
@@ -26,7 +32,8 @@ public enum ModuleFetcher {
             throw BenchError("module URL \(text): scheme \(scheme) is not supported (use http, https or file)")
         }
         guard data.count <= maximumBytes else { throw BenchError("module URL \(text) returned \(data.count) bytes, more than the \(maximumBytes >> 20) MiB a module may have") }
-        try checkIsWasm(data, source: text)
+        // A local file is not echoed back: it may be anything root can read.
+        try checkIsWasm(data, source: text, showStart: scheme != "file")
         return data
     }
 
@@ -47,11 +54,12 @@ public enum ModuleFetcher {
         return data
     }
 
-    public static func checkIsWasm(_ data: Data, source: String) throws {
+    public static func checkIsWasm(_ data: Data, source: String, showStart: Bool = true) throws {
         let magic: [UInt8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
         guard data.count >= 8, Array(data.prefix(8)) == magic else {
             let start = String(decoding: data.prefix(24), as: UTF8.self).unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? String($0) : "." }.joined()
-            throw BenchError("module URL \(source) did not return a wasm module (\(data.count) bytes starting \"\(start)\", not the wasm magic \\0asm version 1): point it at a .wasm file")
+            let what = showStart ? "\(data.count) bytes starting \"\(start)\"" : "\(data.count) bytes"
+            throw BenchError("module URL \(source) did not return a wasm module (\(what), not the wasm magic \\0asm version 1): point it at a .wasm file")
         }
     }
 }

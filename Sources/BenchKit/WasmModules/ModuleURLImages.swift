@@ -28,10 +28,12 @@ public struct ModuleURLImages: Sendable {
         }
     }
 
-    /// Fetches, packages and pushes each module URL of the manifest once: URL → image, and
-    /// what was pushed (an image the registry already held is used, not pushed again).
-    public func publish(_ manifest: ManifestFile, progress: @Sendable (String) -> Void) async throws -> (images: [String: String], pushed: [Pushed]) {
-        var images: [String: String] = [:], pushed: [Pushed] = []
+    /// Fetches, packages and pushes each module URL of the manifest once: URL → image. Each
+    /// image pushed is handed to `pushed` at once (an image the registry already held is used,
+    /// not pushed again), so that a later failure or a signal still finds it to delete.
+    public func publish(_ manifest: ManifestFile, progress: @Sendable (String) -> Void,
+                        pushed: (Pushed) async -> Void) async throws -> [String: String] {
+        var images: [String: String] = [:]
         for pod in manifest.pods {
             for container in pod.initContainers + pod.containers {
                 guard let url = container.moduleURL, images[url] == nil else { continue }
@@ -42,11 +44,11 @@ public struct ModuleURLImages: Sendable {
                     throw BenchError("\(pod.document): container \(container.name): \(error)")
                 }
                 images[url] = reference.reference
-                if new { pushed.append(Pushed(repository: reference.repository, digest: reference.manifestDigest)) }
+                if new { await pushed(Pushed(repository: reference.repository, digest: reference.manifestDigest)) }
                 progress("module \(url) is image \(reference.reference)")
             }
         }
-        return (images, pushed)
+        return images
     }
 
     public struct Published: Sendable {

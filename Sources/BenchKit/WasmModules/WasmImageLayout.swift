@@ -8,14 +8,22 @@ public struct WasmImageLayout: Sendable {
     public struct Blob: Sendable {
         public let mediaType: String
         public let data: Data
-        public var digest: String { "sha256:" + SHA256.hex(data) }
+        public let digest: String
+
+        init(mediaType: String, data: Data) {
+            self.mediaType = mediaType
+            self.data = data
+            digest = "sha256:" + SHA256.hex(data)
+        }
     }
 
     public let layer: Blob
     public let config: Blob
     public let manifest: Blob
 
-    public init(module: Data, fileName: String, sourceURL: String) throws {
+    public init(module: Data, fileName requested: String, sourceURL: String) throws {
+        // A ustar name holds 100 bytes; a longer one would not match the entrypoint.
+        let fileName = requested.utf8.count <= 100 && !requested.contains("/") ? requested : "module.wasm"
         layer = Blob(mediaType: "application/vnd.oci.image.layer.v1.tar", data: TarArchive.single(fileName: fileName, contents: module, mode: 0o755))
         let configObject: [String: Any] = [
             "architecture": "wasm", "os": "wasi",
