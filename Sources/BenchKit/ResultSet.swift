@@ -32,11 +32,15 @@ public struct ResultSet: Codable, Sendable {
         public var kernel: String?
         /// The CRI client that made the calls, e.g. "CRIClient on gRPC C core 29.0.0".
         public var client: String?
+        /// The Kubernetes node the run measured (`--node-name`, else $NODE_NAME as the downward
+        /// API passes it); nil for a run that did not say, which `bench merge` calls by its host.
+        public var node: String?
 
         public init(goarch: String, cpu: String, cpuCount: Int, host: String, runtime: String, endpoint: String, handlers: [String: String],
-                    kernel: String? = nil, client: String? = nil) {
+                    kernel: String? = nil, client: String? = nil, node: String? = nil) {
             self.kernel = kernel
             self.client = client
+            self.node = node
             self.goarch = goarch
             self.cpu = cpu
             self.cpuCount = cpuCount
@@ -113,6 +117,7 @@ extension ResultSet.Environment {
             .map { $0.split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "" } ?? machine
         return .init(goarch: goarch, cpu: model, cpuCount: ProcessInfo.processInfo.activeProcessorCount,
                      host: field(system.nodename), runtime: runtime, endpoint: endpoint, handlers: handlers,
-                     kernel: field(system.release), client: "CRIClient on \(CRIClient.transportDescription)")
+                     kernel: field(system.release), client: "CRIClient on \(CRIClient.transportDescription)",
+                     node: ProcessInfo.processInfo.environment["NODE_NAME"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }

@@ -30,6 +30,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Grace period of StopContainer, in seconds.") var stopTimeout = 10
 
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
+    @Option(help: "The Kubernetes node this run measures, recorded in its results for bench merge (default: $NODE_NAME, else the host name).") var nodeName: String?
     @Option(help: ArgumentHelp("Machine history to gate against: the run is compared with the last runs of this machine (same CPU, kernel, runtime, handlers) kept there, and added to it when it passes; a machine with no history records this run and passes.", valueName: "dir"))
     var history: String?
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
@@ -94,7 +95,9 @@ struct RunCommand: AsyncParsableCommand {
             let run = BenchmarkRun(endpoint: endpoint, callTimeout: .seconds(connection.timeout),
                                    plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
                                    flows: try selectedFlows(), ledger: ledger, stopGracePeriodSeconds: Int64(stopTimeout))
-            (results, signal) = try await run.execute { progress($0) }
+            var executed = try await run.execute { progress($0) }
+            if let nodeName { executed.results.environment.node = nodeName }
+            (results, signal) = executed
             await modules.unpublish(pushed) { progress($0) }
         } catch {
             await modules.unpublish(pushed) { progress($0) }

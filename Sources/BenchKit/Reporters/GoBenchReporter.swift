@@ -50,6 +50,7 @@ public enum GoBenchReporter {
             "machine: \(MachineFingerprint(environment).id)",
             "run: \(results.runID)",
         ]
+        if let node = environment.node { lines.append("node: \(node)") }
         if results.partial { lines.append("partial: true") }
         return lines
     }

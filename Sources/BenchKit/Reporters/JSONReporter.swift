@@ -49,4 +49,47 @@ public enum JSONReporter {
         encoder.dateEncodingStrategy = .iso8601
         return try encoder.encode(report)
     }
+
+    /// Reads a results.json back (for `bench merge`): the samples and the environment; the
+    /// summaries are recomputed from the samples.
+    public static func load(_ data: Data) throws -> ResultSet {
+        struct Stored: Decodable {
+            struct Operation: Decodable {
+                let flow: String
+                let operation: String
+                let kind: WorkloadKind
+                let pattern: TimingPattern?
+                let samplesNs: [Int64]
+            }
+            struct Overhead: Decodable {
+                let pattern: TimingPattern
+                let samplesNs: [Int64]
+            }
+            let runID: String
+            let partial: Bool
+            let errors: [String]
+            let startedAt: Date
+            let finishedAt: Date?
+            let environment: ResultSet.Environment
+            let flows: [String: [String]]
+            let operations: [Operation]
+            let harnessOverhead: [Overhead]?
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let stored = try decoder.decode(Stored.self, from: data)
+        var results = ResultSet(runID: stored.runID, environment: stored.environment, startedAt: stored.startedAt)
+        results.finishedAt = stored.finishedAt
+        results.partial = stored.partial
+        results.errors = stored.errors
+        results.flows = stored.flows
+        results.operations = stored.operations.map {
+            OperationSamples(flow: $0.flow, operation: $0.operation, kind: $0.kind, pattern: $0.pattern, samplesNs: $0.samplesNs,
+                             sampleWindowsNs: Array(repeating: [0, 0], count: $0.samplesNs.count))
+        }
+        for overhead in stored.harnessOverhead ?? [] {
+            if overhead.pattern == .backToBack { results.harnessOverheadBackToBackNs = overhead.samplesNs } else { results.harnessOverheadNs = overhead.samplesNs }
+        }
+        return results
+    }
 }

@@ -1,0 +1,62 @@
+import BenchKit
+import Foundation
+import Testing
+
+@Suite("bench merge: fleet logic")
+struct FleetMergeTests {
+    func run(node: String?, host: String = "h", kernel: String = "6.1", pull: [Int64]) -> ResultSet {
+        var results = ResultSet(runID: "run-\(node ?? host)-\(pull.first ?? 0)", environment: .init(
+            goarch: "amd64", cpu: "CPU", cpuCount: 2, host: host, runtime: "containerd 1.6", endpoint: "unix:///s",
+            handlers: ["oci": "runc"], kernel: kernel, node: node))
+        results.flows["ImageInCri"] = ["pull"]
+        for sample in pull { results.record(flow: "ImageInCri", operations: ["pull"], kind: .oci, durations: [sample], window: [0, 0]) }
+        return results
+    }
+
+    @Test func aNodeFarAboveTheFleetMedianStandsOutAndTheRestDoNot() {
+        let report = FleetMerge.merge([
+            run(node: "a", pull: [100_000_000, 102_000_000, 98_000_000]),
+            run(node: "b", pull: [110_000_000, 108_000_000, 112_000_000]),
+            run(node: "c", kernel: "5.15", pull: [300_000_000, 310_000_000, 290_000_000]),
+        ])
+        let fleet = report.fleet.first { $0.key == "ImageInCri/pull/oci" }
+        #expect(fleet?.slowNodes == ["c"])
+        #expect(fleet?.nodes == 3 && fleet?.samples == 9)
+        #expect(fleet?.medianOfNodeP50Ns == 110_000_000)
+        let c = report.perNode.first { $0.node == "c" }
+        #expect(c?.standsOut == true && abs((c?.ratioToFleet ?? 0) - 300.0 / 110.0) < 1e-9)
+        #expect(report.nodes.first { $0.name == "c" }?.kernel == "5.15")
+        let text = report.goBenchmarkText()
+        #expect(text.contains("BenchmarkImageInCri/op=pull/kind=oci/node=c\t1\t310000000 ns/op"))
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("Benchmark") }.count == 9)
+        #expect(report.markdown().contains("**300.00 ms (2.73x)**"), "\(report.markdown())")
+        #expect(report.svg().components(separatedBy: "<circle").count - 1 == 3 + 3, "a legend dot and a data dot per node")
+    }
+
+    /// Two nodes cannot outvote each other; runs of one node over time pool by node; a run that
+    /// named no node is called by its host.
+    @Test func fewNodesNeverStandOutAndRunsPoolByNode() {
+        let report = FleetMerge.merge([
+            run(node: "a", pull: [100_000_000]), run(node: "a", pull: [104_000_000]), run(node: nil, host: "box", pull: [900_000_000]),
+        ])
+        #expect(report.nodes.map(\.name) == ["a", "box"])
+        #expect(report.nodes[0].runs.count == 2)
+        #expect(report.fleet[0].slowNodes.isEmpty, "with 2 nodes nothing stands out")
+        #expect(report.perNode.first { $0.node == "a" }?.samples == 2)
+    }
+
+    @Test func resultsJSONReadsBackAsTheRunItWasWrittenFrom() throws {
+        var original = run(node: "a", pull: [1, 2, 3])
+        original.harnessOverheadNs = [7, 8]
+        let loaded = try JSONReporter.load(try JSONReporter.render(original))
+        #expect(loaded.runID == original.runID && loaded.environment.node == "a" && loaded.environment.kernel == "6.1")
+        #expect(loaded.operations.map(\.key) == ["ImageInCri/pull/oci"] && loaded.operations[0].samplesNs == [1, 2, 3])
+        #expect(loaded.harnessOverheadNs == [7, 8] && loaded.flows == original.flows)
+    }
+
+    @Test func aDirectoryWithoutResultsIsNamed() {
+        #expect {
+            try FleetMerge.load(["/nonexistent-cribench-dir"])
+        } throws: { "\($0)".contains("/nonexistent-cribench-dir holds no results.json") }
+    }
+}
