@@ -70,6 +70,9 @@ before=$(runtime_inventory)
 log "running wasm-runc's unit tests"
 (cd runtime && swift test -c release --disable-testable-imports 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]') || die "wasm-runc's unit tests failed"
 
+log "validating the Kubernetes manifests (deploy/, examples/)"
+scripts/validate-manifests.sh || die "the manifests do not validate"
+
 log "building the test suite"
 swift build --build-tests
 

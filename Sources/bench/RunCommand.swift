@@ -31,6 +31,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
     @Option(help: "The Kubernetes node this run measures, recorded in its results for bench merge (default: $NODE_NAME, else the host name).") var nodeName: String?
+    @Flag(help: "Print bench.txt on stdout between '--- cribench bench.txt begin/end ---' lines, so that `kubectl logs` yields it.") var markers = false
+    @Flag(help: "After the run, stay up until SIGTERM (for a DaemonSet, whose pods always restart).") var hold = false
     @Option(help: ArgumentHelp("Machine history to gate against: the run is compared with the last runs of this machine (same CPU, kernel, runtime, handlers) kept there, and added to it when it passes; a machine with no history records this run and passes.", valueName: "dir"))
     var history: String?
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
@@ -67,6 +69,16 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try await measureAndReport()
+        } catch {
+            if hold { holdUntilStopped(after: "the run failed: \(error)", exitCode: (error as? ExitCode)?.rawValue ?? 1) }
+            throw error
+        }
+        if hold { holdUntilStopped(after: "the run passed", exitCode: 0) }
+    }
+
+    func measureAndReport() async throws {
         try ResultsWriter.prepare(root: resultsDir)
         let ledger = ImageLedger()
         try ledger.prepare()
@@ -105,7 +117,9 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let evaluation = try gatePlan.evaluate(results, baseline: baselineData)
+        if markers { print("--- cribench bench.txt begin node=\(results.environment.node ?? results.environment.host) run=\(results.runID) ---") }
         print(GoBenchReporter.render(results), terminator: "")
+        if markers { print("--- cribench bench.txt end ---") }
         let writer = ResultsWriter(resultsRoot: resultsDir, results: results)
         try writer.write(results, gate: evaluation)
         progress("results written to \(writer.directory)/")
