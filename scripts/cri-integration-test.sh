@@ -70,6 +70,9 @@ before=$(runtime_inventory)
 log "running wasm-runc's unit tests"
 (cd runtime && swift test -c release --disable-testable-imports 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]') || die "wasm-runc's unit tests failed"
 
+log "building the bench image (deploy/daemonset.yaml runs it; the fleet test runs it in pods)"
+scripts/build-bench-image.sh || die "the bench image could not be built"
+
 log "validating the Kubernetes manifests (deploy/, examples/)"
 scripts/validate-manifests.sh || die "the manifests do not validate"
 

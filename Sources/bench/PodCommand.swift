@@ -28,6 +28,9 @@ struct PodCommand: AsyncParsableCommand {
     @Option(help: "Runtime handler that counts as the wasm side (and runs the seeds' wasm-sandbox pods).") var wasmHandler = "wasm"
     @Option(help: "Seconds a pod may take to get its containers Running (or finished).") var waitTimeout = 120
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
+    @Option(help: "The node name the pods see as spec.nodeName through the downward API (default: the host name).") var nodeName: String?
+    @Option(help: ArgumentHelp("For pods that never end by themselves (a DaemonSet's): wait until each container logs a line containing this before the pod is removed.", valueName: "text"))
+    var untilLog: String?
 
     func validate() throws {
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1, got \(`repeat`)") }
@@ -57,9 +60,11 @@ struct PodCommand: AsyncParsableCommand {
         let ledger = ImageLedger()
         try ledger.prepare()
         let settings = try NodeSettings.load()
-        let run = ManifestRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout), manifest: manifest, repeats: `repeat`,
+        var run = ManifestRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout), manifest: manifest, repeats: `repeat`,
                               runtimeClasses: try classMap(), wasmHandler: wasmHandler, volumeRoot: settings.stateDirectory + "/pod-volumes",
                               waitTimeout: .seconds(waitTimeout), ledger: ledger, moduleImages: ModuleURLImages(registry: settings.registry))
+        run.nodeName = nodeName
+        run.untilLog = untilLog
         let (results, signal) = try await run.execute(progress: { progress($0) }, log: { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         })

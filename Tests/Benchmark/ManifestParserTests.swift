@@ -31,6 +31,20 @@ struct ManifestParserTests {
         #expect(example.pullPolicy == .ifNotPresent)
     }
 
+    /// deploy/daemonset.yaml as bench pod runs it: the template's pod, named after the
+    /// DaemonSet, the node name through the downward API and `$(NODE_NAME)` in its args.
+    @Test func theDaemonSetsPodGetsItsNodeNameAsTheKubeletWouldGiveIt() throws {
+        let file = try ManifestParser.load(path: "\(Self.examples)/../deploy/daemonset.yaml")
+        let pod = try #require(file.pods.first)
+        #expect(pod.name.hasPrefix("cribench-") && pod.namespace == "cribench" && pod.labels["app.kubernetes.io/name"] == "cribench")
+        #expect(pod.volumes.first { $0.name == "cri-socket" }?.source == .hostPath(path: "/run/containerd/containerd.sock", type: "Socket"))
+        let bench = pod.containers[0]
+        let config = bench.config(pod: pod, uid: "u1", nodeName: "worker-7", image: "img", hostPaths: [:], ownership: [:], imageAnnotations: [:])
+        #expect(config.args.contains("--node-name=worker-7"))
+        #expect(config.envs.contains { $0.key == "NODE_NAME" && $0.value == "worker-7" })
+        #expect(ContainerManifest.expand("a $(X) $$(X) $(Y) $", ["X": "1"]) == "a 1 $(X) $(Y) $")
+    }
+
     @Test func defaultsFollowKubernetes() throws {
         let file = try ManifestParser.parse("""
             apiVersion: v1
@@ -66,7 +80,8 @@ struct ManifestParserTests {
     @Test(arguments: [
         ("kind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}", "apiVersion apps/v1 kind Deployment is not supported"),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: []", "spec.containers must hold at least one container"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {}}]}", "spec.containers[0].env[0].valueFrom is not supported"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}", "spec.containers[0].env[0].valueFrom.secretKeyRef is not supported"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]}", "fieldRef status.podIP is not supported"),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, volumeMounts: [{name: v, mountPath: /v}]}", "mounts volume v, which spec.volumes does not define"),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes please\n  containers:\n  - {name: a, image: i}", "spec.hostNetwork must be true or false"),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}", "two Pods are named default/p"),

@@ -35,9 +35,41 @@ extension ContainerManifest {
     }
 
     /// `hostPaths` maps each volume name to the host path the pod's volume is at.
-    func config(pod: PodManifest, uid: String, image imageReference: String, hostPaths: [String: String], ownership: [String: String],
+    /// The env values, downward fields resolved as the kubelet does.
+    func resolvedEnvironment(pod: PodManifest, uid: String, nodeName: String) -> [(key: String, value: String)] {
+        let fields = ["spec.nodeName": nodeName, "metadata.name": pod.name, "metadata.namespace": pod.namespace, "metadata.uid": uid]
+        return environment.map { pair in
+            guard pair.value.hasPrefix(Self.fieldReference) else { return pair }
+            return (pair.key, fields[String(pair.value.dropFirst(Self.fieldReference.count))] ?? "")
+        }
+    }
+
+    /// Kubernetes' `$(VAR)` in command and args: the container's env var, `$$(` for a literal.
+    static func expand(_ text: String, _ variables: [String: String]) -> String {
+        var result = "", rest = Substring(text)
+        while let start = rest.firstIndex(of: "$") {
+            result += rest[..<start]
+            let after = rest[rest.index(after: start)...]
+            if after.hasPrefix("$(") {
+                result += "$("
+                rest = after.dropFirst(2)
+            } else if after.hasPrefix("("), let close = after.firstIndex(of: ")"), let value = variables[String(after[after.index(after: after.startIndex)..<close])] {
+                result += value
+                rest = after[after.index(after: close)...]
+            } else {
+                result += "$"
+                rest = after
+            }
+        }
+        return result + rest
+    }
+
+    func config(pod: PodManifest, uid: String, nodeName: String, image imageReference: String, hostPaths: [String: String], ownership: [String: String],
                 imageAnnotations: [String: String]) -> ContainerConfig {
-        var config = ContainerConfig.make(name: name, image: imageReference, command: command, args: args,
+        let environment = resolvedEnvironment(pod: pod, uid: uid, nodeName: nodeName)
+        let variables = Dictionary(environment.map { ($0.key, $0.value) }) { _, last in last }
+        var config = ContainerConfig.make(name: name, image: imageReference, command: command.map { Self.expand($0, variables) },
+                                          args: args.map { Self.expand($0, variables) },
                                           labels: pod.kubeletLabels(uid: uid).merging(["io.kubernetes.container.name": name]) { $1 }.merging(ownership) { $1 })
         // The kubelet's log layout: <pod log dir>/<container>/<restart count>.log.
         config.logPath = "\(name)/0.log"

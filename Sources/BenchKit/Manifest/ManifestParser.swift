@@ -33,9 +33,10 @@ public enum ManifestParser {
             let node = ManifestNode(value: plain, document: "document \(index + 1) (\(kind) \(name))", path: "")
             switch (head["apiVersion"] as? String, kind) {
             case ("v1", "Pod"): file.pods.append(try pod(node))
+            case ("apps/v1", "DaemonSet"): file.pods.append(try daemonSetPod(node))
             case ("node.k8s.io/v1", "RuntimeClass"): file.runtimeClasses.append(try runtimeClass(node))
             default:
-                throw ManifestError("\(node.document): apiVersion \(head["apiVersion"] ?? "(none)") kind \(kind) is not supported: bench pod runs v1 Pods and node.k8s.io/v1 RuntimeClasses")
+                throw ManifestError("\(node.document): apiVersion \(head["apiVersion"] ?? "(none)") kind \(kind) is not supported: bench pod runs v1 Pods, the pod of an apps/v1 DaemonSet, and node.k8s.io/v1 RuntimeClasses")
             }
         }
         guard !file.pods.isEmpty else { throw ManifestError("no Pod in the manifest: bench pod needs at least one document with apiVersion v1, kind Pod") }
@@ -64,11 +65,32 @@ public enum ManifestParser {
         }
     }
 
-    static func pod(_ node: ManifestNode) throws -> PodManifest {
+    /// The one pod a DaemonSet runs on this node, as its controller would make it from the
+    /// template: named after the DaemonSet with a random suffix, in the DaemonSet's namespace.
+    static func daemonSetPod(_ node: ManifestNode) throws -> PodManifest {
+        try node.fields { fields in
+            fields.accept("apiVersion", "kind", "status")
+            let (name, namespace) = try fields.required("metadata").fields { metadata in
+                metadata.accept("labels", "annotations")
+                return (try KubernetesNames.subdomain(try metadata.required("name")),
+                        try metadata.optional("namespace").map(KubernetesNames.label) ?? "default")
+            }
+            return try fields.required("spec").fields { spec in
+                // How the controller rolls pods out; one node runs the one pod.
+                spec.accept("selector", "updateStrategy", "minReadySeconds", "revisionHistoryLimit")
+                return try pod(try spec.required("template"), name: "\(name)-\(randomSuffix(length: 5))", namespace: namespace)
+            }
+        }
+    }
+
+    static func pod(_ node: ManifestNode, name givenName: String? = nil, namespace givenNamespace: String? = nil) throws -> PodManifest {
         try node.fields { fields in
             fields.accept("apiVersion", "kind")
             var pod = try fields.required("metadata").fields { metadata in
-                var pod = PodManifest(document: node.document, name: try KubernetesNames.subdomain(try metadata.required("name")))
+                let name = try givenName ?? KubernetesNames.subdomain(try metadata.required("name"))
+                if givenName != nil { _ = metadata.optional("name") }
+                var pod = PodManifest(document: node.document, name: name)
+                if let givenNamespace { pod.namespace = givenNamespace }
                 if let namespace = metadata.optional("namespace") { pod.namespace = try KubernetesNames.label(namespace) }
                 if let labels = metadata.optional("labels") { pod.labels = try KubernetesNames.labels(labels) }
                 // Typed values are let through here only: the seeds' sketch writes `wasm-sandbox: 1`.
@@ -120,8 +142,8 @@ public enum ManifestParser {
                 return try host.fields { host in
                     let path = try host.required("path").requireString()
                     let type = try host.optional("type")?.requireString() ?? ""
-                    guard ["", "Directory", "DirectoryOrCreate", "File", "FileOrCreate"].contains(type) else {
-                        throw host.node.child("type", 0).fail("\(type) is not supported (use Directory, DirectoryOrCreate, File or FileOrCreate)")
+                    guard ["", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"].contains(type) else {
+                        throw host.node.child("type", 0).fail("\(type) is not supported (use Directory, DirectoryOrCreate, File, FileOrCreate or Socket)")
                     }
                     guard path.hasPrefix("/") else { throw host.node.child("path", 0).fail("must be an absolute path, not \(path)") }
                     return VolumeManifest(name: name, source: .hostPath(path: path, type: type))
@@ -171,7 +193,22 @@ public enum ManifestParser {
             if let env = fields.optional("env") {
                 container.environment = try env.list().map { item in
                     try item.fields { variable in
-                        (try variable.required("name").requireString(), try variable.optional("value")?.requireString() ?? "")
+                        let name = try variable.required("name").requireString()
+                        if let from = variable.optional("valueFrom") {
+                            // The downward API fields a pod knows before it starts.
+                            let found = try from.fields { from in
+                                try from.optional("fieldRef")?.fields { ref in
+                                    ref.accept("apiVersion")
+                                    return try ref.required("fieldPath").requireString()
+                                }
+                            }
+                            guard let path = found else { throw from.fail("needs a fieldRef (the only kind bench pod resolves)") }
+                            guard ContainerManifest.downwardFields.contains(path) else {
+                                throw from.fail("fieldRef \(path) is not supported (use \(ContainerManifest.downwardFields.joined(separator: ", ")))")
+                            }
+                            return (name, ContainerManifest.fieldReference + path)
+                        }
+                        return (name, try variable.optional("value")?.requireString() ?? "")
                     }
                 }
             }

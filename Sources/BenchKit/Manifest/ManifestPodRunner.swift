@@ -13,6 +13,11 @@ public struct ManifestPodRunner: Sendable {
     /// Images that stand for a container's `wasm.module.url` (see ModuleURLImages), by URL.
     public let moduleImages: [String: String]
     public let log: @Sendable (String) -> Void
+    /// The node the pod runs on (its spec.nodeName for the downward API).
+    public var nodeName = ProcessInfo.processInfo.hostName
+    /// For pods that never end by themselves: before teardown, wait until every container's
+    /// log has a line containing this (a benchmark in a pod that prints an end marker).
+    public var untilLog: String?
 
     public init(context: FlowContext, volumeRoot: String, waitTimeout: Duration, moduleImages: [String: String] = [:], log: @escaping @Sendable (String) -> Void) {
         self.context = context
@@ -91,7 +96,7 @@ public struct ManifestPodRunner: Sendable {
         var started: [(ContainerManifest, String)] = []
         func start(_ container: ContainerManifest) async throws -> String {
             let image = try await ensureImage(container, pod: pod) { operation, body in try await timed(operation, body) }
-            let config = container.config(pod: pod, uid: uid, image: image, hostPaths: volumes.hostPaths, ownership: context.labels,
+            let config = container.config(pod: pod, uid: uid, nodeName: nodeName, image: image, hostPaths: volumes.hostPaths, ownership: context.labels,
                                           imageAnnotations: container.moduleURL.map { [ContainerManifest.moduleURLAnnotation: $0] } ?? [:])
             let id = try await timed("create-\(container.name)") {
                 do {
@@ -135,6 +140,21 @@ public struct ManifestPodRunner: Sendable {
             }
         }
         outcome.steps.append(Step(operation: "startup", nanoseconds: (clock.now - began).nanoseconds))
+        if let untilLog, !pod.runsToCompletion {
+            let deadline = ContinuousClock.now + waitTimeout
+            for (container, id) in running {
+                while !readLog(logDirectory, container.name).contains(where: { $0.contains(untilLog) }) {
+                    let status = try await context.client.containerStatus(id)
+                    if status.state == .containerExited {
+                        throw BenchError("\(pod.document): container \(container.name) exited with code \(status.exitCode) before logging '\(untilLog)'\(tail(readLog(logDirectory, container.name)))")
+                    }
+                    if ContinuousClock.now >= deadline {
+                        throw BenchError("\(pod.document): container \(container.name) did not log '\(untilLog)' within \(waitTimeout)\(tail(readLog(logDirectory, container.name)))")
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        }
         for (container, _) in running {
             var lines = readLog(logDirectory, container.name)
             // A container just seen Running is still writing its first lines: print them once

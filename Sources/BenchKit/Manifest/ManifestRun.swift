@@ -17,6 +17,10 @@ public struct ManifestRun: Sendable {
     public var waitTimeout: Duration
     public var ledger: ImageLedger
     public var moduleImages: ModuleURLImages?
+    /// spec.nodeName for the downward API (default: the host name).
+    public var nodeName: String?
+    /// See ManifestPodRunner.untilLog.
+    public var untilLog: String?
     public let runID = RunID.make()
     public static let flow = "PodManifest"
 
@@ -72,7 +76,9 @@ public struct ManifestRun: Sendable {
                 var results = initial
                 do {
                     let images = try await moduleImages?.publish(manifest, progress: progress) { await published.add([$0]) } ?? [:]
-                    let runner = ManifestPodRunner(context: context, volumeRoot: volumeRoot, waitTimeout: waitTimeout, moduleImages: images, log: log)
+                    var runner = ManifestPodRunner(context: context, volumeRoot: volumeRoot, waitTimeout: waitTimeout, moduleImages: images, log: log)
+                    if let nodeName { runner.nodeName = nodeName }
+                    runner.untilLog = untilLog
                     for iteration in 1...repeats {
                         for pod in manifest.pods {
                             try Task.checkCancellation()

@@ -59,6 +59,11 @@ public struct ContainerManifest: Sendable, Equatable {
             && a.readOnlyRootFilesystem == b.readOnlyRootFilesystem && a.volumeMounts == b.volumeMounts && a.annotations == b.annotations
     }
 
+    /// Downward API fields an env var may take (`valueFrom.fieldRef`), resolved when the pod runs.
+    public static let downwardFields = ["spec.nodeName", "metadata.name", "metadata.namespace", "metadata.uid"]
+    /// How an env value names a downward field until the pod runs (NUL: no YAML string has it).
+    static let fieldReference = "\u{0}fieldRef:"
+
     /// The seeds' annotation naming a wasm module by URL instead of by image.
     public static let moduleURLAnnotation = "wasm.module.url"
     public var moduleURL: String? { annotations[Self.moduleURLAnnotation] }

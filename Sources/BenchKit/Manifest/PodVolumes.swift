@@ -1,13 +1,16 @@
 import Foundation
 
 /// The host side of a pod's volumes: emptyDirs made fresh under the run's volume root, and
-/// hostPaths checked (or made, for the *OrCreate types) as the kubelet does. What was made
-/// here is removed again (after the pod's containers are gone); a path that existed before,
-/// even a dangling symlink, is never touched.
+/// hostPaths checked (or made, for the *OrCreate types) as the kubelet does. emptyDirs are
+/// removed after the pod's containers; a hostPath made here is removed only if it stayed
+/// empty; a path that existed before, even a dangling symlink, is never touched.
 struct PodVolumes {
     var hostPaths: [String: String] = [:]
-    /// The topmost path this pod made for each volume, to remove.
+    /// The emptyDir root this pod made, removed with everything in it.
     var made: [String] = []
+    /// hostPaths this pod made (the topmost new ancestor of each), removed only while empty: what
+    /// a pod wrote into a hostPath is its output (a benchmark's results), not scratch.
+    var madeOnHost: [String] = []
 
     static func prepare(_ pod: PodManifest, root: String) throws -> PodVolumes {
         var volumes = PodVolumes()
@@ -31,9 +34,11 @@ struct PodVolumes {
                     switch type {
                     case "Directory" where !exists || !isDirectory.boolValue, "File" where !exists || isDirectory.boolValue:
                         throw BenchError("\(pod.document): hostPath volume \(volume.name) needs \(type == "File" ? "a file" : "a directory") at \(path) on the node, and there is none")
+                    case "Socket" where !isSocket(path):
+                        throw BenchError("\(pod.document): hostPath volume \(volume.name) needs a unix socket at \(path) on the node (is the runtime up there?)")
                     case "DirectoryOrCreate" where !pathIsPresent(path), "FileOrCreate" where !pathIsPresent(path):
                         let top = firstMissingAncestor(of: path)
-                        volumes.made.append(top)
+                        volumes.madeOnHost.append(top)
                         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
                         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
                         if type == "DirectoryOrCreate" {
@@ -54,6 +59,11 @@ struct PodVolumes {
             throw error
         }
         return volumes
+    }
+
+    static func isSocket(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
     }
 
     /// Anything at the path, a dangling symlink included.
@@ -82,5 +92,20 @@ struct PodVolumes {
 
     func remove() {
         for path in made.reversed() { try? FileManager.default.removeItem(atPath: path) }
+        for top in madeOnHost.reversed() { Self.removeIfEmpty(top) }
+    }
+
+    /// Removes `path` if it is an empty file, or a directory holding nothing but empty
+    /// directories; anything with content stays.
+    static func removeIfEmpty(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG where info.st_size == 0: unlink(path)
+        case S_IFDIR:
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] { removeIfEmpty("\(path)/\(entry)") }
+            rmdir(path)
+        default: break
+        }
     }
 }
