@@ -15,21 +15,28 @@ struct FleetMergeTests {
 
     @Test func aNodeFarAboveTheFleetMedianStandsOutAndTheRestDoNot() {
         let report = FleetMerge.merge([
-            run(node: "a", pull: [100_000_000, 102_000_000, 98_000_000]),
-            run(node: "b", pull: [110_000_000, 108_000_000, 112_000_000]),
-            run(node: "c", kernel: "5.15", pull: [300_000_000, 310_000_000, 290_000_000]),
+            run(node: "a", pull: [100_000_000, 102_000_000, 98_000_000, 101_000_000, 99_000_000]),
+            run(node: "b", pull: [110_000_000, 108_000_000, 112_000_000, 109_000_000, 111_000_000]),
+            run(node: "c", kernel: "5.15", pull: [300_000_000, 310_000_000, 290_000_000, 305_000_000, 295_000_000]),
         ])
         let fleet = report.fleet.first { $0.key == "ImageInCri/pull/oci" }
         #expect(fleet?.slowNodes == ["c"])
-        #expect(fleet?.nodes == 3 && fleet?.samples == 9)
+        #expect(fleet?.nodes == 3 && fleet?.samples == 15)
         #expect(fleet?.medianOfNodeP50Ns == 110_000_000)
         let c = report.perNode.first { $0.node == "c" }
         #expect(c?.standsOut == true && abs((c?.ratioToFleet ?? 0) - 300.0 / 110.0) < 1e-9)
         #expect(report.nodes.first { $0.name == "c" }?.kernel == "5.15")
         let text = report.goBenchmarkText()
         #expect(text.contains("BenchmarkImageInCri/op=pull/kind=oci/node=c\t1\t310000000 ns/op"))
-        #expect(text.split(separator: "\n").filter { $0.hasPrefix("Benchmark") }.count == 9)
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("Benchmark") }.count == 15)
         #expect(report.markdown().contains("**300.00 ms (2.73x)**"), "\(report.markdown())")
+        // The same p50 ratio from one slow sample among fast ones is not a slow node.
+        let bimodal = FleetMerge.merge([
+            run(node: "a", pull: [6_000_000, 6_000_000, 20_000_000, 6_000_000, 20_000_000]),
+            run(node: "b", pull: [6_000_000, 20_000_000, 6_000_000, 6_000_000, 6_000_000]),
+            run(node: "c", pull: [20_000_000, 6_000_000, 20_000_000, 6_000_000, 20_000_000]),
+        ])
+        #expect(bimodal.fleet[0].slowNodes.isEmpty, "a bimodal op whose upper mode came up more often on one node")
         #expect(report.svg().components(separatedBy: "<circle").count - 1 == 3 + 3, "a legend dot and a data dot per node")
     }
 
