@@ -31,8 +31,8 @@ public struct FlowContext: Sendable {
 
     /// Stops (at once) and removes a container a flow set up (untimed), and stops tracking it.
     public func tearDownContainer(id: String) async throws {
-        try await client.stopContainer(id, gracePeriodSeconds: 0)
-        try await client.removeContainer(id)
+        try await client.stopContainerSharing(id, gracePeriodSeconds: 0)
+        try await client.removeContainerSharing(id)
         await tracker.forget(.container(id: id))
     }
 
@@ -62,8 +62,8 @@ public struct FlowContext: Sendable {
 
     /// Stops and removes a sandbox a flow set up (untimed), and stops tracking it.
     public func tearDownSandbox(id: String, logDirectory: String) async throws {
-        try await client.stopPodSandbox(id)
-        try await client.removePodSandbox(id)
+        try await client.stopPodSandboxSharing(id)
+        try await client.removePodSandboxSharing(id)
         await tracker.forget(.podSandbox(id: id, logDirectory: logDirectory))
         removeDirectory(logDirectory)
     }

@@ -24,8 +24,8 @@ public struct ContainerLifecycleFlow: Flow {
         guard status.state == .containerRunning else {
             throw BenchError("\(workload.kind.rawValue) container \(id) is \(status.state) after StartContainer (exit \(status.exitCode), \(status.reason))")
         }
-        let (_, stop) = try await timed { try await client.stopContainer(id, gracePeriodSeconds: context.stopGracePeriodSeconds) }
-        let (_, remove) = try await timed { try await client.removeContainer(id) }
+        let (_, stop) = try await timed { try await client.stopContainerSharing(id, gracePeriodSeconds: context.stopGracePeriodSeconds) }
+        let (_, remove) = try await timed { try await client.removeContainerSharing(id) }
         await context.tracker.forget(.container(id: id))
         return [create, start, statusTook, stop, remove]
     }

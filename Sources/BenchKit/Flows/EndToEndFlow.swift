@@ -33,10 +33,10 @@ public struct EndToEndFlow: Flow {
         let firstLine = (clock.now - begin).nanoseconds
 
         let teardownBegin = clock.now
-        try await client.stopContainer(containerID, gracePeriodSeconds: context.stopGracePeriodSeconds)
-        try await client.removeContainer(containerID)
-        try await client.stopPodSandbox(podID)
-        try await client.removePodSandbox(podID)
+        try await client.stopContainerSharing(containerID, gracePeriodSeconds: context.stopGracePeriodSeconds)
+        try await client.removeContainerSharing(containerID)
+        try await client.stopPodSandboxSharing(podID)
+        try await client.removePodSandboxSharing(podID)
         let teardown = (clock.now - teardownBegin).nanoseconds
         await context.tracker.forget(.container(id: containerID))
         await context.tracker.forget(.podSandbox(id: podID, logDirectory: podConfig.logDirectory))

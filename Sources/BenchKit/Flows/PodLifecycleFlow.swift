@@ -13,8 +13,8 @@ public struct PodLifecycleFlow: Flow {
         let (id, run) = try await context.runPodSandbox(config, handler: workload.runtimeHandler)
         let (status, statusTook) = try await timed { try await client.podSandboxStatus(id) }
         guard status.status.state == .sandboxReady else { throw BenchError("pod sandbox \(id) is not ready after RunPodSandbox") }
-        let (_, stop) = try await timed { try await client.stopPodSandbox(id) }
-        let (_, remove) = try await timed { try await client.removePodSandbox(id) }
+        let (_, stop) = try await timed { try await client.stopPodSandboxSharing(id) }
+        let (_, remove) = try await timed { try await client.removePodSandboxSharing(id) }
         await context.tracker.forget(.podSandbox(id: id, logDirectory: config.logDirectory))
         removeDirectory(config.logDirectory)
         return [run, statusTook, stop, remove]

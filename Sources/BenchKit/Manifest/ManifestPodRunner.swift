@@ -178,11 +178,11 @@ public struct ManifestPodRunner: Sendable {
         let grace = pod.terminationGracePeriodSeconds
         for (container, id) in started.reversed() {
             try await timed("stop-\(container.name)") { try await context.client.stopContainer(id, gracePeriodSeconds: grace) }
-            try await timed("remove-\(container.name)") { try await context.client.removeContainer(id) }
+            try await timed("remove-\(container.name)") { try await context.client.removeContainerSharing(id) }
             await context.tracker.forget(.container(id: id))
         }
         try await timed("stop-sandbox") { try await context.client.stopPodSandbox(sandbox) }
-        try await timed("remove-sandbox") { try await context.client.removePodSandbox(sandbox) }
+        try await timed("remove-sandbox") { try await context.client.removePodSandboxSharing(sandbox) }
         await context.tracker.forget(.podSandbox(id: sandbox, logDirectory: logDirectory))
         removeDirectory(logDirectory)
         return outcome
