@@ -14,7 +14,7 @@ extension CRIClient {
             failure = error
         }
         guard Self.isBeingRemovedByAnother(failure) else { throw failure }
-        try await waitUntilGone(failure) { _ = try await self.containerStatus(id) }
+        try await goneAfterFailure(failure, within: .seconds(10)) { _ = try await self.containerStatus(id) }
     }
 
     public func removePodSandboxSharing(_ id: String) async throws {
@@ -26,7 +26,7 @@ extension CRIClient {
             failure = error
         }
         guard Self.isBeingRemovedByAnother(failure) else { throw failure }
-        try await waitUntilGone(failure) { _ = try await self.podSandboxStatus(id) }
+        try await goneAfterFailure(failure, within: .seconds(10)) { _ = try await self.podSandboxStatus(id) }
     }
 
     /// StopContainer and StopPodSandbox racing another client's removal fail in many ways
@@ -36,7 +36,7 @@ extension CRIClient {
         do {
             try await stopContainer(id, gracePeriodSeconds: gracePeriodSeconds)
         } catch {
-            try await goneAfterFailure(error) { _ = try await self.containerStatus(id) }
+            try await goneAfterFailure(error, within: .seconds(2)) { _ = try await self.containerStatus(id) }
         }
     }
 
@@ -44,39 +44,26 @@ extension CRIClient {
         do {
             try await stopPodSandbox(id)
         } catch {
-            try await goneAfterFailure(error) { _ = try await self.podSandboxStatus(id) }
+            try await goneAfterFailure(error, within: .seconds(2)) { _ = try await self.podSandboxStatus(id) }
         }
     }
 
-    private func goneAfterFailure(_ failure: CRIError, exists: () async throws -> Void) async throws {
-        let deadline = ContinuousClock.now + .seconds(2)
+    /// Polls `exists` until the object is NotFound (then the failure is moot), at most
+    /// `within`; otherwise `failure` stands.
+    private func goneAfterFailure(_ failure: CRIError, within limit: Duration, exists: () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             do {
                 try await exists()
             } catch let error as CRIError where error.code == .notFound {
                 return
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(10))
         }
         throw failure
     }
 
     static func isBeingRemovedByAnother(_ error: CRIError) -> Bool {
         error.message.contains("already in removing state")
-    }
-
-    /// Polls `exists` until the object is NotFound (10 s at most), else rethrows `failure`.
-    private func waitUntilGone(_ failure: CRIError, exists: () async throws -> Void) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            do {
-                try await exists()
-            } catch let error as CRIError {
-                if error.code == .notFound { return }
-                throw error
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        throw failure
     }
 }

@@ -49,6 +49,20 @@ struct BenchProcess {
         return seen
     }
 
+    /// Ctrl-C in the middle: starts bench, waits for `marker` on stderr, sends SIGINT and reads
+    /// both streams to their end (stderr on a thread of its own, so neither pipe fills up).
+    func interrupt(after marker: String) throws -> (sawMarker: Bool, stderr: String, stdout: String, status: Int32) {
+        try process.run()
+        var seen = readStderr(until: marker)
+        let sawMarker = seen.contains(marker)
+        kill(process.processIdentifier, SIGINT)
+        let errors = PipeReader(stderr.fileHandleForReading)
+        let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        seen += String(decoding: errors.wait(), as: UTF8.self)
+        process.waitUntilExit()
+        return (sawMarker, seen, out, process.terminationStatus)
+    }
+
     /// The id a run announces on stderr: "[bench] run ID against ...".
     static func runID(announcedIn progress: String) -> String? {
         progress.split(separator: "\n").first { $0.hasPrefix("[bench] run ") }?.split(separator: " ")[2].description
@@ -123,17 +137,11 @@ struct BenchCommandTests {
         defer { try? FileManager.default.removeItem(atPath: resultsRoot) }
         let bench = BenchProcess(["run", "--flows", flows, "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot],
                                  environment: ["CRIBENCH_LEDGER_DIR": resultsRoot + "/ledger"])
-        try bench.process.run()
-        var seen = bench.readStderr(until: "sample 3/500")
-        #expect(seen.contains("sample 3/500"), "bench should be sampling: \(seen)")
+        let (sawMarker, seen, out, status) = try bench.interrupt(after: "sample 3/500")
+        #expect(sawMarker, "bench should be sampling: \(seen)")
         let runID = try #require(BenchProcess.runID(announcedIn: seen))
-        kill(bench.process.processIdentifier, SIGINT)
-        let rest = bench.stderr.fileHandleForReading.readDataToEndOfFile()
-        seen += String(decoding: rest, as: UTF8.self)
-        let out = String(decoding: bench.stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        bench.process.waitUntilExit()
 
-        #expect(bench.process.terminationStatus == 130, "exit code after SIGINT: \(bench.process.terminationStatus); \(seen)")
+        #expect(status == 130, "exit code after SIGINT: \(status); \(seen)")
         #expect(out.contains("partial: true"))
         #expect(out.contains("Benchmark\(measuredOp)/kind=oci-"), "samples measured before the signal are reported")
         let runs = try FileManager.default.contentsOfDirectory(atPath: resultsRoot).filter { $0 != "ledger" }

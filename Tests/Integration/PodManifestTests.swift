@@ -110,15 +110,9 @@ struct PodManifestTests {
             try FileManager.default.copyItem(atPath: "\(Self.examples)/config/app.conf", toPath: "\(configPath)/app.conf")
         }
         defer { if !configExisted { try? FileManager.default.removeItem(atPath: configPath) } }
-        try bench.process.run()
-        var seen = bench.readStderr(until: "pass 1/50")
-        #expect(seen.contains("pass 1/50"), "bench pod should be running passes: \(seen.suffix(600))")
-        kill(bench.process.processIdentifier, SIGINT)
-        let errors = PipeReader(bench.stderr.fileHandleForReading)
-        _ = bench.stdout.fileHandleForReading.readDataToEndOfFile()
-        seen += String(decoding: errors.wait(), as: UTF8.self)
-        bench.process.waitUntilExit()
-        #expect(bench.process.terminationStatus == 130, "exit code after SIGINT: \(bench.process.terminationStatus); \(seen.suffix(800))")
+        let (sawMarker, seen, _, status) = try bench.interrupt(after: "pass 1/50")
+        #expect(sawMarker, "bench pod should be running passes: \(seen.suffix(600))")
+        #expect(status == 130, "exit code after SIGINT: \(status); \(seen.suffix(800))")
         let id = try #require(runID(seen))
         #expect(try await leftovers(id) == 0, "the interrupted run \(id) left pods or containers")
         let volumes = TestEnvironment.shared.stateDirectory + "/pod-volumes"

@@ -145,15 +145,9 @@ extension ScaleCommandTests {
         let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
         defer { try? FileManager.default.removeItem(atPath: results) }
         let bench = BenchProcess(["scale", "--pods", "40", "--churn-pods", "0", "--results-dir", results])
-        try bench.process.run()
-        var seen = bench.readStderr(until: "pods up")
-        #expect(seen.contains("pods up"), "bench scale should be starting pods: \(seen)")
-        kill(bench.process.processIdentifier, SIGINT)
-        let errors = PipeReader(bench.stderr.fileHandleForReading)
-        _ = bench.stdout.fileHandleForReading.readDataToEndOfFile()
-        seen += String(decoding: errors.wait(), as: UTF8.self)
-        bench.process.waitUntilExit()
-        #expect(bench.process.terminationStatus == 130, "exit code after SIGINT: \(bench.process.terminationStatus); \(seen.suffix(800))")
+        let (sawMarker, seen, _, status) = try bench.interrupt(after: "pods up")
+        #expect(sawMarker, "bench scale should be starting pods: \(seen)")
+        #expect(status == 130, "exit code after SIGINT: \(status); \(seen.suffix(800))")
         let runID = try #require(seen.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?.split(separator: " ")[3].description)
         #expect(try await leftovers(runID) == 0, "the interrupted run \(runID) left pods or containers")
     }

@@ -16,22 +16,28 @@ struct WasmInstanceTests {
         return try await client.containerStatus(id)
     }
 
+    /// The seeds' TestWasmInstanceRestart: an instance created, started, stopped and removed,
+    /// twice in one pod (the seed failed with NotFound on the second start).
+    static func runTwiceInOnePod(_ client: CRIClient, _ pod: TestPod, image: String) async throws {
+        let config = ContainerConfig.make(name: "instance", image: image)
+        for round in 1...2 {
+            let id = try await createContainer(client, in: pod, config)
+            try await client.startContainer(id)
+            #expect(try await client.containerStatus(id).state == .containerRunning, "round \(round): the instance should run")
+            try await client.stopContainer(id, gracePeriodSeconds: 10)
+            #expect(try await client.containerStatus(id).state == .containerExited, "round \(round)")
+            try await client.removeContainer(id)
+        }
+        #expect(try await client.listContainers(podSandboxID: pod.id).isEmpty)
+    }
+
     /// The seeds' TestWasmInstanceRestart, which failed in the seed with NotFound on the second start.
     @Test func wasmInstanceRestart() async throws {
         try await withRuntime { client in
             try await withWasmPod(client, name: "wasm-restart", module: "idle") { pod in
                 let status = try await client.podSandboxStatus(pod.id).status
                 #expect(status.runtimeHandler == environment.wasmRuntimeHandler)
-                let config = ContainerConfig.make(name: "instance", image: environment.wasmImage("idle"))
-                for round in 1...2 {
-                    let id = try await createContainer(client, in: pod, config)
-                    try await client.startContainer(id)
-                    #expect(try await client.containerStatus(id).state == .containerRunning, "round \(round): the instance should run")
-                    try await client.stopContainer(id, gracePeriodSeconds: 10)
-                    #expect(try await client.containerStatus(id).state == .containerExited, "round \(round)")
-                    try await client.removeContainer(id)
-                }
-                #expect(try await client.listContainers(podSandboxID: pod.id).isEmpty)
+                try await Self.runTwiceInOnePod(client, pod, image: environment.wasmImage("idle"))
             }
         }
     }

@@ -47,16 +47,7 @@ struct WasmModuleURLTests {
         try await withModuleByURL("idle.wasm") { image, _ in
             try await withRuntime { client in
                 try await withPodSandbox(client, name: "wasm-url-restart", handler: environment.wasmRuntimeHandler, image: image) { pod in
-                    let config = ContainerConfig.make(name: "instance", image: image)
-                    for round in 1...2 {
-                        let id = try await createContainer(client, in: pod, config)
-                        try await client.startContainer(id)
-                        #expect(try await client.containerStatus(id).state == .containerRunning, "round \(round): the instance should run")
-                        try await client.stopContainer(id, gracePeriodSeconds: 10)
-                        #expect(try await client.containerStatus(id).state == .containerExited, "round \(round)")
-                        try await client.removeContainer(id)
-                    }
-                    #expect(try await client.listContainers(podSandboxID: pod.id).isEmpty)
+                    try await WasmInstanceTests.runTwiceInOnePod(client, pod, image: image)
                 }
             }
         }

@@ -52,17 +52,8 @@ public struct ManifestPodRunner: Sendable {
             // that a Ctrl-C which cancelled the pass does not cancel them too.
             let context = self.context, logDirectory = logDirectory(pod, uid: uid)
             await Task {
-                let own = ResourceTracker()
                 let selector = context.labels.merging(["io.kubernetes.pod.uid": uid]) { $1 }
-                for pod in (try? await context.client.listPodSandbox(labels: selector)) ?? [] {
-                    await own.track(.podSandbox(id: pod.id, logDirectory: nil))
-                    await context.tracker.forget(.podSandbox(id: pod.id, logDirectory: logDirectory))
-                }
-                for container in (try? await context.client.listContainers(labels: selector)) ?? [] {
-                    await own.track(.container(id: container.id))
-                    await context.tracker.forget(.container(id: container.id))
-                }
-                _ = await own.removeAll(using: context.client)
+                _ = try? await Cleanup.removeLabelled(selector, using: context.client)
             }.value
             volumes.remove()
             removeDirectory(logDirectory)

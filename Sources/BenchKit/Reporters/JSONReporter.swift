@@ -3,8 +3,9 @@ import Foundation
 /// The run as JSON: raw samples plus p50/p90/p99, min, mean and a 95% confidence interval per
 /// operation and side.
 public enum JSONReporter {
-    struct Report: Encodable {
-        struct Operation: Encodable {
+    /// The schema of results.json, written by `render` and read back by `load`.
+    struct Report: Codable {
+        struct Operation: Codable {
             let flow: String
             let operation: String
             let kind: WorkloadKind
@@ -13,8 +14,8 @@ public enum JSONReporter {
             let samplesNs: [Int64]
             let summary: Summary?
         }
-        struct Overhead: Encodable {
-            let operation = "version"
+        struct Overhead: Codable {
+            var operation = "version"
             let pattern: TimingPattern
             let samplesNs: [Int64]
             let summary: Summary?
@@ -53,31 +54,9 @@ public enum JSONReporter {
     /// Reads a results.json back (for `bench merge`): the samples and the environment; the
     /// summaries are recomputed from the samples.
     public static func load(_ data: Data) throws -> ResultSet {
-        struct Stored: Decodable {
-            struct Operation: Decodable {
-                let flow: String
-                let operation: String
-                let kind: WorkloadKind
-                let pattern: TimingPattern?
-                let samplesNs: [Int64]
-            }
-            struct Overhead: Decodable {
-                let pattern: TimingPattern
-                let samplesNs: [Int64]
-            }
-            let runID: String
-            let partial: Bool
-            let errors: [String]
-            let startedAt: Date
-            let finishedAt: Date?
-            let environment: ResultSet.Environment
-            let flows: [String: [String]]
-            let operations: [Operation]
-            let harnessOverhead: [Overhead]?
-        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        let stored = try decoder.decode(Stored.self, from: data)
+        let stored = try decoder.decode(Report.self, from: data)
         var results = ResultSet(runID: stored.runID, environment: stored.environment, startedAt: stored.startedAt)
         results.finishedAt = stored.finishedAt
         results.partial = stored.partial
@@ -87,7 +66,7 @@ public enum JSONReporter {
             OperationSamples(flow: $0.flow, operation: $0.operation, kind: $0.kind, pattern: $0.pattern, samplesNs: $0.samplesNs,
                              sampleWindowsNs: Array(repeating: [0, 0], count: $0.samplesNs.count))
         }
-        for overhead in stored.harnessOverhead ?? [] {
+        for overhead in stored.harnessOverhead {
             if overhead.pattern == .backToBack { results.harnessOverheadBackToBackNs = overhead.samplesNs } else { results.harnessOverheadNs = overhead.samplesNs }
         }
         return results
