@@ -16,7 +16,8 @@
 # its directory. Extra flags go to `bench run` (e.g. --samples 50, --threshold 1.1).
 # Then a small scale point (`bench scale`: 20 pods alive at once, 20 pods churned 4 at a
 # time, about 40 s), whose startup latencies are gated against a history of their own
-# (HISTORY-scale); CRIBENCH_NIGHTLY_SCALE=0 skips it.
+# (HISTORY-scale); CRIBENCH_NIGHTLY_SCALE=0 skips it. Its startup gate is 1.5x, not 1.3x: 20
+# pods at P=4 saturate a 2-vCPU machine, and identical runs moved 1.26x and 1.37x there.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$CRIBENCH_REPO_DIR"
@@ -47,5 +48,5 @@ CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" run --samples 40 -
     --history "$history" "${reference[@]}" "$@"
 if [ "${CRIBENCH_NIGHTLY_SCALE:-1}" != 0 ]; then
     CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET" "$bench" scale --pods 20 --churn-pods 20 --parallel 4 \
-        --results-dir results --history "$history-scale"
+        --threshold 1.5 --results-dir results --history "$history-scale"
 fi
