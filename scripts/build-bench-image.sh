@@ -19,8 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 log "building bench (release, static Swift runtime)"
-swift build -c release --product bench --static-swift-stdlib 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2
-binary=$(swift build -c release --show-bin-path)/bench
+# A build folder of its own: the nightly's release build (dynamic Swift runtime) shares
+# .build/release and would make each of the two relink the other's (198 s seen).
+scratch=(--scratch-path .build-static)
+swift build "${scratch[@]}" -c release --product bench --static-swift-stdlib 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2
+binary=$(swift build "${scratch[@]}" -c release --show-bin-path)/bench
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
