@@ -52,6 +52,18 @@ struct FleetMergeTests {
         #expect(report.perNode.first { $0.node == "a" }?.samples == 2)
     }
 
+    /// The report lists nodes by name whatever order their runs were read in (run directories
+    /// made within one second sort by a random suffix).
+    @Test func nodesAreListedByNameNotByTheOrderTheirRunsCameIn() {
+        let report = FleetMerge.merge([
+            run(node: "node-c", pull: [3]), run(node: "node-a", pull: [1]), run(node: "node-b", pull: [2]),
+            run(node: "node-a", pull: [4]),
+        ])
+        #expect(report.nodes.map(\.name) == ["node-a", "node-b", "node-c"])
+        #expect(report.perNode.map(\.node) == ["node-a", "node-b", "node-c"])
+        #expect(report.nodes[0].runs == ["run-node-a-1", "run-node-a-4"])
+    }
+
     @Test func resultsJSONReadsBackAsTheRunItWasWrittenFrom() throws {
         var original = run(node: "a", pull: [1, 2, 3])
         original.harnessOverheadNs = [7, 8]

@@ -30,6 +30,7 @@ struct MergeCommandTests {
         let summary = try String(contentsOfFile: "\(scratch)/merged/\(directory)/summary.md", encoding: .utf8)
         #expect(summary.contains("oci=\(ProbeRuntime.handler)"), "node-c's handlers are shown")
         let fleet = try JSONDecoder().decode(FleetReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(scratch)/merged/\(directory)/fleet.json")))
+        // Listed by name: the three runs started within a second, so their directories' order is random.
         #expect(fleet.nodes.map(\.name) == ["node-a", "node-b", "node-c"])
         #expect(fleet.fleet.allSatisfy { $0.nodes == 3 && $0.samples == 9 })
     }

@@ -94,6 +94,9 @@ public enum FleetMerge {
                 report.samplesNs[name, default: [:]][operation.key, default: []] += operation.samplesNs
             }
         }
+        // Nodes by name, never by the order the runs came in: run directories started within one
+        // second share a timestamp, so their order is a random suffix's.
+        report.nodes.sort { $0.name < $1.name }
         let keys = orderedKeys(runs)
         for key in keys {
             let measured = report.nodes.map(\.name).compactMap { node in
