@@ -21,9 +21,10 @@ let package = Package(
         .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
     ],
     targets: [
-        // The few system calls glibc does not wrap (openat2, pivot_root, capset) or wraps as
-        // variadic functions Swift cannot call (prctl).
-        .target(name: "CSystemCalls"),
+        // The few system calls glibc does not wrap (openat2, pivot_root, capset, the new mount
+        // API) or wraps as variadic functions Swift cannot call (prctl), and seccomp through
+        // Debian's libseccomp (libseccomp-dev to build, libseccomp2, runc's own, to run).
+        .target(name: "CSystemCalls", linkerSettings: [.linkedLibrary("seccomp")]),
         .target(
             name: "WasmRuntime",
             dependencies: [

@@ -12,6 +12,27 @@ CRIBENCH_STATE_DIR=${CRIBENCH_STATE_DIR:-/var/lib/cribench}
 # every ownership check compares like with like.
 case "$CRIBENCH_STATE_DIR" in /*) CRIBENCH_STATE_DIR=$(realpath -m "$CRIBENCH_STATE_DIR") ;; esac
 CRIBENCH_ENV_FILE=$CRIBENCH_STATE_DIR/cribench.env
+
+# check_state_dir_trust: the scripts run as root and read, and run, what the state directory
+# holds (settings, pid files, recorded cgroups, the probe runtime, containerd's config). A
+# directory that another user owns or may write to, or under such an ancestor, lets that user
+# steer them: refused, naming the path, before anything in it is read.
+check_state_dir_trust() {
+    local path=$CRIBENCH_STATE_DIR owner mode
+    case "$path" in /*) ;; *) return 0 ;; esac  # check_state_dir names a relative path
+    while :; do
+        if [ -L "$path" ]; then
+            die "$path is a symbolic link; CRIBENCH_STATE_DIR and its ancestors must be real directories owned by root"
+        elif [ -e "$path" ]; then
+            read -r owner mode < <(stat -c '%u %a' "$path")
+            [ "$owner" = 0 ] || die "$path is owned by uid $owner, not root: a root script will not trust CRIBENCH_STATE_DIR=$CRIBENCH_STATE_DIR under it; use a directory whose every ancestor is root's"
+            (( 8#$mode & 8#022 )) && die "$path is writable by group or others (mode $mode): a root script will not trust CRIBENCH_STATE_DIR=$CRIBENCH_STATE_DIR under it; chmod go-w it or use another directory"
+        fi
+        [ "$path" = / ] && break
+        path=$(dirname "$path")
+    done
+}
+check_state_dir_trust
 CRIBENCH_SETTINGS=(CRIBENCH_SOCKET CRIBENCH_REGISTRY CRIBENCH_CGROUP_PARENT CRIBENCH_BRIDGE CRIBENCH_SUBNET
     CRIBENCH_PAUSE_IMAGE CRIBENCH_BUSYBOX_IMAGE CRIBENCH_IMAGETEST_IMAGE CRIBENCH_POD_LOG_ROOT CRIBENCH_WASM_RUNTIME)
 

@@ -21,6 +21,8 @@ install_packages() {
     command -v gcc >/dev/null || missing+=(gcc libc6-dev)
     # CRIClient's transport: the gRPC C core (headers and libgrpc.so), linked by `swift build`.
     [ -f /usr/include/grpc/grpc.h ] || missing+=(libgrpc-dev)
+    # wasm-runc loads the spec's seccomp filter through libseccomp (runc's own library).
+    [ -f /usr/include/seccomp.h ] || missing+=(libseccomp-dev)
     command -v curl >/dev/null || missing+=(curl)
     # stop-containerd.sh computes the bridge's gateway and probes sockets with it.
     command -v python3 >/dev/null || missing+=(python3)
@@ -270,7 +272,9 @@ start_containerd() {
     log "starting containerd on $CRIBENCH_SOCKET"
     claim_cgroup "$CRIBENCH_RUNTIME_CGROUP" "$CRIBENCH_RUN_DIR/runtime-cgroups" cpuacct.usage
     # The shell joins the runtime's cgroup and becomes containerd, so nothing it starts escapes.
-    setsid sh -c 'for procs in "$@"; do echo $$ > "$procs"; done; exec containerd --config "$0"' \
+    # containerd's environment is its shims' and so every runtime's: a fixed PATH and nothing of
+    # the caller's (the shell that ran this script may hold anything).
+    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin setsid sh -c 'for procs in "$@"; do echo $$ > "$procs"; done; exec containerd --config "$0"' \
         "$CRIBENCH_STATE_DIR/containerd.toml" $(sed 's|$|/cgroup.procs|' "$CRIBENCH_RUN_DIR/runtime-cgroups") \
         >>"$CRIBENCH_LOG_DIR/containerd.log" 2>&1 < /dev/null &
     echo $! > "$CRIBENCH_RUN_DIR/containerd.pid"

@@ -157,6 +157,12 @@ remove_stale_socket() {
 # appear: only empty directories go, never a file, so another containerd's state survives.
 remove_run_containerd() {
     [ -f "$CRIBENCH_RUN_DIR/created-run-containerd" ] || return 0
+    # Ours is stopped by now: a containerd still running is somebody else's, and may be about
+    # to use an empty directory there.
+    if pgrep -x containerd >/dev/null; then
+        log "another containerd runs; leaving /run/containerd as it is"
+        return 0
+    fi
     [ -d /run/containerd ] && find /run/containerd -depth -type d -empty -delete 2>/dev/null
     [ -d /run/containerd ] || rm -f "$CRIBENCH_RUN_DIR/created-run-containerd"
 }

@@ -28,8 +28,16 @@ struct RuntimeScriptsTests {
 
         try await withRuntime { client in
             try await withPodSandbox(client, name: "bystander") { bystander in
-                let started = try Self.script("start-containerd.sh", other.settings)
+                let marker = "CRIBENCH_CALLER_MARKER=\(tag)"
+                let started = try Self.script("start-containerd.sh", other.settings.merging(["CRIBENCH_CALLER_MARKER": tag]) { $1 })
                 try #require(started.code == 0, "start-containerd.sh with overrides failed: \(started.err.suffix(2000))")
+                // containerd, and so every shim and runtime it starts, has none of the caller's variables.
+                let daemon = try String(contentsOfFile: "\(other.stateDirectory)/run/containerd.pid", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(daemon)/environ"))
+                let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                #expect(!variables.contains(marker) && variables.allSatisfy { !$0.hasPrefix("CRIBENCH_") }, "\(variables)")
+                #expect(variables.contains { $0.hasPrefix("PATH=") })
                 #expect(started.out.contains("unix://\(other.stateDirectory)/run/containerd.sock"))
 
                 // One source: the recorded settings, read back with nothing but the state directory.
@@ -90,8 +98,10 @@ struct RuntimeScriptsTests {
                 // State directories that are not CRIBench's are refused before anything is touched.
                 let root = try Self.script("stop-containerd.sh", ["CRIBENCH_STATE_DIR": "/", "CRIBENCH_PURGE": "1"])
                 #expect(root.code != 0 && root.err.contains("system directory"), "\(root.err)")
+                // Under /tmp (writable by all) it is refused before its contents are even looked at.
                 let stranger = try Self.script("stop-containerd.sh", ["CRIBENCH_STATE_DIR": foreign.directory, "CRIBENCH_PURGE": "1"])
-                #expect(stranger.code != 0 && stranger.err.contains("not CRIBench's"), "\(stranger.err)")
+                #expect(stranger.code != 0 && (stranger.err.contains("not CRIBench's") || stranger.err.contains("writable by group or others")),
+                        "\(stranger.err)")
                 try foreign.expectIntact()
 
                 // The first runtime and its pod went through all of it.
@@ -99,6 +109,31 @@ struct RuntimeScriptsTests {
                 #expect(FileManager.default.fileExists(atPath: "/sys/class/net/\(TestEnvironment.shared.node.bridge)"))
             }
         }
+    }
+}
+
+extension RuntimeScriptsTests {
+    /// A state directory another user owns, or one group or others may write to, could feed
+    /// the root scripts settings, pid files and a runtime to run: start and stop refuse it,
+    /// naming the path and why, before reading anything in it.
+    @Test(.enabled(if: getuid() == 0, "makes directories owned by another user"), arguments: [
+        (owner: uid_t(65534), mode: mode_t(0o755), reason: "is owned by uid 65534, not root"),
+        (owner: uid_t(0), mode: mode_t(0o775), reason: "is writable by group or others (mode 775)"),
+    ])
+    func anUntrustedStateDirectoryIsRefused(owner: uid_t, mode: mode_t, reason: String) throws {
+        let directory = "/var/lib/cribench-untrusted-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(chown(directory, owner, 0) == 0 && chmod(directory, mode) == 0)
+        // What a planted directory would hold: settings that point the scripts elsewhere.
+        try "CRIBENCH_STATE_DIR=\(directory)\nCRIBENCH_WASM_RUNTIME=/tmp/planted\n"
+            .write(toFile: "\(directory)/cribench.env", atomically: false, encoding: .utf8)
+        for name in ["start-containerd.sh", "stop-containerd.sh"] {
+            let run = try Self.script(name, ["CRIBENCH_STATE_DIR": directory])
+            #expect(run.code != 0 && run.err.contains("\(directory) \(reason)"), "\(name): \(run.err)")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(left == ["cribench.env"], "nothing was made in it: \(left)")
     }
 }
 

@@ -167,6 +167,122 @@ struct WasmIsolationTests {
         }
     }
 
+    // MARK: The wall for native code (a module that escaped the interpreter)
+
+    /// procfs and sysfs are out of the module's reach, whatever the spec mounts: its own /proc and
+    /// /sys, and a hostPath of the host's /proc. The same files read from busybox under runc show
+    /// that they exist and are readable in a container.
+    @Test func aModuleCannotReachProcfsOrSysfs() async throws {
+        let paths = ["/proc/self/environ", "/proc/1/cmdline", "/sys/devices/system/cpu/online"]
+        try await withRuntime { client in
+            try await withProbePod(client, "wasm-procfs") { pod in
+                let log = try await probe(client, in: pod, ["write:/proc/self/mem"] + paths.map { "read:" + $0 } + ["read:/host-proc/self/status"]) {
+                    $0.mounts = [.with { $0.containerPath = "/host-proc"; $0.hostPath = "/proc"; $0.readonly = true }]
+                }
+                for path in ["/proc/self/mem"] + paths + ["/host-proc/self/status"] {
+                    #expect(log.contains { $0.range(of: #"^(read|write) \#(path): denied No such file"#, options: .regularExpression) != nil },
+                            "\(path) is out of the module's view: \(log)")
+                }
+            }
+            try await withPodSandbox(client, name: "runc-procfs", handler: "runc", image: environment.busyboxImage) { pod in
+                let script = paths.map { "head -c 40 \($0) >/dev/null && echo readable \($0)" }.joined(separator: "; ")
+                let id = try await createContainer(client, in: pod, .make(name: "control", image: environment.busyboxImage, command: ["sh", "-c", script]))
+                try await client.startContainer(id)
+                try await eventually("the control exits") { try await client.containerStatus(id).state == .containerExited }
+                let log = containerLogLines(pod, try await client.containerStatus(id))
+                for path in paths { #expect(log.contains("readable \(path)"), "runc's container reads \(path): \(log)") }
+            }
+        }
+    }
+
+    /// What the host sees of a running instance: not the host's wasm-runc file as its executable
+    /// (and that file unchanged), the spec's environment only, no descriptor but stdio and WASI's
+    /// root, and with RuntimeDefault and no_new_privs a seccomp filter in force.
+    @Test func aRunningInstanceHasTheWallRuncGivesNativeCode() async throws {
+        let hostRuntime = ProcessInfo.processInfo.environment["CRIBENCH_WASM_RUNTIME"] ?? "/usr/local/bin/wasm-runc"
+        let hashBefore = try fileDigest(hostRuntime)
+        try await withRuntime { client in
+            try await withPodSandbox(client, name: "wasm-wall", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("idle")) { pod in
+                var config = ContainerConfig.make(name: "idle", image: environment.wasmImage("idle"))
+                config.envs = [.with { $0.key = "CRIBENCH_SPEC_VARIABLE"; $0.value = "from-the-spec" }]
+                config.linux.securityContext.noNewPrivs = true
+                config.linux.securityContext.seccomp = .with { $0.profileType = .runtimeDefault }
+                let id = try await createContainer(client, in: pod, config)
+                try await client.startContainer(id)
+                let pid = try #require(try await verbosePID(client.containerStatusInfo(id)), "ContainerStatus verbose info names the pid")
+
+                var exe = stat(), host = stat()
+                #expect(stat("/proc/\(pid)/exe", &exe) == 0 && stat(hostRuntime, &host) == 0)
+                #expect(exe.st_dev != host.st_dev, "the instance runs from a sealed view, not \(hostRuntime)")
+                let writable = open("/proc/\(pid)/exe", O_WRONLY)
+                let openError = errno
+                if writable >= 0 { close(writable) }
+                #expect(writable < 0 && (openError == EROFS || openError == ETXTBSY), "the instance's executable cannot be written: errno \(openError)")
+
+                let spec = try bundleConfig(id)
+                let specEnvironment = (spec["process"] as? [String: Any])?["env"] as? [String] ?? []
+                #expect(specEnvironment.contains("CRIBENCH_SPEC_VARIABLE=from-the-spec"))
+                let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+                let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                #expect(variables == specEnvironment, "exactly the spec's environment: \(variables)")
+
+                let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap(Int32.init).sorted()
+                let beyondStdio = descriptors.filter { $0 > 2 }
+                #expect(descriptors.starts(with: [0, 1, 2]) && beyondStdio.count <= 1, "stdio and WASI's root only: \(descriptors)")
+                for fd in beyondStdio {
+                    var info = stat()
+                    #expect(stat("/proc/\(pid)/fd/\(fd)", &info) == 0 && info.st_mode & S_IFMT == S_IFDIR, "fd \(fd) is WASI's preopened root")
+                }
+
+                let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+                #expect(status.contains("Seccomp:\t2"), "a seccomp filter is in force")
+                #expect(status.contains("NoNewPrivs:\t1"))
+                try await client.stopContainer(id, gracePeriodSeconds: 10)
+            }
+        }
+        #expect(try fileDigest(hostRuntime) == hashBefore, "\(hostRuntime) is unchanged")
+    }
+
+    /// A read-only hostPath whose directory holds a submount: the submount is read-only and
+    /// nodev inside the instance too (the remount of a bind covered its top mount only).
+    @Test func aReadOnlyHostPathsSubmountIsReadOnlyAndNodev() async throws {
+        try await withRuntime { client in
+            try await withHostDirectory([:]) { directory in
+                let submount = "\(directory)/sub"
+                try FileManager.default.createDirectory(atPath: submount, withIntermediateDirectories: false)
+                try #require(mount("tmpfs", submount, "tmpfs", 0, "mode=0755") == 0, "mount a tmpfs at \(submount)")
+                defer { umount2(submount, Int32(MNT_DETACH)) }
+                try #require(mknod("\(submount)/null", S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0, "a null device node in the submount")
+                try await withProbePod(client, "wasm-submount") { pod in
+                    let log = try await probe(client, in: pod, ["write:/data/sub/new.txt", "read:/data/sub/null", "read:/dev/null"]) { config in
+                        config.mounts = [.with { $0.containerPath = "/data"; $0.hostPath = directory; $0.readonly = true }]
+                    }
+                    #expect(log.contains { $0.hasPrefix("write /data/sub/new.txt: denied") }, "the submount is read-only: \(log)")
+                    #expect(log.contains("read /data/sub/null: denied Permission denied"), "the submount is nodev: \(log)")
+                    #expect(log.contains("read /dev/null: ok "), "the default device works: \(log)")
+                    #expect(!FileManager.default.fileExists(atPath: "\(submount)/new.txt"))
+                    // The control: mounted writable, the same write lands.
+                    let writable = try await probe(client, in: pod, ["write:/data/sub/new.txt"]) { config in
+                        config.mounts = [.with { $0.containerPath = "/data"; $0.hostPath = directory }]
+                    }
+                    #expect(writable.contains("write /data/sub/new.txt: ok"), "\(writable)")
+                }
+            }
+        }
+    }
+
+    func fileDigest(_ path: String) throws -> String {
+        let result = try ChildProcess.run("/usr/bin/sha256sum", [path], environment: [:])
+        return String(result.out.prefix(64))
+    }
+
+    /// The bundle's config.json as containerd wrote it for the runtime.
+    func bundleConfig(_ id: String) throws -> [String: Any] {
+        let path = "\(environment.stateDirectory)/state/io.containerd.runtime.v2.task/k8s.io/\(id)/config.json"
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
     func verbosePID(_ info: [String: String]) -> Int? {
         guard let text = info["info"], let data = text.data(using: .utf8),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }

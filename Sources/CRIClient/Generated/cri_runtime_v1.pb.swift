@@ -883,6 +883,15 @@ public nonisolated struct Runtime_V1_LinuxContainerSecurityContext: Sendable {
   /// Clears the value of `runAsGroup`. Subsequent reads from it will return its default value.
   public mutating func clearRunAsGroup() {self._runAsGroup = nil}
 
+  public var seccomp: Runtime_V1_SecurityProfile {
+    get {_seccomp ?? Runtime_V1_SecurityProfile()}
+    set {_seccomp = newValue}
+  }
+  /// Returns true if `seccomp` has been explicitly set.
+  public var hasSeccomp: Bool {self._seccomp != nil}
+  /// Clears the value of `seccomp`. Subsequent reads from it will return its default value.
+  public mutating func clearSeccomp() {self._seccomp = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -890,6 +899,59 @@ public nonisolated struct Runtime_V1_LinuxContainerSecurityContext: Sendable {
   fileprivate var _namespaceOptions: Runtime_V1_NamespaceOption? = nil
   fileprivate var _runAsUser: Runtime_V1_Int64Value? = nil
   fileprivate var _runAsGroup: Runtime_V1_Int64Value? = nil
+  fileprivate var _seccomp: Runtime_V1_SecurityProfile? = nil
+}
+
+public nonisolated struct Runtime_V1_SecurityProfile: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var profileType: Runtime_V1_SecurityProfile.ProfileType = .runtimeDefault
+
+  public var localhostRef: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum ProfileType: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case runtimeDefault // = 0
+    case unconfined // = 1
+    case localhost // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .runtimeDefault
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .runtimeDefault
+      case 1: self = .unconfined
+      case 2: self = .localhost
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .runtimeDefault: return 0
+      case .unconfined: return 1
+      case .localhost: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Runtime_V1_SecurityProfile.ProfileType] = [
+      .runtimeDefault,
+      .unconfined,
+      .localhost,
+    ]
+
+  }
+
+  public init() {}
 }
 
 public nonisolated struct Runtime_V1_LinuxContainerConfig: @unchecked Sendable {
@@ -3641,7 +3703,7 @@ nonisolated extension Runtime_V1_ImageSpec: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LinuxContainerSecurityContext"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}privileged\0\u{3}namespace_options\0\u{4}\u{2}run_as_user\0\u{4}\u{2}readonly_rootfs\0\u{3}supplemental_groups\0\u{4}\u{3}no_new_privs\0\u{3}run_as_group\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}privileged\0\u{3}namespace_options\0\u{4}\u{2}run_as_user\0\u{4}\u{2}readonly_rootfs\0\u{3}supplemental_groups\0\u{4}\u{3}no_new_privs\0\u{3}run_as_group\0\u{2}\u{3}seccomp\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3656,6 +3718,7 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
       case 8: try { try decoder.decodeRepeatedInt64Field(value: &self.supplementalGroups) }()
       case 11: try { try decoder.decodeSingularBoolField(value: &self.noNewPrivs) }()
       case 12: try { try decoder.decodeSingularMessageField(value: &self._runAsGroup) }()
+      case 15: try { try decoder.decodeSingularMessageField(value: &self._seccomp) }()
       default: break
       }
     }
@@ -3687,6 +3750,9 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
     try { if let v = self._runAsGroup {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
     } }()
+    try { if let v = self._seccomp {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3698,9 +3764,49 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
     if lhs.supplementalGroups != rhs.supplementalGroups {return false}
     if lhs.noNewPrivs != rhs.noNewPrivs {return false}
     if lhs._runAsGroup != rhs._runAsGroup {return false}
+    if lhs._seccomp != rhs._seccomp {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Runtime_V1_SecurityProfile: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SecurityProfile"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}profile_type\0\u{3}localhost_ref\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.profileType) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.localhostRef) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.profileType != .runtimeDefault {
+      try visitor.visitSingularEnumField(value: self.profileType, fieldNumber: 1)
+    }
+    if !self.localhostRef.isEmpty {
+      try visitor.visitSingularStringField(value: self.localhostRef, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_SecurityProfile, rhs: Runtime_V1_SecurityProfile) -> Bool {
+    if lhs.profileType != rhs.profileType {return false}
+    if lhs.localhostRef != rhs.localhostRef {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_SecurityProfile.ProfileType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RuntimeDefault\0\u{1}Unconfined\0\u{1}Localhost\0")
 }
 
 nonisolated extension Runtime_V1_LinuxContainerConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

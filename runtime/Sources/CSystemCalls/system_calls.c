@@ -3,6 +3,17 @@
 
 #include <sched.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+
 #include <linux/capability.h>
 #include <stddef.h>
 #include <sys/prctl.h>
@@ -73,3 +84,126 @@ int wr_capget(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable) {
     }
     return result;
 }
+
+int wr_close_range(unsigned int first, unsigned int last, unsigned int flags) {
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+// From linux/mount.h, which cannot be included beside glibc's sys/mount.h.
+#define WR_FSOPEN_CLOEXEC 0x00000001
+#define WR_FSCONFIG_SET_STRING 1
+#define WR_FSCONFIG_CMD_CREATE 6
+#define WR_FSMOUNT_CLOEXEC 0x00000001
+#define WR_OPEN_TREE_CLONE 1
+#define WR_AT_RECURSIVE 0x8000
+#define WR_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define WR_MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+
+struct wr_mount_attr { uint64_t attr_set; uint64_t attr_clr; uint64_t propagation; uint64_t userns_fd; };
+
+int wr_sealed_overlay_file(const char *path, const char *spare_lower) {
+    char *copy = strdup(path), *name_copy = strdup(path);
+    if (!copy || !name_copy) { free(copy); free(name_copy); errno = ENOMEM; return -1; }
+    const char *directory = dirname(copy), *name = basename(name_copy);
+    size_t length = strlen(directory) + strlen(spare_lower) + 2;
+    char *lower = malloc(length);
+    int result = -1, context = -1, mounted = -1;
+    if (!lower) { errno = ENOMEM; goto out; }
+    snprintf(lower, length, "%s:%s", directory, spare_lower);
+    context = (int)syscall(SYS_fsopen, "overlay", WR_FSOPEN_CLOEXEC);
+    if (context < 0) goto out;
+    if (syscall(SYS_fsconfig, context, WR_FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0) goto out;
+    if (syscall(SYS_fsconfig, context, WR_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) goto out;
+    mounted = (int)syscall(SYS_fsmount, context, WR_FSMOUNT_CLOEXEC, WR_MOUNT_ATTR_RDONLY | WR_MOUNT_ATTR_NODEV);
+    if (mounted < 0) goto out;
+    result = openat(mounted, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+out:
+    {
+        int saved = errno;
+        if (mounted >= 0) close(mounted);
+        if (context >= 0) close(context);
+        free(lower); free(copy); free(name_copy);
+        errno = saved;
+    }
+    return result;
+}
+
+int wr_sealed_memfd_copy(const char *path) {
+    int source = open(path, O_RDONLY | O_CLOEXEC);
+    if (source < 0) return -1;
+    int memfd = (int)syscall(SYS_memfd_create, "wasm-runc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    struct stat info;
+    if (memfd < 0 || fstat(source, &info) != 0) goto fail;
+    for (off_t left = info.st_size; left > 0;) {
+        ssize_t sent = sendfile(memfd, source, NULL, (size_t)left);
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent <= 0) goto fail;
+        left -= sent;
+    }
+    if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) goto fail;
+    close(source);
+    return memfd;
+fail:
+    {
+        int saved = errno;
+        close(source);
+        if (memfd >= 0) close(memfd);
+        errno = saved;
+    }
+    return -1;
+}
+
+int wr_bind_tree(int source_fd, const char *source_path, int target_fd, int recursive, uint64_t attr_set, uint64_t attr_clr) {
+    unsigned int flags = WR_OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? WR_AT_RECURSIVE : 0) | (*source_path ? 0 : AT_EMPTY_PATH);
+    int tree = (int)syscall(SYS_open_tree, source_fd, source_path, flags);
+    if (tree < 0) return -1;
+    if (wr_mount_setattr(tree, 1, attr_set, attr_clr) != 0
+        || syscall(SYS_move_mount, tree, "", target_fd, "", WR_MOVE_MOUNT_F_EMPTY_PATH | WR_MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+        int saved = errno;
+        close(tree);
+        errno = saved;
+        return -1;
+    }
+    return tree;
+}
+
+int wr_mount_setattr(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr) {
+    struct wr_mount_attr attr = {.attr_set = attr_set, .attr_clr = attr_clr};
+    return (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? WR_AT_RECURSIVE : 0), &attr, sizeof attr);
+}
+
+void *wr_seccomp_new(uint32_t default_action) {
+    scmp_filter_ctx ctx = seccomp_init(default_action);
+    // libseccomp sets NO_NEW_PRIVS on load by default; runc leaves it to process.noNewPrivileges.
+    if (ctx && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) != 0) { seccomp_release(ctx); return NULL; }
+    return ctx;
+}
+
+int wr_seccomp_add_arch(void *ctx, const char *name) {
+    uint32_t arch = seccomp_arch_resolve_name(name);
+    if (arch == 0) return -EINVAL;
+    int result = seccomp_arch_add(ctx, arch);
+    return result == -EEXIST ? 0 : result;
+}
+
+int wr_seccomp_add_rule(void *ctx, const char *name, uint32_t action, unsigned int count, const struct wr_seccomp_arg *args) {
+    int number = seccomp_syscall_resolve_name(name);
+    if (number == __NR_SCMP_ERROR) return 1;
+    struct scmp_arg_cmp comparisons[6];
+    if (count > 6) return -EINVAL;
+    for (unsigned int i = 0; i < count; i++) {
+        comparisons[i] = (struct scmp_arg_cmp){
+            .arg = args[i].index, .op = (enum scmp_compare)args[i].op, .datum_a = args[i].value, .datum_b = args[i].value_two};
+    }
+    return seccomp_rule_add_array(ctx, action, number, count, comparisons);
+}
+
+int wr_seccomp_load(void *ctx, int log) {
+    if (log) {
+        int result = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+        if (result != 0) return result;
+    }
+    return seccomp_load(ctx);
+}
+
+void wr_seccomp_free(void *ctx) { seccomp_release(ctx); }

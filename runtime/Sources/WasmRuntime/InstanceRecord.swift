@@ -17,7 +17,10 @@ public struct InstanceRecord {
     public enum Status: String { case created, running, stopped }
 
     public static func directory(root: String, id: String) -> String { root + "/.wasm/" + id }
-    public static func isOurs(root: String, id: String) -> Bool { Posix.exists(directory(root: root, id: id) + "/state.json") }
+    /// An id that is not a valid container id names no instance (and builds no path).
+    public static func isOurs(root: String, id: String) -> Bool {
+        (try? ContainerIdentifiers.validateID(id)) != nil && Posix.exists(directory(root: root, id: id) + "/state.json")
+    }
 
     public static func execFIFO(root: String, id: String) -> String { directory(root: root, id: id) + "/exec.fifo" }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemCalls
 import Testing
 import WasmRuntime
 
@@ -36,7 +37,18 @@ import WasmRuntime
     }
 
     @Test(arguments: [
-        (#""linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO"}}"#, "linux.seccomp"),
+        (#""linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","listenerPath":"/run/agent.sock"}}"#,
+         "linux.seccomp.listenerPath is not supported by wasm-runc; remove it from the profile"),
+        (#""linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}}"#,
+         "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs a seccomp agent, which wasm-runc does not support; use another action"),
+        (#""linux":{"intelRdt":{"closID":"x"}}"#, "linux.intelRdt"),
+        (#""process":{"args":["/a.wasm"],"user":{"uid":0,"gid":0,"umask":18}}"#, "process.user.umask"),
+        (#""linux":{"resources":{"memory":{"limit":1,"swappiness":10}}}"#, "linux.resources.memory.swappiness"),
+        (#""linux":{"resources":{"cpu":{"burst":10}}}"#, "linux.resources.cpu.burst"),
+        (#""process":{"args":["/a.wasm"],"apparmorProfile":"x"}"#, "process.apparmorProfile"),
+        (#""domainname":"example.org""#, "domainname"),
+        (#""mounts":[{"destination":"/v","type":"bind","source":"/s","options":["rbind"],"uidMappings":[{"size":1}]}]"#,
+         "mounts[0].uidMappings"),
         (#""linux":{"namespaces":[{"type":"user"}]}"#, "linux.namespaces[type=user]"),
         (#""linux":{"sysctl":{"net.ipv4.ip_forward":"1"}}"#, "linux.sysctl"),
         (#""hooks":{"prestart":[{"path":"/bin/true"}]}"#, "hooks"),
@@ -46,10 +58,18 @@ import WasmRuntime
         (#""mounts":[{"destination":"/v","type":"bind","source":"/s","options":["rbind","rro"]}]"#, "mounts[/v].options rro"),
     ])
     func fieldsItCannotHonourAreNamed(fragment: String, field: String) throws {
-        let spec = LinuxSpec(config: try JSON.parse(#"{"process":{"args":["/a.wasm"]},"# + fragment + "}"))
+        let process = fragment.hasPrefix(#""process""#) ? "" : #""process":{"args":["/a.wasm"]},"#
+        let spec = LinuxSpec(config: try JSON.parse("{" + process + fragment + "}"))
         #expect(spec.unsupportedFields == [field])
         let error = #expect(throws: RuntimeError.self) { try spec.requireSupported(bundle: "/b") }
         #expect(error?.description.contains(field) == true && error?.description.contains("/b") == true)
+    }
+
+    /// Empty values of fields wasm-runc does not know change nothing, as in runc.
+    @Test func emptyUnknownFieldsAreNotRefused() throws {
+        let spec = LinuxSpec(config: try JSON.parse(#"{"process":{"args":["/a.wasm"],"apparmorProfile":""},"linux":{"sysctl":{},"#
+            + #""resources":{"hugepageLimits":[]}},"hooks":{}}"#))
+        #expect(spec.unsupportedFields.isEmpty, "\(spec.unsupportedFields)")
     }
 
     @Test func aTerminalIsRefused() throws {
@@ -66,6 +86,17 @@ import WasmRuntime
         #expect(options.needsRemount)
         #expect(!MountOptions(["rbind", "rprivate", "rw"]).needsRemount)
         #expect(MountOptions(["nodev", "dev"]).flags & UInt(MS_NODEV) == 0, "a later option wins")
+    }
+
+    /// Every bind is nodev; ro/nosuid/noexec are set, their opposites cleared, and one access-time
+    /// mode replaces the others.
+    @Test func bindOptionsBecomeMountAttributes() {
+        let readOnly = MountOptions(["rbind", "rprivate", "ro", "nosuid", "noexec"]).bindAttributes
+        #expect(readOnly.set == UInt64(WR_MOUNT_ATTR_NODEV | WR_MOUNT_ATTR_RDONLY | WR_MOUNT_ATTR_NOSUID | WR_MOUNT_ATTR_NOEXEC))
+        #expect(readOnly.clear == 0)
+        let writable = MountOptions(["rbind", "rw", "dev", "suid", "noatime"]).bindAttributes
+        #expect(writable.set == UInt64(WR_MOUNT_ATTR_NODEV | WR_MOUNT_ATTR_NOATIME), "dev asked for, nodev given")
+        #expect(writable.clear == UInt64(WR_MOUNT_ATTR_RDONLY | WR_MOUNT_ATTR_NOSUID | WR_MOUNT_ATTR__ATIME))
     }
 
     @Test func capabilityNamesBecomeBits() throws {
@@ -99,27 +130,16 @@ import WasmRuntime
         return resources
     }
 
-    /// On v2 a created cgroup's interface files appear only once the kernel makes it; the fake
-    /// tree has them ready, which is what `enter` writes into.
-    @Test func version2WritesUnifiedLimitsAndDelegatesControllers() throws {
-        let root = try fakeRoot(["cgroup.controllers", "cgroup.subtree_control",
-                                 "pod/cgroup.controllers", "pod/cgroup.subtree_control",
-                                 "pod/c1/cgroup.procs", "pod/c1/memory.max", "pod/c1/memory.swap.max", "pod/c1/cpu.weight",
-                                 "pod/c1/cpu.max", "pod/c1/pids.max"])
+    /// Without an eBPF device program an instance on v2 would have no device policy: refused,
+    /// naming why, before any cgroup is made.
+    @Test func version2IsRefusedUntilDevicesCanBeEnforced() throws {
+        let root = try fakeRoot(["cgroup.controllers", "cgroup.subtree_control"])
         defer { Posix.removeTree(root) }
-        try Posix.writeFile(root + "/cgroup.controllers", "cpuset cpu io memory pids\n")
-        try Posix.writeFile(root + "/pod/cgroup.controllers", "cpu memory pids\n")
         let cgroups = Cgroups(mountRoot: root)
         #expect(cgroups.version == .v2)
-        try cgroups.enter(pid: 4242, path: "/pod/c1", resources: resources)
-        func read(_ file: String) throws -> String { try Posix.readText(root + "/pod/c1/" + file) }
-        #expect(try read("memory.max") == "67108864")
-        #expect(try read("memory.swap.max") == "0", "v2 counts swap alone")
-        #expect(try read("cpu.weight") == String(Cgroups.cpuWeight(shares: 512)))
-        #expect(try read("cpu.max") == "50000 100000")
-        #expect(try read("pids.max") == "64")
-        #expect(try read("cgroup.procs") == "4242")
-        #expect(try Posix.readText(root + "/cgroup.subtree_control").contains("+"), "controllers delegated from the root")
+        let error = #expect(throws: RuntimeError.self) { try cgroups.enter(pid: 4242, path: "/pod/c1", resources: resources) }
+        #expect(error?.description.contains("linux.resources.devices") == true)
+        #expect(!Posix.exists(root + "/pod"), "nothing made")
     }
 
     @Test func version1WritesEachHierarchyAndDeniesDevices() throws {
@@ -140,11 +160,5 @@ import WasmRuntime
         #expect(try Posix.readText(root + "/devices/pod/c1/devices.allow") == "c 136:* rwm")
         #expect(DeviceRules.v1Rules(resources.devices).first.map { !$0.allow && $0.line == "a" } == true)
         #expect(!DeviceRules.v1Rules([]).contains { $0.allow && $0.line == "a" }, "nothing allows every device")
-    }
-
-    @Test func sharesMapToWeightAsRuncDoes() {
-        #expect(Cgroups.cpuWeight(shares: 2) == 1)
-        #expect(Cgroups.cpuWeight(shares: 1024) == 39)
-        #expect(Cgroups.cpuWeight(shares: 262_144) == 10_000)
     }
 }

@@ -58,4 +58,55 @@ int wr_setresgid(unsigned int gid);
 #define WR_RESOLVE_BENEATH 0x08
 #define WR_RESOLVE_IN_ROOT 0x10
 
+/// close_range(2): closes (or, with WR_CLOSE_RANGE_CLOEXEC, marks) every descriptor in [first, last].
+int wr_close_range(unsigned int first, unsigned int last, unsigned int flags);
+
+/// An O_PATH descriptor of `path`'s file as seen through a read-only overlayfs mount that is
+/// attached nowhere (fsopen/fsmount): the same bytes, but a file nothing can open for writing,
+/// and not the host's file. `spare_lower` is any directory outside `path`'s: overlayfs wants two
+/// lower layers when it has no upper one, and the first one wins for every name. -1 on error.
+int wr_sealed_overlay_file(const char *path, const char *spare_lower);
+
+/// A sealed memfd holding a copy of `path` (no writes, no resizing, no new seals). -1 on error.
+int wr_sealed_memfd_copy(const char *path);
+
+/// Mount attributes (linux/mount.h) for wr_bind_tree.
+#define WR_MOUNT_ATTR_RDONLY 0x00000001
+#define WR_MOUNT_ATTR_NOSUID 0x00000002
+#define WR_MOUNT_ATTR_NODEV 0x00000004
+#define WR_MOUNT_ATTR_NOEXEC 0x00000008
+#define WR_MOUNT_ATTR__ATIME 0x00000070
+#define WR_MOUNT_ATTR_RELATIME 0x00000000
+#define WR_MOUNT_ATTR_NOATIME 0x00000010
+#define WR_MOUNT_ATTR_STRICTATIME 0x00000020
+#define WR_MOUNT_ATTR_NODIRATIME 0x00000080
+
+/// Binds `source_path` (relative to `source_fd`, or `source_fd` itself when the path is "")
+/// onto the mount point `target_fd` (an O_PATH descriptor), with `attr_set` and `attr_clr`
+/// applied to every mount of the new tree before it is attached: open_tree(OPEN_TREE_CLONE
+/// [| AT_RECURSIVE]) → mount_setattr(AT_RECURSIVE) → move_mount. No path is looked up twice,
+/// so nothing can swap the mount between the bind and its flags. Returns a descriptor of the
+/// attached tree's root, or -1 with errno set.
+int wr_bind_tree(int source_fd, const char *source_path, int target_fd, int recursive, uint64_t attr_set, uint64_t attr_clr);
+
+/// mount_setattr(2) on the mount `fd` names, and with `recursive` on every mount below it.
+int wr_mount_setattr(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr);
+
+/// seccomp through Debian's libseccomp. A filter context, or NULL.
+void *wr_seccomp_new(uint32_t default_action);
+/// Adds an architecture by libseccomp's name ("x86_64", "x86", "x32"): 0, or a negative errno.
+int wr_seccomp_add_arch(void *ctx, const char *name);
+/// One argument comparison of a rule: op is libseccomp's enum scmp_compare.
+struct wr_seccomp_arg { unsigned int index; int op; uint64_t value; uint64_t value_two; };
+/// Adds a rule for syscall `name`: 0; 1 when this kernel/libseccomp knows no such syscall (runc
+/// skips those); or a negative errno.
+int wr_seccomp_add_rule(void *ctx, const char *name, uint32_t action, unsigned int count, const struct wr_seccomp_arg *args);
+/// Loads the filter into the calling thread; `log` sets SECCOMP_FILTER_FLAG_LOG. NO_NEW_PRIVS
+/// is left as the spec sets it. 0 or a negative errno.
+int wr_seccomp_load(void *ctx, int log);
+void wr_seccomp_free(void *ctx);
+
+#define WR_CLOSE_RANGE_CLOEXEC 4
+#define WR_SYSFS_MAGIC 0x62656572
+
 #endif

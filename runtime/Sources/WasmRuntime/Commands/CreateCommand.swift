@@ -16,7 +16,12 @@ struct CreateCommand {
         guard let bundle = try? OCIBundle(path: bundlePath), case .wasm(let modulePath) = BundleKind.of(bundle) else {
             try Delegation.execRunc(invocation)
         }
+        try ContainerIdentifiers.validateID(id)
+        if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty { try ContainerIdentifiers.validateCgroupsPath(cgroupsPath) }
         try bundle.spec.requireSupported(bundle: bundlePath)
+        if let preserved = invocation.value(of: "--preserve-fds"), preserved != "0" {
+            throw RuntimeError("wasm instance \(id): --preserve-fds \(preserved) is not supported (a module reaches files through WASI only); leave it at 0")
+        }
         if invocation.systemdCgroup {
             throw RuntimeError("wasm instance \(id): the systemd cgroup driver (SystemdCgroup = true) is not supported; set SystemdCgroup = false for the wasm handler")
         }
@@ -83,10 +88,15 @@ struct CreateCommand {
         posix_spawn_file_actions_adddup2(&actions, syncWrite, InitCommand.syncDescriptor)
         posix_spawn_file_actions_adddup2(&actions, goRead, InitCommand.goDescriptor)
 
+        // Started from a sealed view of wasm-runc, never the host's file; with exactly the
+        // spec's environment (the shim's, which is containerd's, stays out).
+        let executable = try SealedExecutable.open(spareDirectory: InstanceRecord.directory(root: invocation.root, id: id))
+        defer { close(executable) }
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, "/proc/self/exe", &actions, nil, argv, environ)
+        let envp = bundle.environment.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        let spawned = posix_spawn(&pid, "/proc/self/fd/\(executable)", &actions, nil, argv, envp)
         close(syncWrite)
         close(goRead)
         guard spawned == 0 else { throw RuntimeError.errno("spawn the instance process", spawned) }

@@ -22,8 +22,8 @@ struct InitCommand {
     func run() -> Never {
         // Until the instance is ready, it must not outlive `create` (killed on its deadline).
         _ = wr_prctl(WR_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
-        // Not dumpable: another process of the pod cannot ptrace it or reach its /proc/PID/exe
-        // (the host's wasm-runc) as a root container otherwise could.
+        // Not dumpable: another process of the pod cannot ptrace it or reach its /proc/PID/*
+        // files, as a root container otherwise could.
         _ = wr_prctl(WR_PR_SET_DUMPABLE, 0, 0, 0, 0)
         _ = Self.processName.withCString { wr_prctl(WR_PR_SET_NAME, UInt(bitPattern: $0), 0, 0, 0) }
         let instance: WASIInstance
@@ -36,7 +36,8 @@ struct InitCommand {
             guard case .wasm(let guestPath) = BundleKind.of(bundle) else {
                 throw RuntimeError("bundle \(bundlePath): entrypoint is not a WebAssembly module")
             }
-            // Opened by path now, reopened through /proc/self/fd once the host's tree is gone.
+            // Opened by path now, reopened through the container's /proc/self/fd once the host's
+            // tree is gone.
             let fifo = open(InstanceRecord.execFIFO(root: invocation.root, id: id), WR_O_PATH | O_CLOEXEC)
             guard fifo >= 0 else { throw RuntimeError.errno("open the exec FIFO") }
 
@@ -48,31 +49,61 @@ struct InitCommand {
             // Read from the host's /proc, before the container's may cover it.
             let lastCapability = Int((try? Posix.readText("/proc/sys/kernel/cap_last_cap"))?.trimmingNewlines ?? "") ?? 40
             try ContainerRoot(rootfs: bundle.rootfs, spec: spec).build()
+            let fdDirectory = try hideKernelFilesystems()
             guard chdir(bundle.workingDirectory) == 0 else { throw RuntimeError.errno("process.cwd: chdir \(bundle.workingDirectory)") }
             try Credentials.applyLimits(spec)
+            // runc's order: without no_new_privs only a process that still holds CAP_SYS_ADMIN
+            // may load a filter, so it goes in before the capabilities are dropped; with it, as
+            // late as possible. Either way before the module is instantiated.
+            if let seccomp = spec.seccomp, !spec.noNewPrivileges { try SeccompFilter.load(seccomp) }
             try Credentials.apply(spec, lastCapability: lastCapability)
+            if let seccomp = spec.seccomp, spec.noNewPrivileges { try SeccompFilter.load(seccomp) }
             // A change of user clears the parent-death signal: set it again, and make sure
             // `create` did not end in between.
             _ = wr_prctl(WR_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
-            // Read as the container's user, after pivot_root: the module is whatever file the
-            // guest path names inside the container, if that user may read it.
-            let located = open(guestPath, WR_O_PATH | O_CLOEXEC)
-            guard located >= 0 else { throw RuntimeError.errno("entrypoint \(guestPath): open") }
-            let moduleFD = GuestPath.openRegularFile(located)
-            close(located)
-            guard moduleFD >= 0 else { throw RuntimeError("entrypoint \(guestPath) is not a regular file the container's user can read") }
-            let bytes = try GuestPath.readModule(moduleFD, guestPath: guestPath)
-            close(moduleFD)
+            let bytes = try readModule(guestPath, fdDirectory: fdDirectory)
+            // Only stdio, the sync pipe and what `start` needs are left for the module.
+            try DescriptorHygiene.closeAll(except: [Self.syncDescriptor, fifo, fdDirectory])
             installExitOnSignals()
             instance = try WASIInstance(module: bytes, guestPath: guestPath, arguments: bundle.args, environment: bundle.environment)
             _ = wr_prctl(WR_PR_SET_PDEATHSIG, 0, 0, 0, 0)
             report(Self.readyMessage)
-            try waitForStart(fifo: fifo)
+            try waitForStart(fifo: fifo, fdDirectory: fdDirectory)
+            close(fdDirectory)
         } catch {
             report("\(error)")
             exit(1)
         }
         exit(instance.run())
+    }
+
+    /// Takes procfs and sysfs out of the module's view (see KernelFilesystemFence) and returns a
+    /// descriptor of the container's /proc/self/fd, through which setup still reopens the
+    /// module and the exec FIFO.
+    private func hideKernelFilesystems() throws -> Int32 {
+        let procSelf = open("/proc/self", WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard procSelf >= 0 else { throw RuntimeError.errno("open /proc/self in the container (the spec must mount /proc)") }
+        defer { close(procSelf) }
+        let fdDirectory = openat(procSelf, "fd", WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard fdDirectory >= 0 else { throw RuntimeError.errno("open /proc/self/fd in the container") }
+        try KernelFilesystemFence.detachAll(procSelf: procSelf)
+        return fdDirectory
+    }
+
+    /// Read as the container's user, after pivot_root: the module is whatever file the guest
+    /// path names inside the container (resolved in its root, no magic link followed), if that
+    /// user may read it.
+    private func readModule(_ guestPath: String, fdDirectory: Int32) throws -> [UInt8] {
+        let root = open("/", WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard root >= 0 else { throw RuntimeError.errno("open the container's root") }
+        let located = GuestPath.open(guestPath, inRootDescriptor: root, flags: WR_O_PATH)
+        close(root)
+        guard located >= 0 else { throw RuntimeError.errno("entrypoint \(guestPath): open") }
+        defer { close(located) }
+        let moduleFD = GuestPath.openRegularFile(located, fdDirectory: fdDirectory)
+        guard moduleFD >= 0 else { throw RuntimeError("entrypoint \(guestPath) is not a regular file the container's user can read") }
+        defer { close(moduleFD) }
+        return try GuestPath.readModule(moduleFD, guestPath: guestPath)
     }
 
     /// `create` closes its end of the go pipe once the instance is in its cgroup.
@@ -101,9 +132,9 @@ struct InitCommand {
     }
 
     /// Opening the FIFO for writing blocks until `start` opens it for reading.
-    private func waitForStart(fifo: Int32) throws {
+    private func waitForStart(fifo: Int32, fdDirectory: Int32) throws {
         var fd: Int32
-        repeat { fd = open("/proc/self/fd/\(fifo)", O_WRONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        repeat { fd = openat(fdDirectory, "\(fifo)", O_WRONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
         guard fd >= 0 else { throw RuntimeError.errno("open the exec FIFO") }
         close(fifo)
         try Posix.writeAll(fd, [0x30], what: "exec FIFO")

@@ -56,9 +56,9 @@ public struct Cgroups {
                 try Posix.writeFile(target + "/cgroup.procs", String(pid))
             }
         case .v2:
-            try makeCgroup(base: mountRoot, relative: relative)
-            try applyV2(resources, to: mountRoot + relative)
-            try Posix.writeFile(mountRoot + relative + "/cgroup.procs", String(pid))
+            // runc enforces linux.resources.devices on v2 with an eBPF program attached to the
+            // cgroup; wasm-runc has none yet, and an instance is not run without a device policy.
+            throw RuntimeError("this node uses cgroup v2 (\(mountRoot) is unified), where wasm-runc cannot yet enforce linux.resources.devices (it needs an eBPF device program); run wasm pods on a cgroup v1 node or under the runc handler")
         }
     }
 
@@ -95,46 +95,11 @@ public struct Cgroups {
         }
     }
 
-    func applyV2(_ resources: LinuxSpec.Resources, to target: String) throws {
-        func write(_ file: String, _ value: String, field: String) throws {
-            guard Posix.exists(target + "/" + file) else {
-                throw RuntimeError("\(field): \(target)/\(file) does not exist (is the controller enabled in the parent's cgroup.subtree_control?)")
-            }
-            do { try Posix.writeFile(target + "/" + file, value) } catch { throw RuntimeError("\(field): \(error)") }
-        }
-        if let limit = resources.memoryLimit {
-            try write("memory.max", String(limit), field: "linux.resources.memory.limit")
-            // v1's swap limit counts memory and swap together; v2's counts swap alone.
-            if let swap = resources.memorySwap {
-                try write("memory.swap.max", swap < 0 ? "max" : String(max(0, swap - limit)), field: "linux.resources.memory.swap")
-            }
-        }
-        if let shares = resources.cpuShares {
-            try write("cpu.weight", String(Self.cpuWeight(shares: shares)), field: "linux.resources.cpu.shares")
-        }
-        if resources.cpuQuota != nil || resources.cpuPeriod != nil {
-            let quota = resources.cpuQuota.map { $0 < 0 ? "max" : String($0) } ?? "max"
-            try write("cpu.max", "\(quota) \(resources.cpuPeriod ?? 100_000)", field: "linux.resources.cpu.quota")
-        }
-        if let cpus = resources.cpusetCpus { try write("cpuset.cpus", cpus, field: "linux.resources.cpu.cpus") }
-        if let mems = resources.cpusetMems { try write("cpuset.mems", mems, field: "linux.resources.cpu.mems") }
-        if let pids = resources.pidsLimit { try write("pids.max", pids < 0 ? "max" : String(pids), field: "linux.resources.pids.limit") }
-        // Device rules on v2 need an eBPF program; wasm-runc has none. An instance cannot open a
-        // device node anyway: its rootfs is mounted nodev and its /dev holds only the defaults.
-    }
-
-    /// runc's conversion of v1 cpu.shares (2-262144) to v2 cpu.weight (1-10000).
-    public static func cpuWeight(shares: UInt64) -> UInt64 {
-        let clamped = min(max(shares, 2), 262_144)
-        return 1 + ((clamped - 2) * 9999) / 262_142
-    }
-
     private func makeCgroup(base: String, relative: String) throws {
         var current = base
         for component in relative.split(separator: "/") {
             let parent = current
             current += "/" + component
-            if version == .v2 { enableControllers(in: parent) }
             if mkdir(current, 0o755) != 0 {
                 guard errno == EEXIST else { throw RuntimeError.errno("linux.cgroupsPath: mkdir \(current)") }
                 continue
@@ -146,16 +111,6 @@ public struct Cgroups {
                     try Posix.writeFile(current + "/" + file, inherited.trimmingNewlines)
                 }
             }
-        }
-    }
-
-    /// On v2 a child sees a controller's files only when its parent delegates the controller.
-    private func enableControllers(in directory: String) {
-        guard let available = try? Posix.readText(directory + "/cgroup.controllers") else { return }
-        let wanted = available.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { ["cpu", "cpuset", "memory", "pids"].contains($0) }
-        let enabled = (try? Posix.readText(directory + "/cgroup.subtree_control")) ?? ""
-        for controller in wanted where !enabled.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains(controller) {
-            try? Posix.writeFile(directory + "/cgroup.subtree_control", "+\(controller)")
         }
     }
 }

@@ -22,17 +22,18 @@ public struct ContainerRoot {
         let propagation = spec.rootfsPropagation.flatMap { MountOptions.propagationTable[$0] } ?? UInt(MS_SLAVE | MS_REC)
         try mount(nil, "/", nil, propagation, nil, what: "make / \(spec.rootfsPropagation ?? "rslave")")
         try mount(rootfs, rootfs, nil, UInt(MS_BIND | MS_REC), nil, what: "bind the rootfs")
-        try mount(nil, rootfs, nil, UInt(MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV), nil, what: "remount the rootfs nosuid,nodev")
         let root = open(rootfs, WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
         guard root >= 0 else { throw RuntimeError.errno("open the rootfs") }
         defer { close(root) }
+        try setAttributes(root, set: WR_MOUNT_ATTR_NOSUID | WR_MOUNT_ATTR_NODEV, what: "make the rootfs nosuid,nodev")
         for entry in spec.mounts { try mountEntry(entry, root: root) }
         // runc fills /dev only when it is its own tmpfs; a bound /dev is somebody else's.
-        if spec.mounts.contains(where: { $0.destination == "/dev" && !MountOptions($0.options).isBind }) { try populateDevices(root: root) }
+        if spec.mounts.contains(where: isDeviceDirectory) { try populateDevices(root: root) }
         for path in spec.maskedPaths { try mask(path, root: root) }
         for path in spec.readonlyPaths { try makeReadOnly(path, root: root) }
         if spec.readonlyRoot {
-            try mount(nil, rootfs, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV), nil, what: "root.readonly: remount the rootfs read-only")
+            // The root mount alone, as runc: the volumes mounted on it keep their own mode.
+            try setAttributes(root, recursive: false, set: WR_MOUNT_ATTR_RDONLY, what: "root.readonly: make the rootfs read-only")
         }
         try pivot()
     }
@@ -47,17 +48,16 @@ public struct ContainerRoot {
             guard stat(entry.source, &info) == 0 else { throw RuntimeError.errno("\(field): source \(entry.source)") }
             let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
             let target = try targetDescriptor(entry.destination, root: root, directory: isDirectory, field: field)
+            defer { close(target) }
             try refuseRootAndProc(target, root: root, field: field)
-            try mount(entry.source, "/proc/self/fd/\(target)", nil, UInt(MS_BIND) | (options.isRecursive ? UInt(MS_REC) : 0), nil, what: "\(field): bind \(entry.source)")
-            close(target)
-            // The descriptor named the mount point; the new mount is reached by opening it again.
-            // Every bind is nodev: a device node in a volume must not open (spec.devices is the
-            // way to give a device).
-            let mounted = try targetDescriptor(entry.destination, root: root, directory: isDirectory, field: field)
-            defer { close(mounted) }
-            let path = "/proc/self/fd/\(mounted)"
-            try mount(nil, path, nil, UInt(MS_REMOUNT | MS_BIND | MS_NODEV) | options.flags, nil, what: "\(field): remount with \(entry.options.joined(separator: ",")),nodev")
-            if options.propagation != 0 { try mount(nil, path, nil, options.propagation, nil, what: "\(field): propagation") }
+            // The flags go onto every mount of the bound tree before it is attached (a
+            // read-only hostPath's submounts are read-only and nodev too), and nothing looks
+            // the destination up again in between.
+            let attributes = options.bindAttributes
+            let tree = wr_bind_tree(AT_FDCWD, entry.source, target, options.isRecursive ? 1 : 0, attributes.set, attributes.clear)
+            guard tree >= 0 else { throw RuntimeError.errno("\(field): bind \(entry.source) with \(entry.options.joined(separator: ",")),nodev") }
+            defer { close(tree) }
+            if options.propagation != 0 { try mount(nil, "/proc/self/fd/\(tree)", nil, options.propagation, nil, what: "\(field): propagation") }
             return
         }
         let target = try targetDescriptor(entry.destination, root: root, directory: true, field: field)
@@ -77,8 +77,21 @@ public struct ContainerRoot {
             try mount("tmpfs", path, "tmpfs", UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=755", what: "\(field): read-only empty cgroup directory")
         default:
             let source = entry.source.isEmpty ? entry.type : entry.source
-            try mount(source, path, entry.type, options.flags, options.dataString.isEmpty ? nil : options.dataString, what: "\(field): mount \(entry.type)")
+            // runc's /dev tmpfs allows devices, and a process with CAP_MKNOD makes any node it
+            // likes there; this one is nodev, and the devices in it are bound from the host.
+            let flags = options.flags | (isDeviceDirectory(entry) ? UInt(MS_NODEV) : 0)
+            try mount(source, path, entry.type, flags, options.dataString.isEmpty ? nil : options.dataString, what: "\(field): mount \(entry.type)")
         }
+    }
+
+    /// /dev as a filesystem of its own (a bound /dev is somebody else's).
+    func isDeviceDirectory(_ entry: LinuxSpec.Mount) -> Bool {
+        entry.destination == "/dev" && !MountOptions(entry.options).isBind
+    }
+
+    /// mount_setattr on the mount `fd` names (and, recursively, on those below it).
+    private func setAttributes(_ fd: Int32, recursive: Bool = true, set: Int32, what: String) throws {
+        guard wr_mount_setattr(fd, recursive ? 1 : 0, UInt64(set), 0) == 0 else { throw RuntimeError.errno(what) }
     }
 
     /// A destination that resolves to the root itself (an image's `/x -> /`) would stack the
@@ -135,31 +148,48 @@ public struct ContainerRoot {
         guard dev >= 0 else { throw RuntimeError.errno("open /dev in the rootfs") }
         defer { close(dev) }
         for device in Self.defaultDevices {
-            try makeNode(parent: dev, name: device.name, mode: S_IFCHR | 0o666, major: device.major, minor: device.minor, owner: (0, 0))
+            try bindDevice(parent: dev, name: device.name, hostPath: "/dev/" + device.name, type: S_IFCHR, major: device.major,
+                           minor: device.minor, field: "/dev/\(device.name)")
         }
         for device in spec.devices {
+            let field = "linux.devices[\(device.path)]"
             let type: mode_t
             switch device.type {
             case "c", "u": type = S_IFCHR
             case "b": type = S_IFBLK
             case "p": type = S_IFIFO
-            default: throw RuntimeError("linux.devices[\(device.path)]: unknown type \(device.type)")
+            default: throw RuntimeError("\(field): unknown type \(device.type)")
             }
-            guard device.path.hasPrefix("/dev/") else { throw RuntimeError("linux.devices[\(device.path)]: only paths under /dev are supported") }
+            guard device.path.hasPrefix("/dev/") else { throw RuntimeError("\(field): only paths under /dev are supported") }
             let name = String(device.path.dropFirst("/dev/".count))
-            guard !name.contains("/") else { throw RuntimeError("linux.devices[\(device.path)]: nested paths are not supported") }
-            try makeNode(parent: dev, name: name, mode: type | (mode_t(device.fileMode) & 0o7777), major: UInt32(device.major),
-                         minor: UInt32(device.minor), owner: (device.uid, device.gid))
+            guard !name.contains("/") else { throw RuntimeError("\(field): nested paths are not supported") }
+            try bindDevice(parent: dev, name: name, hostPath: device.path, type: type, major: UInt32(device.major),
+                           minor: UInt32(device.minor), field: field)
         }
         for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"), ("ptmx", "pts/ptmx")] {
             if symlinkat(target, dev, name) != 0 && errno != EEXIST { throw RuntimeError.errno("symlink /dev/\(name)") }
         }
     }
 
-    private func makeNode(parent: Int32, name: String, mode: mode_t, major: UInt32, minor: UInt32, owner: (UInt32, UInt32)) throws {
+    /// Binds the host's node at `hostPath` onto /dev/NAME, once it is known to be the device
+    /// the spec names (runc's way inside a user namespace, where mknod is not allowed either).
+    private func bindDevice(parent: Int32, name: String, hostPath: String, type: mode_t, major: UInt32, minor: UInt32,
+                            field: String) throws {
+        var info = stat()
+        guard lstat(hostPath, &info) == 0, info.st_mode & S_IFMT == type,
+              type == S_IFIFO || UInt64(info.st_rdev) == wr_makedev(major, minor) else {
+            throw RuntimeError("\(field): the host has no device \(hostPath) of that type and number to give the container")
+        }
         unlinkat(parent, name, 0)
-        guard mknodat(parent, name, mode, __dev_t(wr_makedev(major, minor))) == 0 else { throw RuntimeError.errno("mknod /dev/\(name)") }
-        guard fchownat(parent, name, owner.0, owner.1, AT_SYMLINK_NOFOLLOW) == 0 else { throw RuntimeError.errno("chown /dev/\(name)") }
+        let file = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard file >= 0 else { throw RuntimeError.errno("\(field): create the mount point /dev/\(name)") }
+        close(file)
+        let target = openat(parent, name, WR_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        guard target >= 0 else { throw RuntimeError.errno("\(field): open /dev/\(name)") }
+        defer { close(target) }
+        let tree = wr_bind_tree(AT_FDCWD, hostPath, target, 0, UInt64(WR_MOUNT_ATTR_NOSUID | WR_MOUNT_ATTR_NOEXEC), 0)
+        guard tree >= 0 else { throw RuntimeError.errno("\(field): bind \(hostPath)") }
+        close(tree)
     }
 
     // MARK: Masked and read-only paths
@@ -186,13 +216,10 @@ public struct ContainerRoot {
             if errno == ENOENT { return }
             throw RuntimeError.errno("linux.readonlyPaths: open \(path)")
         }
-        let target = "/proc/self/fd/\(fd)"
-        try mount(target, target, nil, UInt(MS_BIND | MS_REC), nil, what: "linux.readonlyPaths: bind \(path)")
-        close(fd)
-        let mounted = GuestPath.open(path, inRootDescriptor: root, flags: WR_O_PATH)
-        guard mounted >= 0 else { throw RuntimeError.errno("linux.readonlyPaths: open \(path)") }
-        defer { close(mounted) }
-        try mount(nil, "/proc/self/fd/\(mounted)", nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil, what: "linux.readonlyPaths: remount \(path) read-only")
+        defer { close(fd) }
+        let tree = wr_bind_tree(fd, "", fd, 1, UInt64(WR_MOUNT_ATTR_RDONLY), 0)
+        guard tree >= 0 else { throw RuntimeError.errno("linux.readonlyPaths: bind \(path) read-only") }
+        close(tree)
     }
 
     // MARK: pivot_root

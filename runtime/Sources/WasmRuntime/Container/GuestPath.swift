@@ -35,9 +35,18 @@ public enum GuestPath {
     /// fstat says it is a regular file, for reading through /proc/self/fd (an image could name
     /// a watchdog or tape device as its entrypoint; opening one has effects).
     public static func openRegularFile(_ located: Int32) -> Int32 {
+        let fdDirectory = Glibc.open("/proc/self/fd", WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard fdDirectory >= 0 else { return -1 }
+        defer { close(fdDirectory) }
+        return openRegularFile(located, fdDirectory: fdDirectory)
+    }
+
+    /// The same through a descriptor of a /proc/self/fd directory (the instance's own, which
+    /// stays usable after procfs is taken out of its view).
+    public static func openRegularFile(_ located: Int32, fdDirectory: Int32) -> Int32 {
         var info = stat()
         guard located >= 0, fstat(located, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return -1 }
-        return Glibc.open("/proc/self/fd/\(located)", O_RDONLY | O_CLOEXEC)
+        return openat(fdDirectory, "\(located)", O_RDONLY | O_CLOEXEC)
     }
 
     /// The first `count` bytes of a regular file inside the container, or nil.

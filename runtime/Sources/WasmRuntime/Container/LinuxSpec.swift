@@ -109,6 +109,7 @@ public struct LinuxSpec: Equatable {
     public var maskedPaths: [String] = []
     public var readonlyPaths: [String] = []
     public var rootfsPropagation: String?
+    public var seccomp: SeccompProfile?
     /// Dotted names of fields present in the config that wasm-runc cannot honour.
     public var unsupportedFields: [String] = []
 
@@ -128,7 +129,6 @@ public struct LinuxSpec: Equatable {
             self.user.uid = UInt32(user["uid"]?.int64 ?? 0)
             self.user.gid = UInt32(user["gid"]?.int64 ?? 0)
             self.user.additionalGids = (user["additionalGids"]?.array ?? []).compactMap { $0.int64.map { UInt32($0) } }
-            if user["username"]?.string?.isEmpty == false { unsupportedFields.append("process.user.username") }
         }
         if let caps = process?["capabilities"] {
             func names(_ key: String) -> [String] { caps[key]?.array?.compactMap(\.string) ?? [] }
@@ -162,16 +162,6 @@ public struct LinuxSpec: Equatable {
                 DeviceRule(allow: rule["allow"]?.bool ?? false, type: rule["type"]?.string ?? "a", major: rule["major"]?.int64,
                            minor: rule["minor"]?.int64, access: rule["access"]?.string ?? "rwm")
             }
-            for field in ["hugepageLimits", "network", "rdma", "unified"] where Self.isSet(resources[field]) {
-                unsupportedFields.append("linux.resources.\(field)")
-            }
-            if Self.isSet(resources["blockIO"]) { unsupportedFields.append("linux.resources.blockIO") }
-            for field in ["realtimeRuntime", "realtimePeriod"] where Self.isSet(resources["cpu"]?[field]) {
-                unsupportedFields.append("linux.resources.cpu.\(field)")
-            }
-            for field in ["reservation", "kernel", "kernelTCP", "swappiness", "disableOOMKiller"] where Self.isSet(resources["memory"]?[field]) {
-                unsupportedFields.append("linux.resources.memory.\(field)")
-            }
         }
         maskedPaths = linux?["maskedPaths"]?.array?.compactMap(\.string) ?? []
         readonlyPaths = linux?["readonlyPaths"]?.array?.compactMap(\.string) ?? []
@@ -179,15 +169,11 @@ public struct LinuxSpec: Equatable {
         if let propagation = rootfsPropagation, !["private", "rprivate", "slave", "rslave"].contains(propagation) {
             unsupportedFields.append("linux.rootfsPropagation=\(propagation)")
         }
-        if process?["user"]?["umask"] != nil { unsupportedFields.append("process.user.umask") }
         for mount in mounts {
             let options = MountOptions(mount.options)
             if options.isBind && !options.data.isEmpty {
                 unsupportedFields.append("mounts[\(mount.destination)].options \(options.data.joined(separator: ","))")
             }
-        }
-        for (index, entry) in (config["mounts"]?.array ?? []).enumerated() where entry["uidMappings"] != nil || entry["gidMappings"] != nil {
-            unsupportedFields.append("mounts[\(index)].uidMappings")
         }
 
         for namespace in namespaces where !Self.supportedNamespaces.contains(namespace.type) {
@@ -197,16 +183,11 @@ public struct LinuxSpec: Equatable {
             unsupportedFields.append("mounts[\(mount.destination)].type")
         }
         if process?["terminal"]?.bool == true { unsupportedFields.append("process.terminal") }
-        for field in ["apparmorProfile", "selinuxLabel"] where process?[field]?.string?.isEmpty == false {
-            unsupportedFields.append("process.\(field)")
+        if let profile = linux?["seccomp"], Self.isSet(profile) {
+            do { seccomp = try SeccompProfile(config: profile) } catch { unsupportedFields.append("\(error)") }
         }
-        if let ioPriority = process?["ioPriority"], Self.isSet(ioPriority) { unsupportedFields.append("process.ioPriority") }
-        if let scheduler = process?["scheduler"], Self.isSet(scheduler) { unsupportedFields.append("process.scheduler") }
-        if Self.isSet(config["hooks"]) { unsupportedFields.append("hooks") }
-        for field in ["seccomp", "sysctl", "intelRdt", "personality", "uidMappings", "gidMappings", "timeOffsets"] where Self.isSet(linux?[field]) {
-            unsupportedFields.append("linux.\(field)")
-        }
-        if linux?["mountLabel"]?.string?.isEmpty == false { unsupportedFields.append("linux.mountLabel") }
+        // runc's reading: what is not known to be honoured is refused, by name.
+        unsupportedFields += SpecFields.unknown(in: config)
     }
 
     /// user and time namespaces need id mappings and clocks that wasm-runc does not set up.

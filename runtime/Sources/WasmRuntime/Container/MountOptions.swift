@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemCalls
 
 /// A mount's option list split as mount(2) takes it: flags, propagation, and the data string
 /// for the filesystem ("mode=755,size=65536k").
@@ -53,6 +54,25 @@ public struct MountOptions: Equatable {
     }
 
     public var dataString: String { data.joined(separator: ",") }
+
+    /// The options as mount_setattr(2) attributes to set and to clear on a bind's whole tree.
+    /// Every bind is nodev whatever it asks for: a device node in a volume must not open
+    /// (linux.devices is the way to give a device).
+    public var bindAttributes: (set: UInt64, clear: UInt64) {
+        var set = UInt64(WR_MOUNT_ATTR_NODEV), clear: UInt64 = 0
+        for (flag, attribute) in [(UInt(MS_RDONLY), WR_MOUNT_ATTR_RDONLY), (UInt(MS_NOSUID), WR_MOUNT_ATTR_NOSUID),
+                                  (UInt(MS_NOEXEC), WR_MOUNT_ATTR_NOEXEC), (UInt(MS_NODIRATIME), WR_MOUNT_ATTR_NODIRATIME)] {
+            if flags & flag != 0 { set |= UInt64(attribute) } else if clearedFlags & flag != 0 { clear |= UInt64(attribute) }
+        }
+        // The access-time mode is one field: setting one clears the others.
+        for (flag, attribute) in [(UInt(MS_NOATIME), WR_MOUNT_ATTR_NOATIME), (UInt(MS_STRICTATIME), WR_MOUNT_ATTR_STRICTATIME),
+                                  (UInt(MS_RELATIME), WR_MOUNT_ATTR_RELATIME)] where flags & flag != 0 {
+            clear |= UInt64(WR_MOUNT_ATTR__ATIME)
+            set |= UInt64(attribute)
+            break
+        }
+        return (set, clear)
+    }
 
     /// The flags a bind mount must be remounted with: a bind mount ignores them at first.
     public var needsRemount: Bool {
