@@ -19,7 +19,16 @@ CRIBENCH_ENV_FILE=$CRIBENCH_STATE_DIR/cribench.env
 # steer them: refused, naming the path, before anything in it is read.
 check_state_dir_trust() {
     local path=$CRIBENCH_STATE_DIR owner mode
-    case "$path" in /*) ;; *) return 0 ;; esac  # check_state_dir names a relative path
+    case "$path" in
+        /*) ;;
+        *) die "CRIBENCH_STATE_DIR='$CRIBENCH_STATE_DIR' is not an absolute path" ;;
+    esac
+    if [ -e "$CRIBENCH_ENV_FILE" ] || [ -L "$CRIBENCH_ENV_FILE" ]; then
+        [ -f "$CRIBENCH_ENV_FILE" ] && [ ! -L "$CRIBENCH_ENV_FILE" ] || die "$CRIBENCH_ENV_FILE is not a regular file; remove it"
+        read -r owner mode < <(stat -c '%u %a' "$CRIBENCH_ENV_FILE")
+        [ "$owner" = 0 ] && ! (( 8#$mode & 8#022 )) \
+            || die "$CRIBENCH_ENV_FILE is not root's alone (uid $owner, mode $mode); remove it and start again"
+    fi
     while :; do
         if [ -L "$path" ]; then
             die "$path is a symbolic link; CRIBENCH_STATE_DIR and its ancestors must be real directories owned by root"

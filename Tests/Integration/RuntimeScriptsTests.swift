@@ -137,6 +137,22 @@ extension RuntimeScriptsTests {
     }
 }
 
+extension RuntimeScriptsTests {
+    /// A relative state directory would be looked up in whatever directory a script runs from,
+    /// where anybody may have planted a cribench.env: refused before the file is read.
+    @Test func aRelativeStateDirectoryIsRefusedBeforeItsSettingsAreRead() throws {
+        let cwd = NSTemporaryDirectory() + "cribench-relative-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: "\(cwd)/planted", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: cwd) }
+        try "CRIBENCH_WASM_RUNTIME=/tmp/planted-runtime\n".write(toFile: "\(cwd)/planted/cribench.env", atomically: false, encoding: .utf8)
+        let run = try ChildProcess.run("/bin/bash", ["-c", "cd \"$1\" && source \"$2/lib.sh\" && echo \"runtime=$CRIBENCH_WASM_RUNTIME\"",
+                                                     "test", cwd, Self.scripts],
+                                       environment: ChildProcess.cleanEnvironment.merging(["CRIBENCH_STATE_DIR": "planted"]) { $1 })
+        #expect(run.code != 0 && run.err.contains("is not an absolute path"), "\(run.out) \(run.err)")
+        #expect(!run.out.contains("/tmp/planted-runtime"))
+    }
+}
+
 /// A second CRIBench runtime with every setting of its own.
 struct OtherRuntime {
     let stateDirectory: String

@@ -204,7 +204,10 @@ struct WasmIsolationTests {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "wasm-wall", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("idle")) { pod in
                 var config = ContainerConfig.make(name: "idle", image: environment.wasmImage("idle"))
-                config.envs = [.with { $0.key = "CRIBENCH_SPEC_VARIABLE"; $0.value = "from-the-spec" }]
+                // The pod's environment is the module's, never the loader's of a process that
+                // starts as host root.
+                config.envs = [.with { $0.key = "CRIBENCH_SPEC_VARIABLE"; $0.value = "from-the-spec" },
+                               .with { $0.key = "LD_PRELOAD"; $0.value = "/nonexistent-cribench.so" }]
                 config.linux.securityContext.noNewPrivs = true
                 config.linux.securityContext.seccomp = .with { $0.profileType = .runtimeDefault }
                 let id = try await createContainer(client, in: pod, config)
@@ -221,10 +224,10 @@ struct WasmIsolationTests {
 
                 let spec = try bundleConfig(id)
                 let specEnvironment = (spec["process"] as? [String: Any])?["env"] as? [String] ?? []
-                #expect(specEnvironment.contains("CRIBENCH_SPEC_VARIABLE=from-the-spec"))
+                #expect(specEnvironment.contains("CRIBENCH_SPEC_VARIABLE=from-the-spec") && specEnvironment.contains("LD_PRELOAD=/nonexistent-cribench.so"))
                 let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
                 let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-                #expect(variables == specEnvironment, "exactly the spec's environment: \(variables)")
+                #expect(variables.isEmpty, "the process starts with no environment (the module gets the spec's through WASI): \(variables)")
 
                 let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap(Int32.init).sorted()
                 let beyondStdio = descriptors.filter { $0 > 2 }
@@ -241,6 +244,37 @@ struct WasmIsolationTests {
             }
         }
         #expect(try fileDigest(hostRuntime) == hashBefore, "\(hostRuntime) is unchanged")
+    }
+
+    /// While the module's start function runs, setup still holds a descriptor of /proc/self/fd;
+    /// escaped code must not climb from it to /proc/sys or sysrq-trigger (the container's /proc
+    /// covers them with mounts that are detached by then). Watched from the host during a start
+    /// function that loops until setup's deadline.
+    @Test func theDescriptorSetupKeepsDuringInstantiationReachesNoKernelSettings() async throws {
+        try await withRuntime { client in
+            try await withPodSandbox(client, name: "wasm-setupfd", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("loop-start")) { pod in
+                var config = ContainerConfig.make(name: "loop", image: environment.wasmImage("loop-start"))
+                config.annotations["io.cribench.wasm.setup-timeout-seconds"] = "6"
+                let id = try await createContainer(client, in: pod, config)
+                let started = Task { try await client.startContainer(id) }
+                var procDirectories: [String] = []
+                try await eventually("the instance's setup descriptors are visible") {
+                    guard let pid = instanceProcesses(of: id).first,
+                          let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return false }
+                    // A process's fd directory in some procfs: its parent holds the process's status.
+                    procDirectories = fds.map { "/proc/\(pid)/fd/\($0)" }.filter { path in
+                        FileManager.default.fileExists(atPath: "\(path)/../status")
+                    }
+                    return !procDirectories.isEmpty
+                }
+                for directory in procDirectories {
+                    for escape in ["../../sys/kernel", "../../sysrq-trigger", "../../kcore"] {
+                        #expect(!FileManager.default.fileExists(atPath: "\(directory)/\(escape)"), "\(directory)/\(escape) is reachable")
+                    }
+                }
+                await #expect(throws: CRIError.self) { try await started.value }
+            }
+        }
     }
 
     /// A read-only hostPath whose directory holds a submount: the submount is read-only and
@@ -267,6 +301,17 @@ struct WasmIsolationTests {
                     }
                     #expect(writable.contains("write /data/sub/new.txt: ok"), "\(writable)")
                 }
+                // A writable volume whose submount the host made read-only: the submount stays
+                // read-only (an "rw" volume clears read-only on its own top mount only, as runc).
+                try #require(mount(nil, submount, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil) == 0, "remount,bind,ro \(submount)")
+                try await withProbePod(client, "wasm-rosubmount") { pod in
+                    let log = try await probe(client, in: pod, ["write:/data/sub/other.txt", "write:/data/top.txt"]) { config in
+                        config.mounts = [.with { $0.containerPath = "/data"; $0.hostPath = directory }]
+                    }
+                    #expect(log.contains { $0.hasPrefix("write /data/sub/other.txt: denied") }, "\(log)")
+                    #expect(log.contains("write /data/top.txt: ok"), "the volume itself is writable: \(log)")
+                }
+                #expect(!FileManager.default.fileExists(atPath: "\(submount)/other.txt"))
             }
         }
     }

@@ -157,7 +157,9 @@ int wr_bind_tree(int source_fd, const char *source_path, int target_fd, int recu
     unsigned int flags = WR_OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? WR_AT_RECURSIVE : 0) | (*source_path ? 0 : AT_EMPTY_PATH);
     int tree = (int)syscall(SYS_open_tree, source_fd, source_path, flags);
     if (tree < 0) return -1;
-    if (wr_mount_setattr(tree, 1, attr_set, attr_clr) != 0
+    uint64_t atime_clr = attr_clr & WR_MOUNT_ATTR__ATIME, top_clr = attr_clr & ~(uint64_t)WR_MOUNT_ATTR__ATIME;
+    if (wr_mount_setattr(tree, 1, attr_set, atime_clr) != 0
+        || (top_clr != 0 && wr_mount_setattr(tree, 0, 0, top_clr) != 0)
         || syscall(SYS_move_mount, tree, "", target_fd, "", WR_MOVE_MOUNT_F_EMPTY_PATH | WR_MOVE_MOUNT_T_EMPTY_PATH) != 0) {
         int saved = errno;
         close(tree);
@@ -207,3 +209,17 @@ int wr_seccomp_load(void *ctx, int log) {
 }
 
 void wr_seccomp_free(void *ctx) { seccomp_release(ctx); }
+
+int wr_private_pid_procfs(void) {
+    int context = (int)syscall(SYS_fsopen, "proc", WR_FSOPEN_CLOEXEC), mounted = -1;
+    if (context < 0) return -1;
+    if (syscall(SYS_fsconfig, context, WR_FSCONFIG_SET_STRING, "subset", "pid", 0) == 0
+        && syscall(SYS_fsconfig, context, WR_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0) {
+        mounted = (int)syscall(SYS_fsmount, context, WR_FSMOUNT_CLOEXEC,
+                               WR_MOUNT_ATTR_NOSUID | WR_MOUNT_ATTR_NODEV | WR_MOUNT_ATTR_NOEXEC);
+    }
+    int saved = errno;
+    close(context);
+    errno = saved;
+    return mounted;
+}

@@ -82,12 +82,19 @@ int wr_sealed_memfd_copy(const char *path);
 #define WR_MOUNT_ATTR_NODIRATIME 0x00000080
 
 /// Binds `source_path` (relative to `source_fd`, or `source_fd` itself when the path is "")
-/// onto the mount point `target_fd` (an O_PATH descriptor), with `attr_set` and `attr_clr`
-/// applied to every mount of the new tree before it is attached: open_tree(OPEN_TREE_CLONE
+/// onto the mount point `target_fd` (an O_PATH descriptor), with `attr_set` applied to every
+/// mount of the new tree and `attr_clr` to its top mount only (as runc's remount: an "rw"
+/// volume must not make a read-only submount writable; access-time modes go everywhere),
+/// before it is attached: open_tree(OPEN_TREE_CLONE
 /// [| AT_RECURSIVE]) → mount_setattr(AT_RECURSIVE) → move_mount. No path is looked up twice,
 /// so nothing can swap the mount between the bind and its flags. Returns a descriptor of the
 /// attached tree's root, or -1 with errno set.
 int wr_bind_tree(int source_fd, const char *source_path, int target_fd, int recursive, uint64_t attr_set, uint64_t attr_clr);
+
+/// A procfs instance of its own, mounted nowhere (fsopen/fsmount), with `subset=pid`: only the
+/// process directories of the caller's PID namespace, no /proc/sys, sysrq-trigger or kcore.
+/// Returns a descriptor of its root, or -1 with errno set.
+int wr_private_pid_procfs(void);
 
 /// mount_setattr(2) on the mount `fd` names, and with `recursive` on every mount below it.
 int wr_mount_setattr(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr);

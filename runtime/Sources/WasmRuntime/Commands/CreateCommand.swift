@@ -88,15 +88,18 @@ struct CreateCommand {
         posix_spawn_file_actions_adddup2(&actions, syncWrite, InitCommand.syncDescriptor)
         posix_spawn_file_actions_adddup2(&actions, goRead, InitCommand.goDescriptor)
 
-        // Started from a sealed view of wasm-runc, never the host's file; with exactly the
-        // spec's environment (the shim's, which is containerd's, stays out).
+        // Started from a sealed view of wasm-runc, never the host's file, and with an empty
+        // environment: the process starts as host root in the host's mount namespace, where the
+        // dynamic loader would obey the pod's LD_PRELOAD or GLIBC_TUNABLES, and the shim's
+        // (containerd's) variables are none of the module's business. The module's environment
+        // is the spec's process.env, given through WASI.
         let executable = try SealedExecutable.open(spareDirectory: InstanceRecord.directory(root: invocation.root, id: id))
         defer { close(executable) }
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
-        let envp = bundle.environment.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        let spawned = posix_spawn(&pid, "/proc/self/fd/\(executable)", &actions, nil, argv, envp)
+        defer { argv.forEach { free($0) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = [nil]
+        let spawned = posix_spawn(&pid, "/proc/self/fd/\(executable)", &actions, nil, argv, &envp)
         close(syncWrite)
         close(goRead)
         guard spawned == 0 else { throw RuntimeError.errno("spawn the instance process", spawned) }

@@ -78,14 +78,20 @@ struct InitCommand {
     }
 
     /// Takes procfs and sysfs out of the module's view (see KernelFilesystemFence) and returns a
-    /// descriptor of the container's /proc/self/fd, through which setup still reopens the
-    /// module and the exec FIFO.
+    /// descriptor of /proc/self/fd, through which setup still reopens the module and the exec
+    /// FIFO. It comes from a procfs of the instance's own with only the process directories
+    /// (subset=pid): the descriptor stays open while the module is instantiated (its start
+    /// function runs then), and `..` from it must not reach /proc/sys or sysrq-trigger, which
+    /// the container's /proc covers with read-only and masked mounts that are detached here.
     private func hideKernelFilesystems() throws -> Int32 {
-        let procSelf = open("/proc/self", WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
-        guard procSelf >= 0 else { throw RuntimeError.errno("open /proc/self in the container (the spec must mount /proc)") }
+        let procRoot = wr_private_pid_procfs()
+        guard procRoot >= 0 else { throw RuntimeError.errno("mount a procfs of the instance's own (subset=pid)") }
+        defer { close(procRoot) }
+        let procSelf = openat(procRoot, "self", WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard procSelf >= 0 else { throw RuntimeError.errno("open self in the instance's procfs") }
         defer { close(procSelf) }
         let fdDirectory = openat(procSelf, "fd", WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
-        guard fdDirectory >= 0 else { throw RuntimeError.errno("open /proc/self/fd in the container") }
+        guard fdDirectory >= 0 else { throw RuntimeError.errno("open self/fd in the instance's procfs") }
         try KernelFilesystemFence.detachAll(procSelf: procSelf)
         return fdDirectory
     }
