@@ -45,7 +45,8 @@ struct WasmIsolationTests {
         try await withRuntime { client in
             try await withProbePod(client, "wasm-devnode") { pod in
                 let log = try await probe(client, in: pod, ["read:/kmsg", "read:/dev/null", "read:/dev/kmsg"])
-                #expect(log.contains { $0.hasPrefix("read /kmsg: denied") }, "the image's c 1 11 node: \(log)")
+                // The nodev rootfs refuses first (EACCES); the devices cgroup would say EPERM.
+                #expect(log.contains("read /kmsg: denied Permission denied"), "the image's c 1 11 node: \(log)")
                 #expect(log.contains("read /dev/null: ok "), "the default devices work: \(log)")
                 #expect(log.contains { $0.hasPrefix("read /dev/kmsg: denied") }, "/dev holds the defaults only: \(log)")
             }
@@ -105,6 +106,33 @@ struct WasmIsolationTests {
         }
     }
 
+    /// runAsGroup and supplementary groups: a file only group 4321 may read is readable with that
+    /// group as the primary or a supplementary group, and not without it.
+    @Test func runAsGroupAndSupplementaryGroupsAreHonoured() async throws {
+        try await withRuntime { client in
+            try await withHostDirectory(["group-only.txt": ("for the group", 0o040)]) { directory in
+                #expect(chown("\(directory)/group-only.txt", 0, 4321) == 0)
+                try await withProbePod(client, "wasm-groups") { pod in
+                    let mount = Runtime_V1_Mount.with { $0.containerPath = "/data"; $0.hostPath = directory }
+                    func read(group: Int64, supplementary: [Int64]) async throws -> [String] {
+                        try await probe(client, in: pod, ["read:/data/group-only.txt"]) { config in
+                            config.mounts = [mount]
+                            config.linux.securityContext.runAsUser = .with { $0.value = 1000 }
+                            config.linux.securityContext.runAsGroup = .with { $0.value = group }
+                            config.linux.securityContext.supplementalGroups = supplementary
+                        }
+                    }
+                    let primary = try await read(group: 4321, supplementary: [])
+                    #expect(primary.contains("read /data/group-only.txt: ok for the group"), "\(primary)")
+                    let supplementary = try await read(group: 3000, supplementary: [4321])
+                    #expect(supplementary.contains("read /data/group-only.txt: ok for the group"), "\(supplementary)")
+                    let without = try await read(group: 3000, supplementary: [5000])
+                    #expect(without.contains { $0.hasPrefix("read /data/group-only.txt: denied") }, "\(without)")
+                }
+            }
+        }
+    }
+
     @Test func aReadOnlyRootfsCannotBeWritten() async throws {
         try await withRuntime { client in
             try await withProbePod(client, "wasm-rofs") { pod in
@@ -119,19 +147,55 @@ struct WasmIsolationTests {
         }
     }
 
+    /// A start function that never returns: `create` gives up at the setup deadline, and what
+    /// wasm-runc had made for the instance while it was in setup (its record under the shim's
+    /// runc root, its cgroup, its process) is gone afterwards.
     @Test func aLoopingStartFunctionIsBoundedAndLeavesNothingBehind() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "wasm-loop", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("loop-start")) { pod in
                 var config = ContainerConfig.make(name: "loop", image: environment.wasmImage("loop-start"))
                 config.annotations["io.cribench.wasm.setup-timeout-seconds"] = "3"
                 let id = try await createContainer(client, in: pod, config)
+                let record = "/run/containerd/runc/k8s.io/.wasm/\(id)"
                 let clock = ContinuousClock()
                 let began = clock.now
-                let error = await #expect(throws: CRIError.self) { try await client.startContainer(id) }
+                let started = Task { try await client.startContainer(id) }
+                var cgroup: String?
+                try await eventually("the instance is in setup, recorded and in its cgroup") {
+                    guard let pid = instanceProcesses(of: id).first, FileManager.default.fileExists(atPath: record) else { return false }
+                    cgroup = memoryCgroup(of: pid)
+                    return cgroup.map { FileManager.default.fileExists(atPath: $0) } ?? false
+                }
+                let error = await #expect(throws: CRIError.self) { try await started.value }
                 #expect(clock.now - began < .seconds(20), "bounded by the setup deadline")
                 #expect(error?.description.contains("did not become ready") == true, "\(String(describing: error))")
                 #expect(instanceProcesses(of: id).isEmpty, "no instance process of \(id) is left")
-                #expect(!FileManager.default.fileExists(atPath: "/run/containerd/runc/k8s.io/\(id)"), "no wasm-runc state is left")
+                #expect(!FileManager.default.fileExists(atPath: record), "no wasm-runc record is left")
+                #expect(cgroup.map { !FileManager.default.fileExists(atPath: $0) } ?? false, "the instance's cgroup \(cgroup ?? "?") is removed")
+            }
+        }
+    }
+
+    /// The directory of a process's cgroup in the v1 memory hierarchy.
+    func memoryCgroup(of pid: Int32) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return nil }
+        let line = text.split(separator: "\n").first { $0.split(separator: ":", maxSplits: 2).dropFirst().first?.split(separator: ",").contains("memory") == true }
+        return line.map { "/sys/fs/cgroup/memory" + String($0.split(separator: ":", maxSplits: 2)[2]) }
+    }
+
+    /// Capabilities as the pod asks for them: all dropped, one added back.
+    @Test func capabilitiesDropAllAndAddOne() async throws {
+        try await withRuntime { client in
+            try await withPodSandbox(client, name: "wasm-caps", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("idle")) { pod in
+                var config = ContainerConfig.make(name: "idle", image: environment.wasmImage("idle"))
+                config.linux.securityContext.capabilities = .with { $0.dropCapabilities = ["ALL"]; $0.addCapabilities = ["NET_ADMIN"] }
+                let id = try await createContainer(client, in: pod, config)
+                try await client.startContainer(id)
+                let pid = try #require(try await verbosePID(client.containerStatusInfo(id)))
+                let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+                #expect(status.contains("CapEff:\t0000000000001000"), "CAP_NET_ADMIN (12) alone")
+                #expect(status.contains("CapBnd:\t0000000000001000"))
+                try await client.stopContainer(id, gracePeriodSeconds: 10)
             }
         }
     }
@@ -287,12 +351,14 @@ struct WasmIsolationTests {
                 try #require(mount("tmpfs", submount, "tmpfs", 0, "mode=0755") == 0, "mount a tmpfs at \(submount)")
                 defer { umount2(submount, Int32(MNT_DETACH)) }
                 try #require(mknod("\(submount)/null", S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0, "a null device node in the submount")
+                try #require(mknod("\(directory)/null", S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0, "and one at the volume's top")
                 try await withProbePod(client, "wasm-submount") { pod in
-                    let log = try await probe(client, in: pod, ["write:/data/sub/new.txt", "read:/data/sub/null", "read:/dev/null"]) { config in
+                    let log = try await probe(client, in: pod, ["write:/data/sub/new.txt", "read:/data/sub/null", "read:/data/null", "read:/dev/null"]) { config in
                         config.mounts = [.with { $0.containerPath = "/data"; $0.hostPath = directory; $0.readonly = true }]
                     }
                     #expect(log.contains { $0.hasPrefix("write /data/sub/new.txt: denied") }, "the submount is read-only: \(log)")
                     #expect(log.contains("read /data/sub/null: denied Permission denied"), "the submount is nodev: \(log)")
+                    #expect(log.contains("read /data/null: denied Permission denied"), "the volume is nodev: \(log)")
                     #expect(log.contains("read /dev/null: ok "), "the default device works: \(log)")
                     #expect(!FileManager.default.fileExists(atPath: "\(submount)/new.txt"))
                     // The control: mounted writable, the same write lands.

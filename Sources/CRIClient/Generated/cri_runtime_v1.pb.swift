@@ -843,10 +843,33 @@ public nonisolated struct Runtime_V1_ImageSpec: Sendable {
   public init() {}
 }
 
+public nonisolated struct Runtime_V1_Capability: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var addCapabilities: [String] = []
+
+  public var dropCapabilities: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Runtime_V1_LinuxContainerSecurityContext: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  public var capabilities: Runtime_V1_Capability {
+    get {_capabilities ?? Runtime_V1_Capability()}
+    set {_capabilities = newValue}
+  }
+  /// Returns true if `capabilities` has been explicitly set.
+  public var hasCapabilities: Bool {self._capabilities != nil}
+  /// Clears the value of `capabilities`. Subsequent reads from it will return its default value.
+  public mutating func clearCapabilities() {self._capabilities = nil}
 
   public var privileged: Bool = false
 
@@ -896,6 +919,7 @@ public nonisolated struct Runtime_V1_LinuxContainerSecurityContext: Sendable {
 
   public init() {}
 
+  fileprivate var _capabilities: Runtime_V1_Capability? = nil
   fileprivate var _namespaceOptions: Runtime_V1_NamespaceOption? = nil
   fileprivate var _runAsUser: Runtime_V1_Int64Value? = nil
   fileprivate var _runAsGroup: Runtime_V1_Int64Value? = nil
@@ -3701,9 +3725,9 @@ nonisolated extension Runtime_V1_ImageSpec: SwiftProtobuf.Message, SwiftProtobuf
   }
 }
 
-nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".LinuxContainerSecurityContext"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}privileged\0\u{3}namespace_options\0\u{4}\u{2}run_as_user\0\u{4}\u{2}readonly_rootfs\0\u{3}supplemental_groups\0\u{4}\u{3}no_new_privs\0\u{3}run_as_group\0\u{2}\u{3}seccomp\0")
+nonisolated extension Runtime_V1_Capability: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Capability"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}add_capabilities\0\u{3}drop_capabilities\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3711,6 +3735,42 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.addCapabilities) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.dropCapabilities) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.addCapabilities.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.addCapabilities, fieldNumber: 1)
+    }
+    if !self.dropCapabilities.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.dropCapabilities, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_Capability, rhs: Runtime_V1_Capability) -> Bool {
+    if lhs.addCapabilities != rhs.addCapabilities {return false}
+    if lhs.dropCapabilities != rhs.dropCapabilities {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LinuxContainerSecurityContext"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}capabilities\0\u{1}privileged\0\u{3}namespace_options\0\u{4}\u{2}run_as_user\0\u{4}\u{2}readonly_rootfs\0\u{3}supplemental_groups\0\u{4}\u{3}no_new_privs\0\u{3}run_as_group\0\u{2}\u{3}seccomp\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._capabilities) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.privileged) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._namespaceOptions) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._runAsUser) }()
@@ -3729,6 +3789,9 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._capabilities {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
     if self.privileged != false {
       try visitor.visitSingularBoolField(value: self.privileged, fieldNumber: 2)
     }
@@ -3757,6 +3820,7 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
   }
 
   public static func ==(lhs: Runtime_V1_LinuxContainerSecurityContext, rhs: Runtime_V1_LinuxContainerSecurityContext) -> Bool {
+    if lhs._capabilities != rhs._capabilities {return false}
     if lhs.privileged != rhs.privileged {return false}
     if lhs._namespaceOptions != rhs._namespaceOptions {return false}
     if lhs._runAsUser != rhs._runAsUser {return false}
