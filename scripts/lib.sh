@@ -18,24 +18,31 @@ CRIBENCH_ENV_FILE=$CRIBENCH_STATE_DIR/cribench.env
 # directory that another user owns or may write to, or under such an ancestor, lets that user
 # steer them: refused, naming the path, before anything in it is read.
 check_state_dir_trust() {
-    local path=$CRIBENCH_STATE_DIR owner mode
-    case "$path" in
+    case "$CRIBENCH_STATE_DIR" in
         /*) ;;
         *) die "CRIBENCH_STATE_DIR='$CRIBENCH_STATE_DIR' is not an absolute path" ;;
     esac
+    local owner mode
     if [ -e "$CRIBENCH_ENV_FILE" ] || [ -L "$CRIBENCH_ENV_FILE" ]; then
         [ -f "$CRIBENCH_ENV_FILE" ] && [ ! -L "$CRIBENCH_ENV_FILE" ] || die "$CRIBENCH_ENV_FILE is not a regular file; remove it"
         read -r owner mode < <(stat -c '%u %a' "$CRIBENCH_ENV_FILE")
         [ "$owner" = 0 ] && ! (( 8#$mode & 8#022 )) \
             || die "$CRIBENCH_ENV_FILE is not root's alone (uid $owner, mode $mode); remove it and start again"
     fi
+    check_root_only "$CRIBENCH_STATE_DIR" "CRIBENCH_STATE_DIR=$CRIBENCH_STATE_DIR"
+}
+
+# check_root_only PATH WHAT: PATH (where it exists) and every ancestor are root's and writable
+# by nobody else, and none is a symbolic link; otherwise die naming the path and WHAT it holds.
+check_root_only() {
+    local path=$1 what=$2 owner mode
     while :; do
         if [ -L "$path" ]; then
-            die "$path is a symbolic link; CRIBENCH_STATE_DIR and its ancestors must be real directories owned by root"
+            die "$path is a symbolic link; $what must be reached through real directories owned by root"
         elif [ -e "$path" ]; then
             read -r owner mode < <(stat -c '%u %a' "$path")
-            [ "$owner" = 0 ] || die "$path is owned by uid $owner, not root: a root script will not trust CRIBENCH_STATE_DIR=$CRIBENCH_STATE_DIR under it; use a directory whose every ancestor is root's"
-            (( 8#$mode & 8#022 )) && die "$path is writable by group or others (mode $mode): a root script will not trust CRIBENCH_STATE_DIR=$CRIBENCH_STATE_DIR under it; chmod go-w it or use another directory"
+            [ "$owner" = 0 ] || die "$path is owned by uid $owner, not root: a root script will not trust $what under it; use a path whose every ancestor is root's"
+            (( 8#$mode & 8#022 )) && die "$path is writable by group or others (mode $mode): a root script will not trust $what under it; chmod go-w it or use another path"
         fi
         [ "$path" = / ] && break
         path=$(dirname "$path")
@@ -170,6 +177,37 @@ REGISTRY_CMDLINE="^docker-registry serve $CRIBENCH_STATE_DIR/registry/config.yml
 # owned_pid FILE PATTERN: true when FILE names a live process whose command line matches.
 owned_pid() {
     [ -f "$1" ] && process_is "$(cat "$1")" "$2"
+}
+
+# stop_daemon FILE PATTERN NAME: TERM, then KILL after 10 s, the process FILE names, if its
+# command line is that of CRIBench's daemon (a pid file can outlive its process).
+stop_daemon() {
+    local file=$1 pattern=$2 name=$3 pid
+    [ -f "$file" ] || return 0
+    pid=$(cat "$file")
+    if process_is "$pid" "$pattern"; then
+        log "stopping $name (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null
+        wait_until 10 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null
+        wait_until 5 bash -c "! kill -0 $pid"
+    elif kill -0 "$pid" 2>/dev/null; then
+        log "pid $pid of $file is no longer $name (now: $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)); leaving it alone"
+    fi
+    rm -f "$file"
+}
+
+# The runtime handlers registered with scripts/add-runtime-handler.sh, one "NAME BINARY" a line.
+CRIBENCH_HANDLERS_FILE=$CRIBENCH_STATE_DIR/runtime-handlers
+# Names start-containerd.sh gives handlers of its own.
+CRIBENCH_BUILTIN_HANDLERS=(runc crun wasm cribench-probe)
+
+# valid_handler NAME BINARY: a name CRIBench writes into containerd's config, and a binary a
+# root shim may run (absolute, executable, root's alone up to /).
+valid_handler_name() { [[ "$1" =~ ^[a-z][a-z0-9-]{0,30}$ ]]; }
+check_handler_binary() {
+    [[ "$1" = /* ]] && [ -f "$1" ] && [ -x "$1" ] && valid_setting "$1" \
+        || die "'$1' is not an absolute path (of the characters A-Za-z0-9_./:@-) to an executable file"
+    check_root_only "$1" "the runtime binary $1"
 }
 
 registry_up() { curl -fs "http://$CRIBENCH_REGISTRY/v2/" >/dev/null; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts CRIBench's runtime under test: a local registry on 127.0.0.1:5000 holding
 # locally built pause, busybox and wasm images, and containerd 1.6 with its CRI plugin
-# and the runtime handlers `runc` and `wasm`. Installs what is missing from Debian's
+# and the runtime handlers `runc`, `crun`, `wasm`, the probe and any registered with
+# scripts/add-runtime-handler.sh. Installs what is missing from Debian's
 # packages, works offline, and reuses whatever is already up (idempotent).
 # Prints the CRI endpoint on stdout when ready.
 set -euo pipefail
@@ -13,6 +14,8 @@ install_packages() {
     local missing=()
     command -v containerd >/dev/null || missing+=(containerd)
     command -v runc >/dev/null || missing+=(runc)
+    # A second OCI runtime for bench's sides and A/B runs (handler crun).
+    command -v crun >/dev/null || missing+=(crun)
     [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
     command -v docker-registry >/dev/null || missing+=(docker-registry)
     command -v umoci >/dev/null || missing+=(umoci)
@@ -158,6 +161,21 @@ build_images() {
     "$CRIBENCH_REPO_DIR/scripts/build-wasm-images.sh"
 }
 
+# registered_handlers_config: a runc v2 shim handler for each build scripts/add-runtime-handler.sh
+# registered, each line checked again as it was when written.
+registered_handlers_config() {
+    local name binary
+    [ -f "$CRIBENCH_HANDLERS_FILE" ] || return 0
+    while read -r name binary; do
+        valid_handler_name "$name" || die "$CRIBENCH_HANDLERS_FILE: '$name' is not a handler name CRIBench writes"
+        check_handler_binary "$binary"
+        printf '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s]\n' "$name"
+        printf '      runtime_type = "io.containerd.runc.v2"\n'
+        printf '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s.options]\n' "$name"
+        printf '        SystemdCgroup = false\n        BinaryName = "%s"\n' "$binary"
+    done < "$CRIBENCH_HANDLERS_FILE"
+}
+
 write_containerd_config() {
     mkdir -p "$CRIBENCH_STATE_DIR/cni/net.d" "$CRIBENCH_STATE_DIR/certs.d/$CRIBENCH_REGISTRY"
     cat > "$CRIBENCH_STATE_DIR/certs.d/$CRIBENCH_REGISTRY/hosts.toml" <<CONF
@@ -242,6 +260,13 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cribench-probe.options]
         SystemdCgroup = false
         BinaryName = "$CRIBENCH_STATE_DIR/probe-runtime"
+    # crun behind the same shim: the second OCI runtime bench compares runc with.
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun.options]
+        SystemdCgroup = false
+        BinaryName = "$(command -v crun)"
+$(registered_handlers_config)
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$CRIBENCH_STATE_DIR/cni/net.d"

@@ -28,23 +28,6 @@ read_env_file "$CRIBENCH_ENV_FILE" force
 check_state_dir
 check_cgroup_parent
 
-# stop_daemon FILE PATTERN NAME: TERM, then KILL after 10 s, the process FILE names, if its
-# command line is that of CRIBench's daemon.
-stop_daemon() {
-    local file=$1 pattern=$2 name=$3 pid
-    [ -f "$file" ] || return 0
-    pid=$(cat "$file")
-    if process_is "$pid" "$pattern"; then
-        log "stopping $name (pid $pid)"
-        kill -TERM "$pid" 2>/dev/null
-        wait_until 10 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null
-        wait_until 5 bash -c "! kill -0 $pid"
-    elif kill -0 "$pid" 2>/dev/null; then
-        log "pid $pid of $file is no longer $name (now: $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)); leaving it alone"
-    fi
-    rm -f "$file"
-}
-
 # recorded_cgroups RECORD NAME: the cgroup directories start made and recorded in RECORD (a
 # cgroup mount point plus NAME each, never a mount point itself), and everything below them.
 recorded_cgroups() {

@@ -14,12 +14,17 @@ extension GateEvaluation {
             let adjusted = finding.machineScale != 1 ? finding.normalizedRatio.map { String(format: ", machine-adjusted %.2fx", $0) } ?? "" : ""
             let p = finding.pValue.map { String(format: ", p=%.3f", $0) } ?? ""
             let format = { (value: Double) in RegressionGate.format(value, key: finding.key) }
-            let threshold = RegressionGate.isMemory(finding.key) ? gate.memoryThreshold : gate.threshold
-            lines.append("REGRESSION \(finding.key): p50 \(finding.currentNs.map(format) ?? "missing") vs \(finding.baselineNs.map(format) ?? "missing") (\(ratio)\(adjusted), threshold \(threshold)x\(p))")
+            let judged = finding.judgedRatio.map { String(format: "; judged by %@ %.2fx", finding.rule, $0) } ?? ""
+            let tolerance = String(format: ", tolerance %.2fx (%@)", finding.tolerance, finding.toleranceOrigin)
+            lines.append("REGRESSION \(finding.key): p50 \(finding.currentNs.map(format) ?? "missing") vs \(finding.baselineNs.map(format) ?? "missing") (\(ratio)\(adjusted)\(judged)\(tolerance)\(p))")
         }
         if failures.isEmpty {
             let compared = verdict.findings.filter { $0.verdict != .new }.count
-            var rules = "threshold \(gate.threshold)x, noise floor \(formatDuration(gate.noiseFloorNs)), p < \(gate.significance)"
+            let learned = verdict.findings.filter { $0.toleranceOrigin.hasPrefix("learned") }.map(\.tolerance)
+            let tolerances = learned.isEmpty ? "threshold \(gate.threshold)x"
+                : String(format: "tolerance learned from the history for %d op(s), %.2fx-%.2fx, %.2fx for the rest", learned.count,
+                         learned.min() ?? 0, learned.max() ?? 0, gate.threshold)
+            var rules = "\(tolerances), judged by the Hodges-Lehmann shift where samples exist, noise floor \(formatDuration(gate.noiseFloorNs)), p < \(gate.significance)"
             if verdict.findings.contains(where: { RegressionGate.isMemory($0.key) }) {
                 rules += String(format: "; memory per pod: threshold %.2fx, floor %.0f KiB", gate.memoryThreshold, gate.memoryFloorBytes / 1024)
             }

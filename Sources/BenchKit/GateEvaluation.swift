@@ -12,6 +12,11 @@ public struct GateEvaluation: Sendable {
         /// What was compared with, for a person: "this machine's last 5 runs (DIR)".
         public let source: String
         public let findings: [RegressionFinding]
+
+        public init(source: String, findings: [RegressionFinding]) {
+            self.source = source
+            self.findings = findings
+        }
     }
 
     public var verdict: Comparison?
@@ -20,6 +25,8 @@ public struct GateEvaluation: Sendable {
     public var notes: [String] = []
     /// True when the machine had no history: the run is recorded as its first and passes.
     public var firstRunOfMachine = false
+
+    public init(verdict: Comparison? = nil) { self.verdict = verdict }
 
     public var failures: [RegressionFinding] { verdict.map { RegressionGate.failures($0.findings) } ?? [] }
 }
@@ -56,7 +63,8 @@ public struct GatePlan: Sendable {
             let past = try history.recent(historyDepth)
             if let pooled = Baseline.pooled(past) {
                 let source = "this machine's last \(past.count) run(s) in \(history.directory)"
-                evaluation.verdict = .init(source: source, findings: try gate.compare(results, with: pooled, named: source))
+                let tolerances = LearnedTolerance.learn(past, defaultThreshold: gate.threshold)
+                evaluation.verdict = .init(source: source, findings: try gate.compare(results, with: pooled, named: source, tolerances: tolerances))
             } else {
                 evaluation.firstRunOfMachine = true
                 evaluation.notes.append("no history for this machine (\(machine)) in \(history.root): this run becomes its first baseline, and the gate compares from the next run on")

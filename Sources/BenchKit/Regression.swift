@@ -95,14 +95,26 @@ public struct RegressionFinding: Sendable, Equatable {
     /// Mann-Whitney p-value of this run's (machine-adjusted) samples against the baseline's;
     /// nil when the baseline holds no samples.
     public let pValue: Double?
+    /// The factor the verdict judged: the Hodges-Lehmann shift over the reference's p50 when both
+    /// sides have samples (rule "shift"), else the machine-adjusted ratio of p50s (rule "p50").
+    public let judgedRatio: Double?
+    public let rule: String
+    /// The factor the judged ratio had to exceed, and where it came from.
+    public let tolerance: Double
+    public let toleranceOrigin: String
 
-    public init(key: String, baselineNs: Double?, currentNs: Double?, verdict: Verdict, machineScale: Double = 1, pValue: Double? = nil) {
+    public init(key: String, baselineNs: Double?, currentNs: Double?, verdict: Verdict, machineScale: Double = 1, pValue: Double? = nil,
+                judgedRatio: Double? = nil, rule: String = "p50", tolerance: Double = 1, toleranceOrigin: String = "") {
         self.key = key
         self.baselineNs = baselineNs
         self.currentNs = currentNs
         self.verdict = verdict
         self.machineScale = machineScale
         self.pValue = pValue
+        self.judgedRatio = judgedRatio
+        self.rule = rule
+        self.tolerance = tolerance
+        self.toleranceOrigin = toleranceOrigin
     }
 
     /// Now against the baseline, as measured.
@@ -168,7 +180,11 @@ public struct RegressionGate: Sendable {
     /// Compares the ops of the flows this run measured; ops of flows it did not run are not
     /// its business (`--flows pod` against a full baseline compares the pod flow only).
     /// Throws when the baseline has no op in common with the run.
-    public func compare(_ results: ResultSet, with baseline: Baseline, named name: String) throws -> [RegressionFinding] {
+    ///
+    /// An op's tolerance is `tolerances[key]` (learned from the machine's history, see
+    /// ``LearnedTolerance``), else `threshold`; memory keeps `memoryThreshold`.
+    public func compare(_ results: ResultSet, with baseline: Baseline, named name: String,
+                        tolerances: [String: OpTolerance] = [:]) throws -> [RegressionFinding] {
         let current = results.p50ByKey, currentSamples = results.samplesByKey
         let measuredFlows = Set(results.flows.keys).union(results.operations.map(\.flow))
         let relevant = baseline.p50Ns.keys.filter { key in key.split(separator: "/").first.map { measuredFlows.contains(String($0)) } ?? false }
@@ -181,22 +197,33 @@ public struct RegressionGate: Sendable {
             let before = baseline.p50Ns[key], measured = current[key]
             let memory = Self.isMemory(key)
             let scale = memory ? 1 : scale
-            var pValue: Double?
+            var pValue: Double?, shift: Double?
             if !memory, let old = baseline.samplesNs?[key], let new = currentSamples[key] {
-                pValue = MannWhitney.pValue(old.map(Double.init), new.map { Double($0) / scale })
+                let (oldValues, newValues) = (old.map(Double.init), new.map { Double($0) / scale })
+                pValue = MannWhitney.pValue(oldValues, newValues)
+                shift = HodgesLehmann.shift(newValues, from: oldValues)
             }
             let significant = (pValue ?? 0) < significance
-            let (threshold, floor) = memory ? (memoryThreshold, memoryFloorBytes) : (threshold, noiseFloorNs)
+            let learned = memory ? nil : tolerances[key]
+            let tolerance = memory ? memoryThreshold : learned?.factor ?? threshold
+            let origin = memory ? "memory rule" : learned?.origin ?? "default threshold"
+            let floor = memory ? memoryFloorBytes : noiseFloorNs
             let verdict: RegressionFinding.Verdict
+            var judged: Double?
+            let rule = shift != nil ? "shift" : "p50"
             switch (before, measured.map { $0 / scale }) {
             case (nil, _): verdict = .new
             case (_, nil): verdict = .missing
             case let (before?, now?):
-                if now > before * threshold && now - before > floor && significant { verdict = .regressed }
-                else if now * threshold < before && before - now > floor && significant { verdict = .improved }
+                // The distance judged: the typical shift of the samples where both sides have them.
+                let moved = shift ?? (now - before)
+                judged = before > 0 ? (before + moved) / before : nil
+                if moved > before * (tolerance - 1) && moved > floor && significant { verdict = .regressed }
+                else if (before + moved) * tolerance < before && -moved > floor && significant { verdict = .improved }
                 else { verdict = .unchanged }
             }
-            return RegressionFinding(key: key, baselineNs: before, currentNs: measured, verdict: verdict, machineScale: scale, pValue: pValue)
+            return RegressionFinding(key: key, baselineNs: before, currentNs: measured, verdict: verdict, machineScale: scale, pValue: pValue,
+                                     judgedRatio: judged, rule: memory ? "memory" : rule, tolerance: tolerance, toleranceOrigin: origin)
         }
     }
 

@@ -85,6 +85,13 @@ public struct ResultSet: Codable, Sendable {
         }
     }
 
+    /// The sides measured, in the order the run first measured them (the reference side first).
+    public var kinds: [WorkloadKind] {
+        var seen: [WorkloadKind] = []
+        for operation in operations where !seen.contains(operation.kind) { seen.append(operation.kind) }
+        return seen
+    }
+
     public func samples(flow: String, operation: String, kind: WorkloadKind) -> OperationSamples? {
         operations.first { $0.flow == flow && $0.operation == operation && $0.kind == kind }
     }

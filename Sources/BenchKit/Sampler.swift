@@ -1,7 +1,7 @@
 import CRIClient
 import Foundation
 
-/// How a run samples: counts, budget and the two sides.
+/// How a run samples: counts, budget and the sides.
 public struct SamplingPlan: Sendable {
     public var samples: Int
     public var warmup: Int
@@ -18,8 +18,9 @@ public struct SamplingPlan: Sendable {
     }
 }
 
-/// Runs flows sample by sample, alternating the sides within each sample (OCI first in even
-/// samples, wasm first in odd ones) so that machine noise hits both alike. Warm-up samples run
+/// Runs flows sample by sample, every side within each sample, each sample starting with the
+/// next side in turn (with two: OCI first in even samples, wasm in odd ones), so that machine
+/// noise hits all alike. Warm-up samples run
 /// and are dropped. Progress goes to stderr; results into the ResultSet.
 public struct Sampler: Sendable {
     public let plan: SamplingPlan
@@ -79,7 +80,9 @@ public struct Sampler: Sendable {
             let measured = index >= plan.warmup
             let label = measured ? "sample \(index - plan.warmup + 1)/\(plan.samples)" : "warm-up \(index + 1)/\(plan.warmup)"
             progress("\(flow.name): \(label)")
-            let order = index % 2 == 0 ? prepared : prepared.reversed()
+            // Each sample starts with the next side: with two, they alternate.
+            let first = index % max(prepared.count, 1)
+            let order = Array(prepared[first...] + prepared[..<first])
             for (side, state) in order {
                 let start = wallClockNanoseconds()
                 let durations = try await flow.sample(side, prepared: state, context: context)

@@ -6,7 +6,7 @@ import Foundation
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Benchmark CRI operations for an OCI image and a wasm module side by side.",
+        abstract: "Benchmark CRI operations for an OCI image and a wasm module (or any sides) side by side.",
         discussion: """
             Prints Go benchmark lines on stdout (benchstat -col /kind compares the sides), progress on \
             stderr, and writes bench.txt, results.json, critest-*.json, summary.md and chart.svg under \
@@ -27,6 +27,8 @@ struct RunCommand: AsyncParsableCommand {
     var wasmModuleURL: String?
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
     @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
+    @Option(name: .customLong("side"), help: ArgumentHelp("A side NAME=HANDLER[:oci|wasm], repeatable, in place of the OCI and wasm sides: every flow interleaves all of them, and reports set each against the first (e.g. --side oci=runc --side crun=crun --side wasm=wasm).", valueName: "side"))
+    var sideTexts: [String] = []
     @Option(help: "Grace period of StopContainer, in seconds.") var stopTimeout = 10
 
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
@@ -37,7 +39,8 @@ struct RunCommand: AsyncParsableCommand {
     var history: String?
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
     @Option(help: "A baseline.json to compare with: a verdict if it was recorded on this machine and no history is given, else a reference shown in summary.md.") var baseline: String?
-    @Option(help: "Regression threshold: an op regressed when its p50 exceeds the reference's by this factor.") var threshold = 1.3
+    @Option(help: ArgumentHelp("Default tolerance: an op regressed when its samples moved (Hodges-Lehmann shift) beyond this factor of the reference's p50; the history gate learns each op's own tolerance once it holds 3 runs with samples.", valueName: "factor"))
+    var threshold = 1.3
     @Option(help: "Ignore p50 differences smaller than this many milliseconds (noise floor of the gate).") var noiseFloorMs = 2.0
     @Flag(inversion: .prefixedNo, help: "Divide each p50 by the machine scale (this run's null-call p50 over the reference's) before comparing.")
     var normalize = false
@@ -52,14 +55,18 @@ struct RunCommand: AsyncParsableCommand {
         guard stopTimeout >= 0 else { throw ValidationError("--stop-timeout cannot be negative") }
         guard historyDepth >= 1 else { throw ValidationError("--history-depth must be at least 1, got \(historyDepth)") }
         _ = try selectedFlows()
+        do { _ = try SideSpec.parseAll(sideTexts) } catch { throw ValidationError("\(error)") }
     }
 
-    func selectedFlows() throws -> [any Flow] {
+    func selectedFlows() throws -> [any Flow] { try Self.flows(named: flows) }
+
+    /// The flows of a comma-separated list of their short names.
+    static func flows(named list: String) throws -> [any Flow] {
         let available: [String: any Flow] = [
             "image": ImageLifecycleFlow(), "pod": PodLifecycleFlow(), "container": ContainerLifecycleFlow(), "e2e": EndToEndFlow(),
             "reads": ReadOnlyFlow(),
         ]
-        return try flows.split(separator: ",").map { name in
+        return try list.split(separator: ",").map { name in
             let key = name.trimmingCharacters(in: .whitespaces)
             guard let flow = available[key] else {
                 throw ValidationError("unknown flow '\(key)' in --flows; choose from image, pod, container, e2e, reads")
@@ -99,11 +106,15 @@ struct RunCommand: AsyncParsableCommand {
                 moduleAnnotations = [ContainerManifest.moduleURLAnnotation: wasmModuleURL]
                 progress("module \(wasmModuleURL) is image \(published.reference)")
             }
-            let sides = [
-                Workload(kind: .oci, image: ociImage, idleImage: oci.idleImage, idleCommand: oci.idleCommand, runtimeHandler: ociHandler),
-                Workload(kind: .wasm, image: wasmSideImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand, runtimeHandler: wasmHandler,
-                         imageAnnotations: moduleAnnotations),
-            ]
+            let specs = sideTexts.isEmpty
+                ? [SideSpec(kind: .oci, handler: ociHandler, family: .oci), SideSpec(kind: .wasm, handler: wasmHandler, family: .wasm)]
+                : try SideSpec.parseAll(sideTexts)
+            let sides = specs.map { spec in
+                let base = spec.family == .oci ? oci : wasm
+                return Workload(kind: spec.kind, image: spec.family == .oci ? ociImage : wasmSideImage, idleImage: base.idleImage,
+                                idleCommand: base.idleCommand, runtimeHandler: spec.handler,
+                                imageAnnotations: spec.family == .wasm ? moduleAnnotations : nil)
+            }
             let run = BenchmarkRun(endpoint: endpoint, callTimeout: .seconds(connection.timeout),
                                    plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
                                    flows: try selectedFlows(), ledger: ledger, stopGracePeriodSeconds: Int64(stopTimeout))

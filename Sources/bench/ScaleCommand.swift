@@ -26,7 +26,8 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Machine history to gate against: churn startup latencies as bench run's ops, memory per pod at 1.10x (keep it apart from bench run's).", valueName: "dir"))
     var history: String?
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
-    @Option(help: "Regression threshold: a startup p50 slower than the history's by this factor.") var threshold = 1.3
+    @Option(help: ArgumentHelp("Default tolerance of the churn startup latencies (the history gate learns each op's own from 3 runs on).", valueName: "factor"))
+    var threshold = 1.3
     @Option(help: "Ignore p50 differences smaller than this many milliseconds.") var noiseFloorMs = 20.0
 
     func counts(_ text: String, _ flag: String) throws -> [Int] {

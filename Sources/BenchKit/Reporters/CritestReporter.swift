@@ -23,7 +23,7 @@ public enum CritestReporter {
         var files: [String: Data] = [:]
         for flow in results.flowOrder {
             let names = results.flows[flow] ?? []
-            for kind in WorkloadKind.allCases {
+            for kind in results.kinds {
                 let columns = names.compactMap { results.samples(flow: flow, operation: $0, kind: kind) }
                 // critest's datapoints hold every op once; a flow whose ops ran unequally often
                 // (bench pod pulls in its first pass only) has no such rows and gets no file.

@@ -15,7 +15,7 @@ public enum GoBenchReporter {
                 pattern = flowPattern
             }
             for operation in results.flows[flow] ?? [] {
-                for kind in WorkloadKind.allCases {
+                for kind in results.kinds {
                     guard let samples = results.samples(flow: flow, operation: operation, kind: kind) else { continue }
                     for duration in samples.samplesNs {
                         lines.append(resultLine(name: "\(flow)/op=\(operation)/kind=\(kind.rawValue)", procs: procs, nanoseconds: duration))

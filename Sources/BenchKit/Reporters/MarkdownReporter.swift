@@ -1,12 +1,12 @@
 import Foundation
 
-/// A summary a person reads: per flow, each operation's p50/p90/p99 for OCI and wasm, and the
-/// wasm/OCI ratio of the medians.
+/// A summary a person reads: per flow, each operation's p50/p90/p99 for every side, and each
+/// side's median over the reference side's (the first measured: OCI by default).
 public enum MarkdownReporter {
     public static func render(_ results: ResultSet, gate: GateEvaluation? = nil) -> String {
         let environment = results.environment
         let machine = MachineFingerprint(environment)
-        var out = "# CRIBench: OCI images vs wasm modules\n\n"
+        var out = "# CRIBench: " + results.kinds.map(\.rawValue).joined(separator: " vs ") + "\n\n"
         out += "- run: `\(results.runID)`\(results.partial ? " (**partial**: interrupted before the end)" : "")\n"
         out += "- runtime: \(environment.runtime) on `\(environment.endpoint)`\n"
         out += "- handlers: " + environment.handlers.sorted { $0.key < $1.key }.map { "\($0.key) → `\($0.value)`" }.joined(separator: ", ") + "\n"
@@ -22,14 +22,7 @@ public enum MarkdownReporter {
         out += "On a VM a call after idle pays a wake-up that a back-to-back call does not: compare figures of the same pattern only.\n"
         for flow in results.flowOrder {
             out += "\n## \(flow) (\(results.pattern(ofFlow: flow).rawValue))\n\n"
-            out += "| op | OCI p50 | wasm p50 | wasm/OCI | OCI p90 | wasm p90 | OCI p99 | wasm p99 | samples |\n"
-            out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-            for operation in results.flows[flow] ?? [] {
-                let oci = results.samples(flow: flow, operation: operation, kind: .oci)?.summary
-                let wasm = results.samples(flow: flow, operation: operation, kind: .wasm)?.summary
-                let ratio = (oci?.p50).flatMap { base in (wasm?.p50).map { base > 0 ? String(format2: $0 / base) + "x" : "n/a" } } ?? "n/a"
-                out += "| \(operation) | \(cell(oci?.p50)) | \(cell(wasm?.p50)) | \(ratio) | \(cell(oci?.p90)) | \(cell(wasm?.p90)) | \(cell(oci?.p99)) | \(cell(wasm?.p99)) | \(oci?.count ?? 0)/\(wasm?.count ?? 0) |\n"
-            }
+            out += sideTable(results, flow: flow)
         }
         if let gate {
             if gate.firstRunOfMachine {
@@ -47,17 +40,50 @@ public enum MarkdownReporter {
         return out
     }
 
+    /// One column per side for p50, p90 and p99, and each other side's p50 over the reference
+    /// side's (the first measured).
+    static func sideTable(_ results: ResultSet, flow: String) -> String {
+        let kinds = results.kinds
+        guard let reference = kinds.first else { return "" }
+        let others = kinds.dropFirst()
+        func label(_ kind: WorkloadKind) -> String { kind == .oci ? "OCI" : kind.rawValue }
+        var header = "| op |" + kinds.map { " \(label($0)) p50 |" }.joined()
+        header += others.map { " \(label($0))/\(label(reference)) |" }.joined()
+        header += kinds.map { " \(label($0)) p90 |" }.joined() + kinds.map { " \(label($0)) p99 |" }.joined() + " samples |\n"
+        let columns = 1 + 3 * kinds.count + others.count + 1
+        var out = header + "|---|" + String(repeating: "---:|", count: columns - 1) + "\n"
+        for operation in results.flows[flow] ?? [] {
+            let summaries = kinds.map { results.samples(flow: flow, operation: operation, kind: $0)?.summary }
+            let base = summaries[0]?.p50
+            let ratios = summaries.dropFirst().map { summary -> String in
+                guard let base, base > 0, let p50 = summary?.p50 else { return "n/a" }
+                return String(format2: p50 / base) + "x"
+            }
+            out += "| \(operation) |" + summaries.map { " \(cell($0?.p50)) |" }.joined() + ratios.map { " \($0) |" }.joined()
+                + summaries.map { " \(cell($0?.p90)) |" }.joined() + summaries.map { " \(cell($0?.p99)) |" }.joined()
+                + " \(summaries.map { String($0?.count ?? 0) }.joined(separator: "/")) |\n"
+        }
+        return out
+    }
+
     static func comparisonTable(_ findings: [RegressionFinding]) -> String {
         var out = ""
         if let scale = findings.first?.machineScale, scale != 1 {
             out += "Machine scale \(String(format2: scale))x: this run's null call (Version) p50 over the reference's. The verdict compares each ratio divided by it.\n\n"
         }
-        out += "| op | reference p50 | now p50 | ratio | machine-adjusted | p (Mann-Whitney) | verdict |\n|---|---:|---:|---:|---:|---:|---|\n"
+        out += "The verdict judges each op's Hodges-Lehmann shift (the median of the differences between its samples and the reference's) "
+            + "over the reference's p50 where both have samples, else the ratio of p50s, against the op's tolerance: learned from this "
+            + "machine's run-to-run spread when its history holds enough runs, else the default threshold.\n\n"
+        out += "| op | reference p50 | now p50 | ratio | machine-adjusted | judged | tolerance | p (Mann-Whitney) | verdict |\n"
+        out += "|---|---:|---:|---:|---:|---:|---|---:|---|\n"
         for finding in findings {
             let ratio = finding.ratio.map { String(format2: $0) + "x" } ?? "n/a"
             let adjusted = finding.normalizedRatio.map { String(format2: $0) + "x" } ?? "n/a"
+            let judged = finding.judgedRatio.map { String(format2: $0) + "x (\(finding.rule))" } ?? "n/a"
+            let tolerance = String(format2: finding.tolerance) + "x, " + finding.toleranceOrigin
             let p = finding.pValue.map { String(format: "%.3f", $0) } ?? "n/a"
-            out += "| \(finding.key) | \(cell(finding.baselineNs)) | \(cell(finding.currentNs)) | \(ratio) | \(adjusted) | \(p) | \(finding.verdict.rawValue) |\n"
+            out += "| \(finding.key) | \(cell(finding.baselineNs)) | \(cell(finding.currentNs)) | \(ratio) | \(adjusted) | \(judged) "
+                + "| \(tolerance) | \(p) | \(finding.verdict.rawValue) |\n"
         }
         return out
     }

@@ -13,14 +13,14 @@ public enum ScaleChart {
     static let panelWidth = 360.0, panelHeight = 240.0, margin = 55.0, top = 50.0
 
     public static func render(_ results: ScaleResults) -> String {
-        let density: [Series] = WorkloadKind.allCases.compactMap { kind in
+        let density: [Series] = [WorkloadKind.oci, .wasm].compactMap { kind in
             let points = results.density.filter { $0.kind == kind }.map { point in
                 (x: point.pods, y: Double(point.memorySource == .processTree ? point.pssPerPodBytes : point.criPerPodBytes) / 1_048_576)
             }
             let source = results.density.contains { $0.kind == kind && $0.memorySource == .criOnly } ? "CRI working set" : "PSS"
             return points.isEmpty ? nil : Series(label: "\(kind.rawValue) MiB/pod (\(source))", kind: kind, dashed: false, points: points)
         }
-        let churn: [Series] = WorkloadKind.allCases.flatMap { kind in
+        let churn: [Series] = [WorkloadKind.oci, .wasm].flatMap { kind in
             [(50.0, false), (99.0, true)].compactMap { quantile, dashed -> Series? in
                 let points = results.churn.filter { $0.kind == kind }.compactMap { point in
                     point.percentile(quantile).map { (x: point.parallel, y: Double($0) / 1e6) }
@@ -59,7 +59,7 @@ public enum ScaleChart {
         }
         svg += "<text x=\"\(originX + panelWidth / 2)\" y=\"\(top + panelHeight + 32)\" text-anchor=\"middle\" fill=\"#555\">\(SVGReporter.escape(xLabel))</text>\n"
         for (index, line) in series.enumerated() {
-            let color = SVGReporter.colors[line.kind] ?? "#000"
+            let color = SVGReporter.color(line.kind == .wasm ? 1 : 0)
             let path = line.points.sorted { $0.x < $1.x }.map { "\(px($0.x)),\(py($0.y))" }.joined(separator: " ")
             svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,4\"" : "")/>\n"
             for point in line.points { svg += "<circle cx=\"\(px(point.x))\" cy=\"\(py(point.y))\" r=\"3\" fill=\"\(color)\"/>\n" }

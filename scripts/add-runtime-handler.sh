@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Registers a second build of a runtime as a CRI runtime handler of its own, so that
+# `bench ab --a runc --b NAME` measures it against the first, interleaved, in one run:
+#
+#   scripts/add-runtime-handler.sh NAME /path/to/runtime-binary   register NAME (or move it)
+#   scripts/add-runtime-handler.sh --remove NAME                   forget NAME
+#
+# The handler is containerd's runc v2 shim with BinaryName set to the binary, which must be
+# root's alone (a root shim runs it). containerd restarts only when the handlers change (pods
+# and containers keep running across it); the runtime must be up (scripts/start-containerd.sh).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] || die "add-runtime-handler.sh must run as root (it restarts containerd)"
+usage="usage: $0 NAME BINARY, or $0 --remove NAME"
+remove=0
+if [ "${1:-}" = --remove ]; then remove=1; shift; fi
+name=${1:-} binary=${2:-}
+valid_handler_name "$name" || die "handler name '$name' is not valid: 1-31 lower-case letters, digits and '-', starting with a letter ($usage)"
+[[ " ${CRIBENCH_BUILTIN_HANDLERS[*]} " == *" $name "* ]] && die "handler '$name' is one of CRIBench's own (${CRIBENCH_BUILTIN_HANDLERS[*]}); choose another name"
+owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" && cri_up \
+    || die "CRIBench's runtime is not up on $CRIBENCH_SOCKET; start it with scripts/start-containerd.sh"
+
+current=$(awk 'NF' "$CRIBENCH_HANDLERS_FILE" 2>/dev/null || true)
+others=$(printf '%s\n' "$current" | awk -v name="$name" 'NF && $1 != name')
+if [ "$remove" = 1 ]; then
+    [ $# -eq 1 ] || die "$usage"
+    wanted=$others
+else
+    [ $# -eq 2 ] || die "$usage"
+    check_handler_binary "$binary"
+    wanted=$(printf '%s\n%s %s\n' "$others" "$name" "$binary" | awk 'NF')
+fi
+if [ "$wanted" = "$current" ]; then
+    log "handler '$name' is already as asked; containerd keeps running"
+    exit 0
+fi
+if [ -n "$wanted" ]; then
+    printf '%s\n' "$wanted" > "$CRIBENCH_HANDLERS_FILE.new"
+    mv -f "$CRIBENCH_HANDLERS_FILE.new" "$CRIBENCH_HANDLERS_FILE"
+else
+    rm -f "$CRIBENCH_HANDLERS_FILE"
+fi
+if [ "$remove" = 1 ]; then log "restarting containerd without handler '$name'"; else log "restarting containerd with handler '$name' → $binary"; fi
+stop_daemon "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" containerd
+"$CRIBENCH_REPO_DIR/scripts/start-containerd.sh" >/dev/null
+log "handler '$name' $([ "$remove" = 1 ] && echo removed || echo ready)"
