@@ -57,8 +57,10 @@ public struct Cgroups {
             }
         case .v2:
             // runc enforces linux.resources.devices on v2 with an eBPF program attached to the
-            // cgroup; wasm-runc has none yet, and an instance is not run without a device policy.
-            throw RuntimeError("this node uses cgroup v2 (\(mountRoot) is unified), where wasm-runc cannot yet enforce linux.resources.devices (it needs an eBPF device program); run wasm pods on a cgroup v1 node or under the runc handler")
+            // cgroup. DeviceFilterProgram generates it, but loading and attaching it is not
+            // wired yet (it could not be verified on the v1 nodes this runs on), and an
+            // instance is never run without a device policy.
+            throw RuntimeError("this node uses cgroup v2 (\(mountRoot) is unified), where wasm-runc does not yet attach its eBPF device program to enforce linux.resources.devices; run wasm pods on a cgroup v1 node or under the runc handler")
         }
     }
 
@@ -115,24 +117,29 @@ public struct Cgroups {
     }
 }
 
-/// The devices cgroup (v1) rules: the spec's, then runc's default allowances (null, zero, full,
-/// random, urandom, tty, ptmx and ptys), so that anything else is denied.
+/// The device rules an instance gets, in order, the last match winning: every device denied,
+/// then the spec's rules, then runc's default allowances (null, zero, full, random, urandom,
+/// tty, ptmx and ptys). The devices cgroup (v1) takes them as lines; cgroup v2 needs them as an
+/// eBPF program (``DeviceFilterProgram``).
 public enum DeviceRules {
     public struct Line: Equatable {
         public let allow: Bool
         public let line: String
     }
 
-    public static let defaultAllowed = ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm"]
+    public static let defaultAllowed: [LinuxSpec.DeviceRule] = [(1, 3), (1, 5), (1, 7), (1, 8), (1, 9), (5, 0), (5, 2)].map {
+        LinuxSpec.DeviceRule(allow: true, type: "c", major: $0.0, minor: $0.1, access: "rwm")
+    } + [LinuxSpec.DeviceRule(allow: true, type: "c", major: 136, minor: nil, access: "rwm")]
+
+    public static func effective(_ rules: [LinuxSpec.DeviceRule]) -> [LinuxSpec.DeviceRule] {
+        [LinuxSpec.DeviceRule(allow: false, type: "a", major: nil, minor: nil, access: "rwm")] + rules + defaultAllowed
+    }
 
     public static func v1Rules(_ rules: [LinuxSpec.DeviceRule]) -> [Line] {
-        var lines = [Line(allow: false, line: "a")]
-        for rule in rules {
+        effective(rules).map { rule in
             let major = rule.major.map(String.init) ?? "*", minor = rule.minor.map(String.init) ?? "*"
             let type = rule.type.isEmpty ? "a" : rule.type
-            lines.append(Line(allow: rule.allow, line: type == "a" ? "a" : "\(type) \(major):\(minor) \(rule.access)"))
+            return Line(allow: rule.allow, line: type == "a" ? "a" : "\(type) \(major):\(minor) \(rule.access)")
         }
-        lines += defaultAllowed.map { Line(allow: true, line: $0) }
-        return lines
     }
 }
