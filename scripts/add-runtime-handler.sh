@@ -21,15 +21,19 @@ valid_handler_name "$name" || die "handler name '$name' is not valid: 1-31 lower
 owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" && cri_up \
     || die "CRIBench's runtime is not up on $CRIBENCH_SOCKET; start it with scripts/start-containerd.sh"
 
+# One change at a time: two at once would each restart containerd with half of the handlers.
+exec 9> "$CRIBENCH_RUN_DIR/runtime-handlers.lock"
+flock -w 120 9 || die "another add-runtime-handler.sh has held $CRIBENCH_RUN_DIR/runtime-handlers.lock for 2 minutes; try again when it is done"
 current=$(awk 'NF' "$CRIBENCH_HANDLERS_FILE" 2>/dev/null || true)
-others=$(printf '%s\n' "$current" | awk -v name="$name" 'NF && $1 != name')
 if [ "$remove" = 1 ]; then
     [ $# -eq 1 ] || die "$usage"
-    wanted=$others
+    wanted=$(printf '%s\n' "$current" | awk -v name="$name" 'NF && $1 != name')
 else
     [ $# -eq 2 ] || die "$usage"
     check_handler_binary "$binary"
-    wanted=$(printf '%s\n%s %s\n' "$others" "$name" "$binary" | awk 'NF')
+    # In place when the name is registered, so that asking again changes nothing.
+    wanted=$(printf '%s\n' "$current" | awk -v name="$name" -v binary="$binary" '
+        NF && $1 == name { print name " " binary; found = 1; next } NF { print } END { if (!found) print name " " binary }')
 fi
 if [ "$wanted" = "$current" ]; then
     log "handler '$name' is already as asked; containerd keeps running"
@@ -43,5 +47,6 @@ else
 fi
 if [ "$remove" = 1 ]; then log "restarting containerd without handler '$name'"; else log "restarting containerd with handler '$name' → $binary"; fi
 stop_daemon "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" containerd
-"$CRIBENCH_REPO_DIR/scripts/start-containerd.sh" >/dev/null
+# fd 9 (the lock) must not be inherited by the containerd this starts.
+"$CRIBENCH_REPO_DIR/scripts/start-containerd.sh" 9>&- >/dev/null
 log "handler '$name' $([ "$remove" = 1 ] && echo removed || echo ready)"

@@ -161,22 +161,35 @@ build_images() {
     "$CRIBENCH_REPO_DIR/scripts/build-wasm-images.sh"
 }
 
-# registered_handlers_config: a runc v2 shim handler for each build scripts/add-runtime-handler.sh
-# registered, each line checked again as it was when written.
+# handler_config NAME BINARY: a CRI runtime handler of containerd's runc v2 shim running BINARY.
+handler_config() {
+    printf '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s]\n' "$1"
+    printf '      runtime_type = "io.containerd.runc.v2"\n'
+    printf '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s.options]\n' "$1"
+    printf '        SystemdCgroup = false\n        BinaryName = "%s"\n' "$2"
+}
+
+# registered_handlers_config: a handler for each build scripts/add-runtime-handler.sh registered,
+# each line checked again as it was when written.
 registered_handlers_config() {
     local name binary
     [ -f "$CRIBENCH_HANDLERS_FILE" ] || return 0
     while read -r name binary; do
         valid_handler_name "$name" || die "$CRIBENCH_HANDLERS_FILE: '$name' is not a handler name CRIBench writes"
         check_handler_binary "$binary"
-        printf '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s]\n' "$name"
-        printf '      runtime_type = "io.containerd.runc.v2"\n'
-        printf '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s.options]\n' "$name"
-        printf '        SystemdCgroup = false\n        BinaryName = "%s"\n' "$binary"
+        handler_config "$name" "$binary"
     done < "$CRIBENCH_HANDLERS_FILE"
 }
 
 write_containerd_config() {
+    # Made before the heredoc: a failure inside it would end only its subshell.
+    local extra_handlers crun
+    if crun=$(command -v crun); then
+        check_handler_binary "$crun"
+        # crun behind the same shim: the second OCI runtime bench compares runc with.
+        extra_handlers=$(handler_config crun "$crun")$'\n'
+    fi
+    extra_handlers+=$(registered_handlers_config) || die "the registered runtime handlers in $CRIBENCH_HANDLERS_FILE are not usable (see above)"
     mkdir -p "$CRIBENCH_STATE_DIR/cni/net.d" "$CRIBENCH_STATE_DIR/certs.d/$CRIBENCH_REGISTRY"
     cat > "$CRIBENCH_STATE_DIR/certs.d/$CRIBENCH_REGISTRY/hosts.toml" <<CONF
 server = "http://$CRIBENCH_REGISTRY"
@@ -260,13 +273,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cribench-probe.options]
         SystemdCgroup = false
         BinaryName = "$CRIBENCH_STATE_DIR/probe-runtime"
-    # crun behind the same shim: the second OCI runtime bench compares runc with.
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun.options]
-        SystemdCgroup = false
-        BinaryName = "$(command -v crun)"
-$(registered_handlers_config)
+$extra_handlers
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$CRIBENCH_STATE_DIR/cni/net.d"

@@ -63,7 +63,8 @@ public struct GatePlan: Sendable {
             let past = try history.recent(historyDepth)
             if let pooled = Baseline.pooled(past) {
                 let source = "this machine's last \(past.count) run(s) in \(history.directory)"
-                let tolerances = LearnedTolerance.learn(past, defaultThreshold: gate.threshold)
+                let tolerances = LearnedTolerance.learn(past, defaultThreshold: gate.threshold, floor: gate.minimumTolerance,
+                                                        normalize: gate.normalizeByHarnessOverhead)
                 evaluation.verdict = .init(source: source, findings: try gate.compare(results, with: pooled, named: source, tolerances: tolerances))
             } else {
                 evaluation.firstRunOfMachine = true

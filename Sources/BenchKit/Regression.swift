@@ -43,7 +43,10 @@ public struct Baseline: Codable, Sendable, Equatable {
         var p50: [String: Double] = [:], samples: [String: [Int64]] = [:]
         for key in keys {
             p50[key] = median(runs.compactMap { $0.p50Ns[key] })
-            samples[key] = runs.flatMap { $0.samplesNs?[key] ?? [] }
+            // An op no run has samples of has none pooled either (nil, not []): it is judged by
+            // its p50s alone, never by a test of nothing against something.
+            let pooled = runs.flatMap { $0.samplesNs?[key] ?? [] }
+            if !pooled.isEmpty { samples[key] = pooled }
         }
         let overhead = median(runs.compactMap(\.harnessOverheadP50Ns))
         return Baseline(recordedOn: newest.recordedOn, runID: runs.map(\.runID).joined(separator: ","), p50Ns: p50,
@@ -147,6 +150,8 @@ public struct RegressionGate: Sendable {
     public let noiseFloorNs: Double
     public let normalizeByHarnessOverhead: Bool
     public let significance: Double
+    /// The smallest tolerance the history gate may learn for an op (``LearnedTolerance``).
+    public var minimumTolerance = 1.2
     /// Flows whose values are bytes, not nanoseconds (`bench scale`'s memory per pod). Each is one
     /// figure per run, so no significance test can judge it: a value regresses when it exceeds
     /// the history's by `memoryThreshold` and by more than `memoryFloorBytes`. Why 10%: PSS per
@@ -197,11 +202,12 @@ public struct RegressionGate: Sendable {
             let before = baseline.p50Ns[key], measured = current[key]
             let memory = Self.isMemory(key)
             let scale = memory ? 1 : scale
-            var pValue: Double?, shift: Double?
-            if !memory, let old = baseline.samplesNs?[key], let new = currentSamples[key] {
+            var pValue: Double?, shift: Double?, factor: Double?
+            if !memory, let old = baseline.samplesNs?[key], !old.isEmpty, let new = currentSamples[key], !new.isEmpty {
                 let (oldValues, newValues) = (old.map(Double.init), new.map { Double($0) / scale })
                 pValue = MannWhitney.pValue(oldValues, newValues)
                 shift = HodgesLehmann.shift(newValues, from: oldValues)
+                factor = HodgesLehmann.factor(newValues, from: oldValues)
             }
             let significant = (pValue ?? 0) < significance
             let learned = memory ? nil : tolerances[key]
@@ -215,11 +221,12 @@ public struct RegressionGate: Sendable {
             case (nil, _): verdict = .new
             case (_, nil): verdict = .missing
             case let (before?, now?):
-                // The distance judged: the typical shift of the samples where both sides have them.
+                // What is judged: how far the samples moved where both sides have them (as a
+                // factor, and in time for the noise floor), else the p50s.
                 let moved = shift ?? (now - before)
-                judged = before > 0 ? (before + moved) / before : nil
-                if moved > before * (tolerance - 1) && moved > floor && significant { verdict = .regressed }
-                else if (before + moved) * tolerance < before && -moved > floor && significant { verdict = .improved }
+                judged = factor ?? (before > 0 ? now / before : nil)
+                if let judged, judged > tolerance && moved > floor && significant { verdict = .regressed }
+                else if let judged, judged * tolerance < 1 && -moved > floor && significant { verdict = .improved }
                 else { verdict = .unchanged }
             }
             return RegressionFinding(key: key, baselineNs: before, currentNs: measured, verdict: verdict, machineScale: scale, pValue: pValue,

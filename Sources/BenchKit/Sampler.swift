@@ -80,8 +80,11 @@ public struct Sampler: Sendable {
             let measured = index >= plan.warmup
             let label = measured ? "sample \(index - plan.warmup + 1)/\(plan.samples)" : "warm-up \(index + 1)/\(plan.warmup)"
             progress("\(flow.name): \(label)")
-            // Each sample starts with the next side: with two, they alternate.
-            let first = index % max(prepared.count, 1)
+            // Each sample starts with the next side (with two, they alternate), counted so that
+            // the first measured sample starts with the first side: reports take the sides in
+            // the order the run first measured them, the reference side first.
+            let count = max(prepared.count, 1)
+            let first = ((index - plan.warmup) % count + count) % count
             let order = Array(prepared[first...] + prepared[..<first])
             for (side, state) in order {
                 let start = wallClockNanoseconds()

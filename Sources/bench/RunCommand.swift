@@ -41,6 +41,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A baseline.json to compare with: a verdict if it was recorded on this machine and no history is given, else a reference shown in summary.md.") var baseline: String?
     @Option(help: ArgumentHelp("Default tolerance: an op regressed when its samples moved (Hodges-Lehmann shift) beyond this factor of the reference's p50; the history gate learns each op's own tolerance once it holds 3 runs with samples.", valueName: "factor"))
     var threshold = 1.3
+    @Option(help: ArgumentHelp("The smallest tolerance the history gate may learn for an op.", valueName: "factor"))
+    var minTolerance = 1.2
     @Option(help: "Ignore p50 differences smaller than this many milliseconds (noise floor of the gate).") var noiseFloorMs = 2.0
     @Flag(inversion: .prefixedNo, help: "Divide each p50 by the machine scale (this run's null-call p50 over the reference's) before comparing.")
     var normalize = false
@@ -51,6 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup cannot be negative, got \(warmup)") }
         guard budget >= 0 else { throw ValidationError("--budget cannot be negative, got \(budget)") }
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1 (a factor over the baseline), got \(threshold)") }
+        guard minTolerance >= 1 else { throw ValidationError("--min-tolerance must be at least 1, got \(minTolerance)") }
         guard noiseFloorMs >= 0 else { throw ValidationError("--noise-floor-ms cannot be negative") }
         guard stopTimeout >= 0 else { throw ValidationError("--stop-timeout cannot be negative") }
         guard historyDepth >= 1 else { throw ValidationError("--history-depth must be at least 1, got \(historyDepth)") }
@@ -89,7 +92,8 @@ struct RunCommand: AsyncParsableCommand {
         try ResultsWriter.prepare(root: resultsDir)
         let ledger = ImageLedger()
         try ledger.prepare()
-        let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: normalize)
+        var gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: normalize)
+        gate.minimumTolerance = minTolerance
         let gatePlan = GatePlan(gate: gate, historyRoot: history, historyDepth: historyDepth, baselinePath: baseline)
         let baselineData = try gatePlan.prepare()
         let oci = Workload.defaultOCI(), wasm = Workload.defaultWasm()

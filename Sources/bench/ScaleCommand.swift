@@ -28,6 +28,8 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
     @Option(help: ArgumentHelp("Default tolerance of the churn startup latencies (the history gate learns each op's own from 3 runs on).", valueName: "factor"))
     var threshold = 1.3
+    @Option(help: ArgumentHelp("The smallest tolerance the history gate may learn for a startup latency.", valueName: "factor"))
+    var minTolerance = 1.2
     @Option(help: "Ignore p50 differences smaller than this many milliseconds.") var noiseFloorMs = 20.0
 
     func counts(_ text: String, _ flag: String) throws -> [Int] {
@@ -47,8 +49,9 @@ struct ScaleCommand: AsyncParsableCommand {
 
     func run() async throws {
         try ResultsWriter.prepare(root: resultsDir)
-        let gatePlan = GatePlan(gate: RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: false),
-                                historyRoot: history, historyDepth: historyDepth, baselinePath: nil)
+        var gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: false)
+        gate.minimumTolerance = minTolerance
+        let gatePlan = GatePlan(gate: gate, historyRoot: history, historyDepth: historyDepth, baselinePath: nil)
         _ = try gatePlan.prepare()
         let ledger = ImageLedger()
         try ledger.prepare()

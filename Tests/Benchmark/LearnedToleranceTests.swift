@@ -29,9 +29,9 @@ import Testing
     var history: [Baseline] { (0..<5).map { run($0, steady: steadyFactors[$0], volatile: volatileFactors[$0]) } }
 
     @Test func aSteadyOpGetsTheFloorAndAVolatileOpItsOwnSpread() throws {
-        let tolerances = LearnedTolerance.learn(history, defaultThreshold: 1.3)
+        let tolerances = LearnedTolerance.learn(history, defaultThreshold: 1.3, floor: 1.2)
         let steady = try #require(tolerances["ImageInCri/pull/oci"]), volatile = try #require(tolerances["ContainerInCri/stop/oci"])
-        #expect(steady.factor == LearnedTolerance.floor && steady.runs == 5)
+        #expect(steady.factor == 1.2 && steady.runs == 5)
         #expect((steady.spread ?? 0) < 1.05, "\(steady)")
         // The 0.95 run against the others (median 1.05): about 1.11x apart; the tolerance doubles that.
         #expect((1.15...1.35).contains(volatile.spread ?? 0), "\(volatile)")
@@ -45,16 +45,16 @@ import Testing
         let run = results(steady: 1.25, volatile: 1.42)
         let pooled = try #require(Baseline.pooled(history))
         let fixed = try gate.compare(run, with: pooled, named: "h")
-        let learned = try gate.compare(run, with: pooled, named: "h", tolerances: LearnedTolerance.learn(history, defaultThreshold: 1.3))
+        let learned = try gate.compare(run, with: pooled, named: "h", tolerances: LearnedTolerance.learn(history, defaultThreshold: 1.3, floor: 1.2))
         func verdict(_ findings: [RegressionFinding], _ key: String) -> RegressionFinding.Verdict? { findings.first { $0.key == key }?.verdict }
         #expect(verdict(fixed, "ContainerInCri/stop/oci") == .regressed && verdict(fixed, "ImageInCri/pull/oci") == .unchanged)
         #expect(verdict(learned, "ContainerInCri/stop/oci") == .unchanged && verdict(learned, "ImageInCri/pull/oci") == .regressed)
         let pull = try #require(learned.first { $0.key == "ImageInCri/pull/oci" })
-        #expect(pull.rule == "shift" && pull.tolerance == LearnedTolerance.floor && (pull.judgedRatio ?? 0) > 1.2)
+        #expect(pull.rule == "shift" && pull.tolerance == 1.2 && (pull.judgedRatio ?? 0) > 1.2)
     }
 
     @Test func aYoungHistoryKeepsTheDefaultThreshold() {
-        let tolerances = LearnedTolerance.learn(Array(history.prefix(2)), defaultThreshold: 1.3)
+        let tolerances = LearnedTolerance.learn(Array(history.prefix(2)), defaultThreshold: 1.3, floor: 1.2)
         #expect(tolerances["ContainerInCri/stop/oci"] == OpTolerance(factor: 1.3, spread: nil, runs: 2))
         #expect(tolerances["ContainerInCri/stop/oci"]?.origin.hasPrefix("default") == true)
     }
@@ -83,6 +83,44 @@ import Testing
         #expect(try gate.compare(slower, with: reference, named: "h").first?.verdict == .regressed)
     }
 
+    /// A bimodal op whose runs sit in different modes: the spread is large but finite, and the
+    /// tolerance stops at the ceiling instead of switching the op's gate off.
+    @Test func aBimodalHistoryLearnsABoundedTolerance() throws {
+        func run(_ index: Int, slow: Int) -> Baseline {
+            let fast: [Int64] = (0..<(40 - slow)).map { 6_000_000 + Int64($0) * 1_000 }
+            let samples: [Int64] = fast + (0..<slow).map { 20_000_000 + Int64($0) * 1_000 }
+            return Baseline(recordedOn: "m", runID: "r\(index)", p50Ns: ["ContainerInCri/create/oci": Summary(samples)!.p50],
+                            samplesNs: ["ContainerInCri/create/oci": samples])
+        }
+        let runs = [run(0, slow: 8), run(1, slow: 10), run(2, slow: 12), run(3, slow: 36), run(4, slow: 38)]
+        let tolerance = try #require(LearnedTolerance.learn(runs, defaultThreshold: 1.3, floor: 1.2)["ContainerInCri/create/oci"])
+        #expect(tolerance.spread.map { $0.isFinite && $0 > 2 } == true, "\(tolerance)")
+        #expect(tolerance.factor == LearnedTolerance.ceiling)
+    }
+
+    /// With --normalize, runs that were slower only because the whole machine was (their null
+    /// call too) have no spread of their own.
+    @Test func normalizedRunsLearnWithoutTheMachinesDrift() throws {
+        let runs = [1.0, 1.3, 0.8, 1.2].enumerated().map { index, drift in
+            let samples = self.samples(20e6 * drift)
+            return Baseline(recordedOn: "m", runID: "r\(index)", p50Ns: ["ImageInCri/pull/oci": Summary(samples)!.p50],
+                            harnessOverheadP50Ns: 200_000 * drift, samplesNs: ["ImageInCri/pull/oci": samples])
+        }
+        let raw = try #require(LearnedTolerance.learn(runs, defaultThreshold: 1.3, floor: 1.2)["ImageInCri/pull/oci"])
+        let normalized = try #require(LearnedTolerance.learn(runs, defaultThreshold: 1.3, floor: 1.2, normalize: true)["ImageInCri/pull/oci"])
+        #expect(raw.factor > 1.4 && normalized.factor == 1.2, "raw \(raw), normalized \(normalized)")
+    }
+
+    /// A history whose runs hold no samples of an op pools none: the op is judged by its p50s,
+    /// not by a test of its samples against nothing (which could never find a change).
+    @Test func anOpWithoutSamplesInTheHistoryIsJudgedByItsMedians() throws {
+        let runs = (0..<3).map { Baseline(recordedOn: "m", runID: "r\($0)", p50Ns: ["ImageInCri/pull/oci": 20e6]) }
+        let pooled = try #require(Baseline.pooled(runs))
+        #expect(pooled.samplesNs?["ImageInCri/pull/oci"] == nil)
+        let finding = try #require(try gate.compare(results(steady: 1.5, volatile: 1), with: pooled, named: "h").first { $0.key == "ImageInCri/pull/oci" })
+        #expect(finding.rule == "p50" && finding.pValue == nil && finding.verdict == .regressed, "\(finding)")
+    }
+
     @Test func hodgesLehmannIsTheMedianPairwiseDifference() {
         #expect(HodgesLehmann.shift([11, 12, 13], from: [1, 2, 3]) == 10)
         #expect(HodgesLehmann.shift([], from: [1]) == nil)
@@ -90,5 +128,7 @@ import Testing
         let before = [Double](repeating: 6, count: 60) + [Double](repeating: 20, count: 40)
         let after = [Double](repeating: 6, count: 45) + [Double](repeating: 20, count: 55)
         #expect(HodgesLehmann.shift(after, from: before) == 0)
+        #expect(HodgesLehmann.factor(after, from: before) == 1)
+        #expect(abs((HodgesLehmann.factor([30, 33], from: [10, 11]) ?? 0) - 3) < 1e-9)
     }
 }

@@ -152,14 +152,10 @@ struct WasmIsolationTests {
     /// runc root, its cgroup, its process) is gone afterwards.
     @Test func aLoopingStartFunctionIsBoundedAndLeavesNothingBehind() async throws {
         try await withRuntime { client in
-            try await withPodSandbox(client, name: "wasm-loop", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("loop-start")) { pod in
-                var config = ContainerConfig.make(name: "loop", image: environment.wasmImage("loop-start"))
-                config.annotations["io.cribench.wasm.setup-timeout-seconds"] = "3"
-                let id = try await createContainer(client, in: pod, config)
+            let clock = ContinuousClock()
+            let began = clock.now
+            try await withInstanceInSetup(client, "wasm-loop", deadlineSeconds: 3) { id, started in
                 let record = "/run/containerd/runc/k8s.io/.wasm/\(id)"
-                let clock = ContinuousClock()
-                let began = clock.now
-                let started = Task { try await client.startContainer(id) }
                 var cgroup: String?
                 try await eventually("the instance is in setup, recorded and in its cgroup") {
                     guard let pid = instanceProcesses(of: id).first, FileManager.default.fileExists(atPath: record) else { return false }
@@ -173,6 +169,19 @@ struct WasmIsolationTests {
                 #expect(!FileManager.default.fileExists(atPath: record), "no wasm-runc record is left")
                 #expect(cgroup.map { !FileManager.default.fileExists(atPath: $0) } ?? false, "the instance's cgroup \(cgroup ?? "?") is removed")
             }
+        }
+    }
+
+    /// Starts the loop-start module, whose start function never returns, with a setup deadline
+    /// of `deadlineSeconds`, in the background: `body` sees the container while wasm-runc holds
+    /// it in setup, and the start that will fail at the deadline.
+    func withInstanceInSetup(_ client: CRIClient, _ name: String, deadlineSeconds: Int,
+                             _ body: (String, Task<Void, Error>) async throws -> Void) async throws {
+        try await withPodSandbox(client, name: name, handler: environment.wasmRuntimeHandler, image: environment.wasmImage("loop-start")) { pod in
+            var config = ContainerConfig.make(name: "loop", image: environment.wasmImage("loop-start"))
+            config.annotations["io.cribench.wasm.setup-timeout-seconds"] = String(deadlineSeconds)
+            let id = try await createContainer(client, in: pod, config)
+            try await body(id, Task { try await client.startContainer(id) })
         }
     }
 
@@ -316,11 +325,7 @@ struct WasmIsolationTests {
     /// function that loops until setup's deadline.
     @Test func theDescriptorSetupKeepsDuringInstantiationReachesNoKernelSettings() async throws {
         try await withRuntime { client in
-            try await withPodSandbox(client, name: "wasm-setupfd", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("loop-start")) { pod in
-                var config = ContainerConfig.make(name: "loop", image: environment.wasmImage("loop-start"))
-                config.annotations["io.cribench.wasm.setup-timeout-seconds"] = "6"
-                let id = try await createContainer(client, in: pod, config)
-                let started = Task { try await client.startContainer(id) }
+            try await withInstanceInSetup(client, "wasm-setupfd", deadlineSeconds: 6) { id, started in
                 var procDirectories: [String] = []
                 try await eventually("the instance's setup descriptors are visible") {
                     guard let pid = instanceProcesses(of: id).first,
