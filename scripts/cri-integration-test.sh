@@ -28,9 +28,18 @@ is_wasm_handler() {
 }
 
 started=0
+# IPv4 forwarding as the node had it: a runtime this script starts and stops must leave it so.
+forwarding_before=$(cat /proc/sys/net/ipv4/ip_forward)
 stop_if_started() {
     local code=$?
-    if [ "$started" = 1 ]; then scripts/stop-containerd.sh || code=1; fi
+    if [ "$started" = 1 ]; then
+        scripts/stop-containerd.sh || code=1
+        if [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$forwarding_before" ]; then
+            log "net.ipv4.ip_forward is $(cat /proc/sys/net/ipv4/ip_forward) after stop, $forwarding_before before start"
+            # Stop leaves it on, rightly, for a bridge or container daemon that came up since.
+            [ -n "$(ip -o link show type bridge)" ] || pgrep -x containerd >/dev/null || pgrep -x dockerd >/dev/null || code=1
+        fi
+    fi
     exit "$code"
 }
 trap stop_if_started EXIT

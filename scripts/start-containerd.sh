@@ -104,9 +104,19 @@ claim_bridge() {
 # only removes it, and kills nothing by it.
 CRIBENCH_RUNTIME_CGROUP=$CRIBENCH_CGROUP_PARENT-runtime
 
-# The bridge plugin turns IPv4 forwarding on for the pods' gateway; stop puts back what was.
+# The pods' gateway needs IPv4 forwarding. Start turns it on itself when it is off and records
+# "BEFORE SET" ("0 1"; "1 -" when it was on already), so that stop puts back only a change
+# start made, and only while the value is still the one start set.
 record_ip_forward() {
-    [ -f "$CRIBENCH_RUN_DIR/ip_forward.before" ] || cat /proc/sys/net/ipv4/ip_forward > "$CRIBENCH_RUN_DIR/ip_forward.before"
+    local file=$CRIBENCH_RUN_DIR/ip_forward.before before
+    [ -f "$file" ] && return 0
+    before=$(cat /proc/sys/net/ipv4/ip_forward)
+    if [ "$before" = 0 ]; then
+        echo 1 > /proc/sys/net/ipv4/ip_forward
+        echo "0 1" > "$file"
+    else
+        echo "$before -" > "$file"
+    fi
 }
 
 start_registry() {

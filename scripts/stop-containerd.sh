@@ -109,20 +109,24 @@ remove_recorded_cgroups() {
 }
 
 restore_ip_forward() {
-    local before=$CRIBENCH_RUN_DIR/ip_forward.before
-    [ -f "$before" ] || return 0
-    # Anything else that routes for containers or VMs may have wanted forwarding since: only
-    # the last one out, on a host with no other bridge or container daemon, puts it back.
-    local daemon others=""
+    local file=$CRIBENCH_RUN_DIR/ip_forward.before before set now
+    [ -f "$file" ] || return 0
+    read -r before set < "$file"
+    now=$(cat /proc/sys/net/ipv4/ip_forward)
     # pgrep -x matches a name of at most 15 characters: one name per call.
+    local daemon others=""
     for daemon in containerd dockerd kubelet libvirtd crio podman; do pgrep -x "$daemon" >/dev/null && others="$others $daemon"; done
-    if [ -n "$others" ] || [ -n "$(ip -o link show type bridge)" ]; then
-        log "another container daemon or bridge is up; leaving IPv4 forwarding as it is (was $(cat "$before") before CRIBench)"
-    elif [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$(cat "$before")" ]; then
-        log "restoring net.ipv4.ip_forward=$(cat "$before")"
-        cat "$before" > /proc/sys/net/ipv4/ip_forward
+    if [ "${set:--}" = - ] || ! [[ "$before" =~ ^[01]$ ]]; then
+        : # start changed nothing (or the record is not start's): nothing to put back
+    elif [ "$now" != "$set" ]; then
+        log "net.ipv4.ip_forward is $now, no longer the $set start set: somebody changed it since; leaving it"
+    elif [ -n "$others" ] || [ -n "$(ip -o link show type bridge)" ]; then
+        log "another container daemon or bridge is up; leaving IPv4 forwarding on (it was $before before CRIBench)"
+    else
+        log "restoring net.ipv4.ip_forward=$before"
+        echo "$before" > /proc/sys/net/ipv4/ip_forward
     fi
-    rm -f "$before"
+    rm -f "$file"
 }
 
 # remove_stale_socket PATH: the stopped containerd's socket, once nobody answers on it (the
