@@ -76,6 +76,20 @@ struct BenchProcess {
 
 @Suite("bench command", .serialized, .timeLimit(.minutes(10)))
 struct BenchCommandTests {
+    /// A child that hangs is stopped at its deadline and fails the test that waited for it,
+    /// instead of hanging the whole run (a suite's time limit cannot end a blocked waitpid).
+    @Test func aChildThatHangsIsStoppedAtItsDeadline() throws {
+        let clock = ContinuousClock()
+        let began = clock.now
+        let error = #expect(throws: TestFailure.self) {
+            try ChildProcess.run("/bin/sleep", ["60"], environment: ChildProcess.cleanEnvironment, timeout: .seconds(1))
+        }
+        #expect(clock.now - began < .seconds(10))
+        #expect(error?.description.contains("/bin/sleep 60 did not end within") == true, "\(String(describing: error))")
+        let quick = try ChildProcess.run("/bin/sh", ["-c", "exit 3"], environment: ChildProcess.cleanEnvironment, timeout: .seconds(5))
+        #expect(quick.code == 3, "a child that ends in time gives its exit code")
+    }
+
     @Test func helpWorks() throws {
         let result = try BenchProcess.run(["--help"])
         #expect(result.code == 0)

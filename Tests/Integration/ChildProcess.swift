@@ -7,12 +7,25 @@ import Foundation
 /// files, never pipes), and Process's SIGCHLD monitoring was seen never to notice such a
 /// script's exit from inside a test that holds a CRI client.
 enum ChildProcess {
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (code: Int32, out: String, err: String) {
+    /// How long a program may run before the suite stops it and fails: a test blocked in
+    /// waitpid cannot be ended by its suite's time limit, so a hung child would hang the run.
+    static let defaultTimeout: Duration = .seconds(300)
+
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String],
+                    timeout: Duration = defaultTimeout) throws -> (code: Int32, out: String, err: String) {
         let scratch = NSTemporaryDirectory() + "cribench-child-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let pid = try spawn(executable, arguments, environment: environment, stdout: scratch + "/out", stderr: scratch + "/err")
-        let code = try wait(pid)
+        guard let code = try wait(pid, timeout: timeout) else {
+            kill(pid, SIGTERM)
+            if try wait(pid, timeout: .seconds(5)) == nil {
+                kill(pid, SIGKILL)
+                _ = try wait(pid)
+            }
+            let err = (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? ""
+            throw TestFailure("\(([executable] + arguments).joined(separator: " ")) did not end within \(timeout); stopped it. stderr: \(err.suffix(1000))")
+        }
         let out = (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? ""
         let err = (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? ""
         return (code, out, err)
@@ -46,6 +59,24 @@ enum ChildProcess {
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard result == 0 else { throw TestFailure("spawn \(executable): \(String(cString: strerror(result)))") }
         return pid
+    }
+
+    /// Waits at most `timeout` for `pid` to end: its exit code as ``wait(_:)`` gives it, or nil
+    /// when it is still running.
+    static func wait(_ pid: pid_t, timeout: Duration) throws -> Int32? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid {
+                let signal = status & 0x7f
+                return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            }
+            if reaped < 0 && errno != EINTR { throw TestFailure("waitpid \(pid): \(String(cString: strerror(errno)))") }
+            if clock.now >= deadline { return nil }
+            usleep(20_000)
+        }
     }
 
     /// Waits for `pid` to end; its exit code, or 128 + the signal that ended it.
