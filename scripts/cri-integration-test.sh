@@ -37,7 +37,7 @@ stop_if_started() {
         if [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$forwarding_before" ]; then
             log "net.ipv4.ip_forward is $(cat /proc/sys/net/ipv4/ip_forward) after stop, $forwarding_before before start"
             # Stop leaves it on, rightly, for a bridge or container daemon that came up since.
-            [ -n "$(ip -o link show type bridge)" ] || pgrep -x containerd >/dev/null || pgrep -x dockerd >/dev/null || code=1
+            [ -n "$(forwarding_users)" ] || code=1
         fi
     fi
     exit "$code"

@@ -22,14 +22,13 @@ check_state_dir_trust() {
         /*) ;;
         *) die "CRIBENCH_STATE_DIR='$CRIBENCH_STATE_DIR' is not an absolute path" ;;
     esac
-    local owner mode
+    # The settings file and every directory above it (the state directory's own ancestors too).
     if [ -e "$CRIBENCH_ENV_FILE" ] || [ -L "$CRIBENCH_ENV_FILE" ]; then
-        [ -f "$CRIBENCH_ENV_FILE" ] && [ ! -L "$CRIBENCH_ENV_FILE" ] || die "$CRIBENCH_ENV_FILE is not a regular file; remove it"
-        read -r owner mode < <(stat -c '%u %a' "$CRIBENCH_ENV_FILE")
-        [ "$owner" = 0 ] && ! (( 8#$mode & 8#022 )) \
-            || die "$CRIBENCH_ENV_FILE is not root's alone (uid $owner, mode $mode); remove it and start again"
+        [ -L "$CRIBENCH_ENV_FILE" ] || [ -f "$CRIBENCH_ENV_FILE" ] || die "$CRIBENCH_ENV_FILE is not a regular file; remove it"
+        check_root_only "$CRIBENCH_ENV_FILE" "CRIBench's settings file $CRIBENCH_ENV_FILE"
+    else
+        check_root_only "$CRIBENCH_STATE_DIR" "CRIBENCH_STATE_DIR=$CRIBENCH_STATE_DIR"
     fi
-    check_root_only "$CRIBENCH_STATE_DIR" "CRIBENCH_STATE_DIR=$CRIBENCH_STATE_DIR"
 }
 
 # check_root_only PATH WHAT: PATH (where it exists) and every ancestor are root's and writable
@@ -208,6 +207,15 @@ check_handler_binary() {
     [[ "$1" = /* ]] && [ -f "$1" ] && [ -x "$1" ] && valid_setting "$1" \
         || die "'$1' is not an absolute path (of the characters A-Za-z0-9_./:@-) to an executable file"
     check_root_only "$1" "the runtime binary $1"
+}
+
+# forwarding_users: the other container daemons and bridges on the node, which may need IPv4
+# forwarding on (empty when there are none).
+forwarding_users() {
+    local daemon
+    # pgrep -x matches a name of at most 15 characters: one name per call.
+    for daemon in containerd dockerd kubelet libvirtd crio podman; do pgrep -x "$daemon" >/dev/null && echo "$daemon"; done
+    ip -o link show type bridge | awk -F': ' '{ print "bridge " $2 }'
 }
 
 registry_up() { curl -fs "http://$CRIBENCH_REGISTRY/v2/" >/dev/null; }

@@ -113,15 +113,14 @@ restore_ip_forward() {
     [ -f "$file" ] || return 0
     read -r before set < "$file"
     now=$(cat /proc/sys/net/ipv4/ip_forward)
-    # pgrep -x matches a name of at most 15 characters: one name per call.
-    local daemon others=""
-    for daemon in containerd dockerd kubelet libvirtd crio podman; do pgrep -x "$daemon" >/dev/null && others="$others $daemon"; done
+    local others
+    others=$(forwarding_users | tr '\n' ' ')
     if [ "${set:--}" = - ] || ! [[ "$before" =~ ^[01]$ ]]; then
         : # start changed nothing (or the record is not start's): nothing to put back
     elif [ "$now" != "$set" ]; then
         log "net.ipv4.ip_forward is $now, no longer the $set start set: somebody changed it since; leaving it"
-    elif [ -n "$others" ] || [ -n "$(ip -o link show type bridge)" ]; then
-        log "another container daemon or bridge is up; leaving IPv4 forwarding on (it was $before before CRIBench)"
+    elif [ -n "$others" ]; then
+        log "other users of IPv4 forwarding are up ($others); leaving it on (it was $before before CRIBench)"
     else
         log "restoring net.ipv4.ip_forward=$before"
         echo "$before" > /proc/sys/net/ipv4/ip_forward
