@@ -46,6 +46,16 @@ else
     rm -f "$CRIBENCH_HANDLERS_FILE"
 fi
 if [ "$remove" = 1 ]; then log "restarting containerd without handler '$name'"; else log "restarting containerd with handler '$name' → $binary"; fi
+# A shim whose task was just deleted is still telling containerd so: stopped now, it would be
+# left waiting for a containerd that never hears it. Let those finish first (10 s at most).
+exiting_shims() {
+    local tasks
+    tasks=$(ctr --address "$CRIBENCH_SOCKET" -n k8s.io tasks list -q 2>/dev/null)
+    pgrep -af "^/[^ ]*containerd-shim[^ ]* -namespace k8s.io -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" \
+        | sed -E 's/.* -id ([^ ]+) .*/\1/' | grep -vxF -e "${tasks:-none}" || true
+}
+no_exiting_shims() { [ -z "$(exiting_shims)" ]; }
+wait_until 10 no_exiting_shims || log "warning: shims still exiting: $(exiting_shims | tr '\n' ' ')"
 stop_daemon "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" containerd
 # fd 9 (the lock) must not be inherited by the containerd this starts.
 "$CRIBENCH_REPO_DIR/scripts/start-containerd.sh" 9>&- >/dev/null
