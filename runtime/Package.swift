@@ -16,9 +16,11 @@ let package = Package(
     name: "CRIBenchRuntime",
     products: [
         .executable(name: "wasm-runc", targets: ["wasm-runc"]),
+        .executable(name: "containerd-shim-cribench-wasm-v1", targets: ["cribench-wasm-shim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
     ],
     targets: [
         // The few system calls glibc does not wrap (openat2, pivot_root, capset, the new mount
@@ -39,6 +41,27 @@ let package = Package(
             dependencies: ["WasmRuntime"],
             swiftSettings: [.swiftLanguageMode(.v5)],
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+        ),
+        // containerd 1.6's shim v2 task API, its events and ttrpc's envelope: messages generated
+        // by scripts/generate-task-api.sh and committed.
+        .target(
+            name: "TaskAPI",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        // CRIBench's own containerd shim v2: one process per node serves every wasm pod, runs
+        // the pause sandbox as nothing, and spawns each instance from wasm-runc's setup. It
+        // links Foundation (through SwiftProtobuf); the instances it spawns never do.
+        .target(
+            name: "WasmShim",
+            dependencies: ["WasmRuntime", "TaskAPI", "CSystemCalls"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // Linked against the toolchain's shared libraries: Foundation, which SwiftProtobuf
+        // imports, does not link statically here, and one shim per node makes their size moot.
+        .executableTarget(
+            name: "cribench-wasm-shim",
+            dependencies: ["WasmShim"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
             name: "WasmRuntimeTests",

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Builds wasm-runc (runtime/) in release with the Swift standard library linked statically,
-# and installs it where containerd's `wasm` handler finds it. Incremental: a second run with
-# unchanged sources takes seconds and leaves the installed binary alone.
+# and CRIBench's wasm shim beside it, and installs both where containerd finds them: wasm-runc
+# for the `wasm` handler, the shim (containerd-shim-cribench-wasm-v1, in containerd's PATH) for
+# the `wasm-shim` handler, whose instances start from the wasm-runc in the same directory.
+# Incremental: a second run with unchanged sources takes seconds and leaves the binaries alone.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 cd "$CRIBENCH_REPO_DIR/runtime"
-log "building wasm-runc (release; the first build takes several minutes)"
-swift build -c release --product wasm-runc 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || {
-    die "building wasm-runc failed (see above)"
-}
-built="$(swift build -c release --show-bin-path)/wasm-runc"
-if ! cmp -s "$built" "$CRIBENCH_WASM_RUNTIME"; then
-    install -D -m 0755 "$built" "$CRIBENCH_WASM_RUNTIME"
-    log "installed $CRIBENCH_WASM_RUNTIME"
-fi
+log "building wasm-runc and the wasm shim (release; the first build takes several minutes)"
+for product in wasm-runc "$CRIBENCH_WASM_SHIM_BINARY"; do
+    swift build -c release --product "$product" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || {
+        die "building $product failed (see above)"
+    }
+done
+bin="$(swift build -c release --show-bin-path)"
+shim_target="$(dirname "$CRIBENCH_WASM_RUNTIME")/$CRIBENCH_WASM_SHIM_BINARY"
+for pair in "wasm-runc:$CRIBENCH_WASM_RUNTIME" "$CRIBENCH_WASM_SHIM_BINARY:$shim_target"; do
+    built="$bin/${pair%%:*}" target="${pair#*:}"
+    if ! cmp -s "$built" "$target"; then
+        install -D -m 0755 "$built" "$target.new"
+        mv -f "$target.new" "$target"
+        log "installed $target"
+    fi
+done

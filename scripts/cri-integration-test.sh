@@ -4,7 +4,7 @@
 #   scripts/cri-integration-test.sh [-runtime-handler=NAME ...]
 #
 # Starts CRIBench's runtime if it is not up (and stops it again at the end), builds the
-# tests, runs the suite once per runtime handler (default: runc, then wasm), and fails if the
+# tests, runs the suite once per runtime handler (default: runc, wasm, then wasm-shim), and fails if the
 # suite left any pod, container or image behind in the runtime. A handler whose name contains
 # "wasm" (or is listed in CRIBENCH_WASM_HANDLERS) runs the wasm matrix (the Wasm* suites,
 # with wasm modules); any other handler runs the OCI matrix (busybox containers) and the
@@ -21,7 +21,7 @@ for arg in "$@"; do
         *) die "unknown argument '$arg'; usage: $0 [-runtime-handler=NAME ...]" ;;
     esac
 done
-[ ${#handlers[@]} -gt 0 ] || handlers=(runc wasm)
+[ ${#handlers[@]} -gt 0 ] || handlers=(runc wasm wasm-shim)
 
 is_wasm_handler() {
     [[ "$1" == *wasm* ]] || [[ " ${CRIBENCH_WASM_HANDLERS:-} " == *" $1 "* ]]
@@ -70,6 +70,10 @@ runtime_inventory() {
         "${ctr[@]}" snapshots list | awk 'NR > 1 && $3 == "Active" { print "snapshot " $1 }'
         pgrep -f "containerd-shim[^ ]* -namespace k8s.io -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" -a \
             | sed -E 's/.* -id ([^ ]+) .*/shim \1/' || true
+        # CRIBench's wasm shim serves every wasm-shim pod from one process, which ends once idle.
+        pgrep -f "$CRIBENCH_WASM_SHIM_BINARY -namespace k8s.io -address $CRIBENCH_SOCKET( -debug)? serve" >/dev/null && echo "shim wasm-shim"
+        # Mounts the runtime makes in task bundles: root filesystems, a wasm-shim pod's namespaces.
+        awk -v tasks="$CRIBENCH_STATE_DIR/state/io.containerd.runtime.v2.task/" 'index($5, tasks) == 1 { print "mount " $5 }' /proc/self/mountinfo
         find "$CRIBENCH_STATE_DIR/state/io.containerd.grpc.v1.cri/netns" -mindepth 1 -maxdepth 1 -printf 'netns %f\n' 2>/dev/null || true
         find /sys/fs/cgroup/pids"$CRIBENCH_CGROUP_PARENT" -mindepth 1 -type d -printf 'cgroup %P\n' 2>/dev/null || true
     } | sort
@@ -129,9 +133,10 @@ for handler in "${handlers[@]}"; do
 done
 rm -rf "$reports"
 
-# Removal is asynchronous in places (a shim exits after its task is deleted): give the
-# runtime a few seconds to settle before calling anything a leftover.
-for _ in $(seq 10); do
+# Removal is asynchronous in places (a shim exits after its task is deleted, the wasm shim
+# once it has been idle a few seconds): give the runtime time to settle before calling
+# anything a leftover.
+for _ in $(seq 20); do
     after=$(runtime_inventory)
     [ "$after" = "$before" ] && break
     sleep 1

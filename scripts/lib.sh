@@ -87,6 +87,8 @@ CRIBENCH_BUSYBOX_IMAGE=${CRIBENCH_BUSYBOX_IMAGE:-$CRIBENCH_REGISTRY/cribench/bus
 CRIBENCH_IMAGETEST_IMAGE=${CRIBENCH_IMAGETEST_IMAGE:-$CRIBENCH_REGISTRY/cribench/busybox-imagetest:1.35}
 CRIBENCH_POD_LOG_ROOT=${CRIBENCH_POD_LOG_ROOT:-$CRIBENCH_STATE_DIR/pod-logs}
 CRIBENCH_WASM_RUNTIME=${CRIBENCH_WASM_RUNTIME:-/usr/local/bin/wasm-runc}
+# CRIBench's own shim v2, installed beside wasm-runc (the directory must be in containerd's PATH).
+CRIBENCH_WASM_SHIM_BINARY=containerd-shim-cribench-wasm-v1
 # bench, swift test and the scripts they start see the same values.
 export CRIBENCH_STATE_DIR "${CRIBENCH_SETTINGS[@]}"
 

@@ -276,6 +276,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm.options]
         SystemdCgroup = false
         BinaryName = "$CRIBENCH_WASM_RUNTIME"
+    # CRIBench's own shim v2 (runtime/Sources/WasmShim): one process serves every wasm pod of
+    # the node, the pod's sandbox is no process, each instance is spawned by the shim itself.
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm-shim]
+      runtime_type = "io.containerd.cribench-wasm.v1"
+      container_annotations = ["io.cribench.wasm.*"]
     # The probe handler: runc behind a script in CRIBench's state directory, which the test
     # suite rewrites to slow the runtime down on purpose (the regression gate must notice).
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cribench-probe]

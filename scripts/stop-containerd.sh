@@ -60,7 +60,9 @@ kill_pod_processes() {
 # A shim proves itself CRIBench's by its command line: it serves CRIBench's socket.
 kill_shims() {
     local pids
-    pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -id [^ ]+ -address $CRIBENCH_SOCKET( |$)")
+    # containerd's runc shims (one per pod), and CRIBench's wasm shim (one for the node's
+    # wasm-shim pods; its instances die with it).
+    pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -id [^ ]+ -address $CRIBENCH_SOCKET( |$)|^/[^ ]*/$CRIBENCH_WASM_SHIM_BINARY -namespace [^ ]+ -address $CRIBENCH_SOCKET( -debug)? serve$")
     [ -n "$pids" ] || return 0
     log "stopping shims: $(echo $pids)"
     kill -KILL $pids 2>/dev/null
@@ -153,6 +155,18 @@ remove_run_containerd() {
     [ -d /run/containerd ] || rm -f "$CRIBENCH_RUN_DIR/created-run-containerd"
 }
 
+# The wasm shim's directory (its sockets, locks and logs, one set per containerd), once no
+# wasm shim of any containerd runs: another runtime's shim may still use it.
+remove_wasm_shim_directory() {
+    local directory=/run/cribench-wasm-shim
+    [ -d "$directory" ] && [ ! -L "$directory" ] && [ "$(stat -c %u "$directory")" = 0 ] || return 0
+    if pgrep -f "^/[^ ]*/$CRIBENCH_WASM_SHIM_BINARY " >/dev/null; then
+        log "a wasm shim still runs; leaving $directory"
+        return 0
+    fi
+    rm -rf --one-file-system "$directory"
+}
+
 purge_state() {
     log "purging $CRIBENCH_STATE_DIR"
     # Mounts first, so a busy overlay cannot make rm reach into a container's files.
@@ -177,6 +191,7 @@ restore_ip_forward
 remove_stale_socket "$CRIBENCH_SOCKET"
 remove_stale_socket "$CRIBENCH_SOCKET.ttrpc"
 remove_run_containerd
+remove_wasm_shim_directory
 rm -rf "$CRIBENCH_STATE_DIR/cni/ipam"
 [ "${CRIBENCH_PURGE:-0}" = 1 ] && purge_state
 log "stopped"

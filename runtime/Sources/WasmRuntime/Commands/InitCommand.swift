@@ -14,6 +14,9 @@ struct InitCommand {
     static let readyMessage = "ready"
     /// What `ps` calls the instance (argv[0] and the thread name).
     static let processName = "wasm-instance"
+    /// Given by CRIBench's shim: the instance keeps its parent-death signal once it runs, so
+    /// that it dies with the shim (containerd then sees its exit through the shim's delete).
+    static let boundToParentFlag = "--bound-to-parent"
 
     let invocation: RuncCommandLine
 
@@ -22,6 +25,7 @@ struct InitCommand {
     func run() -> Never {
         // Until the instance is ready, it must not outlive `create` (killed on its deadline).
         _ = wr_prctl(WR_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+        let parent = getppid()
         // Not dumpable: another process of the pod cannot ptrace it or reach its /proc/PID/*
         // files, as a root container otherwise could.
         _ = wr_prctl(WR_PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -61,12 +65,13 @@ struct InitCommand {
             // A change of user clears the parent-death signal: set it again, and make sure
             // `create` did not end in between.
             _ = wr_prctl(WR_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+            guard getppid() == parent else { throw RuntimeError("the process that spawned the instance exited during setup") }
             let bytes = try readModule(guestPath, fdDirectory: fdDirectory)
             // Only stdio, the sync pipe and what `start` needs are left for the module.
             try DescriptorHygiene.closeAll(except: [Self.syncDescriptor, fifo, fdDirectory])
             installExitOnSignals()
             instance = try WASIInstance(module: bytes, guestPath: guestPath, arguments: bundle.args, environment: bundle.environment)
-            _ = wr_prctl(WR_PR_SET_PDEATHSIG, 0, 0, 0, 0)
+            if !invocation.has(Self.boundToParentFlag) { _ = wr_prctl(WR_PR_SET_PDEATHSIG, 0, 0, 0, 0) }
             report(Self.readyMessage)
             try waitForStart(fifo: fifo, fdDirectory: fdDirectory)
             close(fdDirectory)

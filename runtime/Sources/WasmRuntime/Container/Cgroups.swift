@@ -64,6 +64,33 @@ public struct Cgroups {
         }
     }
 
+    /// Creates the cgroup and applies the limits with no process in it: a pod sandbox that is
+    /// not a process still has the cgroup its containers' stats and limits are read under.
+    public func prepare(path: String, resources: LinuxSpec.Resources) throws {
+        let relative = path.hasPrefix("/") ? path : "/" + path
+        guard version == .v1 else { return try enter(pid: 0, path: path, resources: resources) }
+        for hierarchy in hierarchies() {
+            try makeCgroup(base: hierarchy, relative: relative)
+            try applyV1(resources, to: hierarchy + relative)
+        }
+    }
+
+    /// New limits for a running instance (CRI's UpdateContainerResources); its device rules
+    /// stay as they were.
+    public func update(path: String, resources: LinuxSpec.Resources) throws {
+        let relative = path.hasPrefix("/") ? path : "/" + path
+        guard version == .v1 else { return try enter(pid: 0, path: path, resources: resources) }
+        for hierarchy in hierarchies() where Posix.exists(hierarchy + relative) {
+            try applyV1(resources, to: hierarchy + relative, devices: false)
+        }
+    }
+
+    /// The file `name` of the cgroup under the first v1 hierarchy that has it.
+    public func file(_ name: String, path: String) -> String? {
+        let relative = path.hasPrefix("/") ? path : "/" + path
+        return hierarchies().map { $0 + relative + "/" + name }.first(where: Posix.exists)
+    }
+
     /// Removes the instance's cgroup (not its parents, which belong to the pod).
     public func remove(path: String) {
         let relative = path.hasPrefix("/") ? path : "/" + path
@@ -73,7 +100,7 @@ public struct Cgroups {
         }
     }
 
-    func applyV1(_ resources: LinuxSpec.Resources, to target: String) throws {
+    func applyV1(_ resources: LinuxSpec.Resources, to target: String, devices: Bool = true) throws {
         func write(_ file: String, _ value: String, field: String) throws {
             guard Posix.exists(target + "/" + file) else { return }
             do { try Posix.writeFile(target + "/" + file, value) } catch { throw RuntimeError("\(field): \(error)") }
@@ -90,7 +117,7 @@ public struct Cgroups {
         if let cpus = resources.cpusetCpus { try write("cpuset.cpus", cpus, field: "linux.resources.cpu.cpus") }
         if let mems = resources.cpusetMems { try write("cpuset.mems", mems, field: "linux.resources.cpu.mems") }
         if let pids = resources.pidsLimit { try write("pids.max", pids < 0 ? "max" : String(pids), field: "linux.resources.pids.limit") }
-        if Posix.exists(target + "/devices.deny") {
+        if devices, Posix.exists(target + "/devices.deny") {
             for rule in DeviceRules.v1Rules(resources.devices) {
                 try write(rule.allow ? "devices.allow" : "devices.deny", rule.line, field: "linux.resources.devices")
             }

@@ -11,17 +11,21 @@ import CSystemCalls
 /// host's page cache, so it costs no memory; runc takes the same way), or, where overlayfs
 /// is missing, from a sealed memfd copy (which costs the binary's size per instance).
 public enum SealedExecutable {
-    /// A descriptor to exec through /proc/self/fd. `spareDirectory` is an empty-or-unrelated
-    /// directory outside wasm-runc's own; the caller closes the descriptor after the spawn.
-    public static func open(spareDirectory: String) throws -> Int32 {
-        var buffer = [Int8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        if length > 0 {
-            let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// A descriptor to exec through /proc/self/fd. `executable` is wasm-runc's path (nil: this
+    /// process's own file); `spareDirectory` is an empty-or-unrelated directory outside
+    /// wasm-runc's own. The caller closes the descriptor after the spawn.
+    public static func open(executable: String? = nil, spareDirectory: String) throws -> Int32 {
+        var path = executable
+        if path == nil {
+            var buffer = [Int8](repeating: 0, count: Int(PATH_MAX) + 1)
+            let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+            if length > 0 { path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        }
+        if let path {
             let fd = wr_sealed_overlay_file(path, spareDirectory)
             if fd >= 0 { return fd }
         }
-        let copy = wr_sealed_memfd_copy("/proc/self/exe")
+        let copy = wr_sealed_memfd_copy(executable ?? "/proc/self/exe")
         guard copy >= 0 else { throw RuntimeError.errno("seal a copy of wasm-runc for the instance") }
         return copy
     }

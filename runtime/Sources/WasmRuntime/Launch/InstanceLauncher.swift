@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts an instance process (`wasm-runc _init`), places it in its cgroup before it does
+/// anything, and waits until it has become a container and instantiated its module, or failed
+/// to (with its reason). wasm-runc's `create` and CRIBench's shim both start instances here, so
+/// both handlers share one hardened path.
+public struct InstanceLauncher {
+    /// Creates the instance process from a prepared program, argument list and descriptor plan,
+    /// in the spec's PID namespace; returns its pid.
+    public typealias Spawn = (_ request: SpawnRequest) throws -> pid_t
+
+    public struct SpawnRequest {
+        public let spec: LinuxSpec
+        /// /proc/self/fd/N of the sealed wasm-runc.
+        public let program: String
+        public let arguments: [String]
+        /// Descriptor `key` of this process becomes descriptor `value` of the instance.
+        public let descriptors: [(source: Int32, target: Int32)]
+    }
+
+    public let id: String
+    public let bundle: OCIBundle
+    public let modulePath: String
+    /// wasm-runc's --root: the instance's exec FIFO lives under it.
+    public let root: String
+    /// Global wasm-runc flags for the instance's log (--log, --log-format).
+    public let logArguments: [String]
+    /// The wasm-runc binary the instance starts from; nil: this process's own executable.
+    public let executable: String?
+    /// The instance's stdin, stdout and stderr; nil: inherited from this process.
+    public let standardIO: (input: Int32, output: Int32, error: Int32)?
+    /// The instance dies with the thread that spawned it (the shim), also once it runs.
+    public let boundToParent: Bool
+
+    public init(id: String, bundle: OCIBundle, modulePath: String, root: String, logArguments: [String] = [],
+                executable: String? = nil, standardIO: (input: Int32, output: Int32, error: Int32)? = nil,
+                boundToParent: Bool = false) {
+        self.id = id
+        self.bundle = bundle
+        self.modulePath = modulePath
+        self.root = root
+        self.logArguments = logArguments
+        self.executable = executable
+        self.standardIO = standardIO
+        self.boundToParent = boundToParent
+    }
+
+    /// How long the instance may take to become a container and instantiate its module (a
+    /// module's wasm start function runs then): past it, the launch fails and leaves nothing.
+    /// The annotation io.cribench.wasm.setup-timeout-seconds changes it.
+    public static let defaultSetupTimeoutSeconds = 20
+
+    /// wasm-runc's own spawn: enters the spec's PID namespace in this (single-threaded) process.
+    public static let spawnFromThisProcess: Spawn = { request in
+        try Namespaces.preparePIDNamespace(request.spec)
+        return try posixSpawn(request)
+    }
+
+    /// posix_spawn with an empty environment, the request's descriptors, no blocked signal and
+    /// every signal's default action (not whatever the spawning process blocks or ignores).
+    public static func posixSpawn(_ request: SpawnRequest) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        for (source, target) in request.descriptors { posix_spawn_file_actions_adddup2(&actions, source, target) }
+        var pid: pid_t = 0
+        let argv = request.arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = [nil]
+        let spawned = posix_spawn(&pid, request.program, &actions, &attributes, argv, &envp)
+        guard spawned == 0 else { throw RuntimeError.errno("spawn the instance process", spawned) }
+        return pid
+    }
+
+    /// Returns the pid of an instance that is ready and waits on its exec FIFO for `start`.
+    public func launch(spawn: Spawn = InstanceLauncher.spawnFromThisProcess) throws -> pid_t {
+        let fifo = InstanceRecord.execFIFO(root: root, id: id)
+        try Posix.makeDirectories(InstanceRecord.directory(root: root, id: id))
+        guard mkfifo(fifo, 0o600) == 0 else { throw RuntimeError.errno("mkfifo \(fifo)") }
+        // The instance reopens it through /proc/self/fd after dropping to the container's user.
+        guard chmod(fifo, 0o622) == 0 else { throw RuntimeError.errno("chmod \(fifo)") }
+
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
+        let (syncRead, syncWrite) = (pipeEnds[0], pipeEnds[1])
+        guard pipe(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
+        let (goRead, goWrite) = (pipeEnds[0], pipeEnds[1])
+        // Close-on-exec at once: the shim spawns from several threads, and no end may leak into
+        // another instance.
+        for fd in [syncRead, syncWrite, goRead, goWrite] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        defer { close(syncRead) }
+        var goAhead: Int32? = goWrite
+        defer { if let goAhead { close(goAhead) } }
+
+        var arguments = [InitCommand.processName, "--root", root] + logArguments + ["_init", "--bundle", bundle.path]
+        if boundToParent { arguments.append(InitCommand.boundToParentFlag) }
+        arguments.append(id)
+        // The child finds its end of the sync pipe on fd 3 and of the go pipe on fd 4; dup2
+        // clears close-on-exec there. No other end leaks into it.
+        var descriptors: [(source: Int32, target: Int32)] = []
+        if let standardIO {
+            descriptors += [(standardIO.input, 0), (standardIO.output, 1), (standardIO.error, 2)]
+        }
+        descriptors += [(syncWrite, InitCommand.syncDescriptor), (goRead, InitCommand.goDescriptor)]
+
+        // Started from a sealed view of wasm-runc, never the host's file, and with an empty
+        // environment: the process starts as host root in the host's mount namespace, where the
+        // dynamic loader would obey the pod's LD_PRELOAD or GLIBC_TUNABLES, and the shim's
+        // (containerd's) variables are none of the module's business. The module's environment
+        // is the spec's process.env, given through WASI.
+        let sealed = try SealedExecutable.open(executable: executable, spareDirectory: InstanceRecord.directory(root: root, id: id))
+        defer { close(sealed) }
+        let request = SpawnRequest(spec: bundle.spec, program: "/proc/self/fd/\(sealed)", arguments: arguments, descriptors: descriptors)
+        let pid: pid_t
+        do {
+            pid = try spawn(request)
+        } catch {
+            close(syncWrite)
+            close(goRead)
+            throw error
+        }
+        close(syncWrite)
+        close(goRead)
+
+        do {
+            if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty {
+                try Cgroups().enter(pid: pid, path: cgroupsPath, resources: bundle.spec.resources)
+            }
+            try Credentials.writeOOMScore(bundle.spec, pid: pid)
+            guard write(goWrite, [UInt8(1)], 1) == 1 else { throw RuntimeError.errno("release the instance process") }
+            close(goWrite)
+            goAhead = nil
+            let requested = bundle.annotations["io.cribench.wasm.setup-timeout-seconds"].flatMap(Int.init)
+            let seconds = min(max(requested ?? Self.defaultSetupTimeoutSeconds, 1), 3600)
+            let report = try readAll(syncRead, within: seconds).trimmingNewlines
+            guard report == InitCommand.readyMessage else {
+                throw RuntimeError(report.isEmpty ? "the instance process for \(modulePath) exited during setup" : report)
+            }
+        } catch {
+            Self.discard(pid, bundle: bundle)
+            throw error
+        }
+        return pid
+    }
+
+    /// Kills and reaps an instance that never became ready, and removes its cgroup.
+    public static func discard(_ pid: Int32, bundle: OCIBundle) {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty { Cgroups().remove(path: cgroupsPath) }
+    }
+
+    /// Reads the sync pipe to its end, giving up after `seconds`.
+    private func readAll(_ fd: Int32, within seconds: Int) throws -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        deadline.tv_sec += seconds
+        while true {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let left = Int((deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1_000_000)
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = left > 0 ? poll(&descriptor, 1, Int32(left)) : 0
+            if ready < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("poll the sync pipe") }
+            if ready == 0 {
+                throw RuntimeError("module \(modulePath) did not become ready within \(seconds) s (a wasm start function that does not return?); raise annotation io.cribench.wasm.setup-timeout-seconds if it needs longer")
+            }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("read the sync pipe") }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,42 @@
+/// The command line containerd gives a shim v2 binary: `-namespace NS -address ADDR
+/// -publish-binary PATH -id ID [-debug] start|delete` (Go's flag syntax: one or two dashes,
+/// `-name value` or `-name=value`), plus `serve`, this shim's own internal action.
+struct ShimCommandLine {
+    var namespace = "default"
+    var address = ""
+    var id = ""
+    var debug = false
+    var action = ""
+
+    init(_ arguments: [String]) {
+        var index = 1
+        while index < arguments.count {
+            var argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("-") else {
+                if action.isEmpty { action = argument }
+                continue
+            }
+            while argument.hasPrefix("-") { argument.removeFirst() }
+            var value: String?
+            if let equals = argument.firstIndex(of: "=") {
+                value = String(argument[argument.index(after: equals)...])
+                argument = String(argument[..<equals])
+            }
+            if argument == "debug" || argument == "v" {
+                debug = value.map { $0 != "false" } ?? true
+                continue
+            }
+            if value == nil, index < arguments.count {
+                value = arguments[index]
+                index += 1
+            }
+            switch argument {
+            case "namespace": namespace = value ?? namespace
+            case "address": address = value ?? address
+            case "id": id = value ?? id
+            default: break
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import WasmShim
+ShimMain.main(CommandLine.arguments)
