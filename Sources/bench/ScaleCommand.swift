@@ -22,6 +22,11 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "Churn points: pods in flight at once, comma-separated.") var parallel = "1,4,8"
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
     @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
+    @Option(name: .customLong("side"), help: ArgumentHelp(
+        "A side NAME=HANDLER[:oci|wasm], repeatable, in place of the OCI and wasm sides (e.g. --side oci=runc "
+            + "--side wasm=wasm --side wasm-shim=wasm-shim); each point runs every side in turn.",
+        valueName: "side"))
+    var sideTexts: [String] = []
     @Option(help: "Directory under which results/scale-RUN/ is written.") var resultsDir = "results"
     @Option(help: ArgumentHelp("Machine history to gate against: churn startup latencies as bench run's ops, memory per pod at 1.10x (keep it apart from bench run's).", valueName: "dir"))
     var history: String?
@@ -45,6 +50,12 @@ struct ScaleCommand: AsyncParsableCommand {
         _ = try counts(pods, "pods")
         _ = try counts(parallel, "parallel")
         guard churnPods >= 0 else { throw ValidationError("--churn-pods cannot be negative") }
+        do { _ = try SideSpec.parseAll(sideTexts) } catch { throw ValidationError("\(error)") }
+    }
+
+    func sides() throws -> [Workload] {
+        guard !sideTexts.isEmpty else { return [Workload.defaultOCI(handler: ociHandler), Workload.defaultWasm(handler: wasmHandler)] }
+        return try SideSpec.parseAll(sideTexts).map { Workload.side($0.kind, handler: $0.handler, family: $0.family) }
     }
 
     func run() async throws {
@@ -56,7 +67,7 @@ struct ScaleCommand: AsyncParsableCommand {
         let ledger = ImageLedger()
         try ledger.prepare()
         let run = ScaleRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
-                           sides: [Workload.defaultOCI(handler: ociHandler), Workload.defaultWasm(handler: wasmHandler)],
+                           sides: try sides(),
                            densityPods: try counts(pods, "pods"), churnPods: churnPods, churnParallel: try counts(parallel, "parallel"),
                            ledger: ledger)
         let (results, signal) = try await run.execute { progress($0) }

@@ -64,6 +64,13 @@ public struct NodeProcesses: Sendable {
         statFields(of: pid).flatMap { $0.count > 1 ? Int32($0[1]) : nil }
     }
 
+    /// The fraction of `parent`'s children that are in `set` (1 when it has none).
+    public static func share(of parent: Int32, in set: Set<Int32>) -> Double {
+        let children = allPids().filter { Self.parent(of: $0) == parent }
+        guard !children.isEmpty else { return 1 }
+        return Double(children.filter(set.contains).count) / Double(children.count)
+    }
+
     /// The fields of /proc/PID/stat after the command name (which may hold blanks):
     /// state(0) ppid(1) … utime(11) stime(12).
     static func statFields(of pid: Int32) -> [Substring]? {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `bench scale`'s chart: memory per pod against N (density) and startup p50/p99 against P
-/// (churn), OCI and wasm as lines of their own colour.
+/// (churn), every side as lines of its own colour.
 public enum ScaleChart {
     struct Series {
         let label: String
@@ -12,15 +12,23 @@ public enum ScaleChart {
 
     static let panelWidth = 360.0, panelHeight = 240.0, margin = 55.0, top = 50.0
 
+    /// The sides in the order the run measured them.
+    static func kinds(_ results: ScaleResults) -> [WorkloadKind] {
+        var seen: [WorkloadKind] = []
+        for kind in results.density.map(\.kind) + results.churn.map(\.kind) where !seen.contains(kind) { seen.append(kind) }
+        return seen
+    }
+
     public static func render(_ results: ScaleResults) -> String {
-        let density: [Series] = [WorkloadKind.oci, .wasm].compactMap { kind in
+        let kinds = kinds(results)
+        let density: [Series] = kinds.compactMap { kind in
             let points = results.density.filter { $0.kind == kind }.map { point in
                 (x: point.pods, y: Double(point.memorySource == .processTree ? point.pssPerPodBytes : point.criPerPodBytes) / 1_048_576)
             }
             let source = results.density.contains { $0.kind == kind && $0.memorySource == .criOnly } ? "CRI working set" : "PSS"
             return points.isEmpty ? nil : Series(label: "\(kind.rawValue) MiB/pod (\(source))", kind: kind, dashed: false, points: points)
         }
-        let churn: [Series] = [WorkloadKind.oci, .wasm].flatMap { kind in
+        let churn: [Series] = kinds.flatMap { kind in
             [(50.0, false), (99.0, true)].compactMap { quantile, dashed -> Series? in
                 let points = results.churn.filter { $0.kind == kind }.compactMap { point in
                     point.percentile(quantile).map { (x: point.parallel, y: Double($0) / 1e6) }
@@ -35,12 +43,13 @@ public enum ScaleChart {
         <text x="10" y="20" font-size="15" font-weight="bold">CRIBench scale \(SVGReporter.escape(results.runID))\(results.partial ? " — partial" : "")</text>
 
         """
-        svg += panel(density, title: "memory per pod vs pods alive", xLabel: "pods alive (N)", originX: margin)
-        svg += panel(churn, title: "pod startup latency vs pods in flight", xLabel: "pods in flight (P)", originX: panelWidth + 3 * margin)
+        svg += panel(density, kinds: kinds, title: "memory per pod vs pods alive", xLabel: "pods alive (N)", originX: margin)
+        svg += panel(churn, kinds: kinds, title: "pod startup latency vs pods in flight", xLabel: "pods in flight (P)",
+                     originX: panelWidth + 3 * margin)
         return svg + "</svg>\n"
     }
 
-    static func panel(_ series: [Series], title: String, xLabel: String, originX: Double) -> String {
+    static func panel(_ series: [Series], kinds: [WorkloadKind], title: String, xLabel: String, originX: Double) -> String {
         var svg = "<text x=\"\(originX)\" y=\"\(top - 12)\" font-weight=\"bold\">\(SVGReporter.escape(title))</text>\n"
         svg += "<rect x=\"\(originX)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>\n"
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
@@ -59,7 +68,7 @@ public enum ScaleChart {
         }
         svg += "<text x=\"\(originX + panelWidth / 2)\" y=\"\(top + panelHeight + 32)\" text-anchor=\"middle\" fill=\"#555\">\(SVGReporter.escape(xLabel))</text>\n"
         for (index, line) in series.enumerated() {
-            let color = SVGReporter.color(line.kind == .wasm ? 1 : 0)
+            let color = SVGReporter.color(kinds.firstIndex(of: line.kind) ?? 0)
             let path = line.points.sorted { $0.x < $1.x }.map { "\(px($0.x)),\(py($0.y))" }.joined(separator: " ")
             svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,4\"" : "")/>\n"
             for point in line.points { svg += "<circle cx=\"\(px(point.x))\" cy=\"\(py(point.y))\" r=\"3\" fill=\"\(color)\"/>\n" }

@@ -82,11 +82,17 @@ public struct ScaleProbes: Sendable {
             // A workload's own children (busybox's sleep under sh) have a parent in the pod.
             shims.subtract(podProcesses)
             point.shims = shims.count
-            point.shimPSSBytes = shims.compactMap(NodeProcesses.pssBytes).reduce(0, +)
+            // A shim that serves other pods too (CRIBench's wasm shim serves every wasm-shim pod
+            // of the node) counts for the share of its children that are these pods'.
+            point.shimPSSBytes = shims.map { shim in
+                NodeProcesses.pssBytes(of: shim).map { Int64(Double($0) * NodeProcesses.share(of: shim, in: podProcesses)) } ?? 0
+            }.reduce(0, +)
             if let before = daemonBefore, let after = daemonPid.flatMap(NodeProcesses.pssBytes) { point.daemonGrowthBytes = after - before }
             // A layout the walk does not know (systemd cgroup driver, another parent) finds
             // no processes: say CRI-only rather than report 0 B per pod as if it were PSS.
-            if point.pauseProcesses < count || point.shims == 0 {
+            // A pod with no pause process is what a shim that runs the sandbox as nothing makes.
+            let pauseExpected = !(point.pauseProcesses == 0 && point.workloadProcesses >= count)
+            if (pauseExpected && point.pauseProcesses < count) || point.workloadProcesses < count || point.shims == 0 {
                 progress("density \(workload.kind.rawValue): found \(point.pauseProcesses) pause process(es) and \(point.shims) shim(s) for \(count) pods under cgroup \(context.cgroupParent); reporting CRI's figures only")
                 point = DensityPoint(kind: point.kind, pods: count, memorySource: .criOnly)
             }

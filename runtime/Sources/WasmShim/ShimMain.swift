@@ -15,7 +15,7 @@ public enum ShimMain {
             case "start": try StartAction.run(commandLine)
             case "delete": try DeleteAction.run(commandLine)
             case "serve": try ServeAction.run(commandLine)
-            case "--version", "version":
+            case "version":
                 print("containerd-shim-cribench-wasm-v1 0.1.0 (CRIBench; instances from wasm-runc beside it)")
             default:
                 throw RuntimeError("unknown action \(commandLine.action.isEmpty ? "(none)" : commandLine.action); "

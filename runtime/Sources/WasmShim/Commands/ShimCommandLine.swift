@@ -13,6 +13,10 @@ struct ShimCommandLine {
         while index < arguments.count {
             var argument = arguments[index]
             index += 1
+            if argument == "--version" || argument == "-version" {
+                action = "version"
+                continue
+            }
             guard argument.hasPrefix("-") else {
                 if action.isEmpty { action = argument }
                 continue
