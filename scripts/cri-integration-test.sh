@@ -71,7 +71,7 @@ runtime_inventory() {
         pgrep -f "containerd-shim[^ ]* -namespace k8s.io -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" -a \
             | sed -E 's/.* -id ([^ ]+) .*/shim \1/' || true
         # CRIBench's wasm shim serves every wasm-shim pod from one process, which ends once idle.
-        pgrep -f "$CRIBENCH_WASM_SHIM_BINARY -namespace k8s.io -address $CRIBENCH_SOCKET( -debug)? serve" >/dev/null && echo "shim wasm-shim"
+        pgrep -f "$CRIBENCH_WASM_SHIM_SERVER -namespace k8s.io -address $CRIBENCH_SOCKET( -debug)? serve" >/dev/null && echo "shim wasm-shim"
         # Mounts the runtime makes in task bundles: root filesystems, a wasm-shim pod's namespaces.
         awk -v tasks="$CRIBENCH_STATE_DIR/state/io.containerd.runtime.v2.task/" 'index($5, tasks) == 1 { print "mount " $5 }' /proc/self/mountinfo
         find "$CRIBENCH_STATE_DIR/state/io.containerd.grpc.v1.cri/netns" -mindepth 1 -maxdepth 1 -printf 'netns %f\n' 2>/dev/null || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates runtime/Sources/TaskAPI/Generated: the messages of containerd 1.6's shim v2 task
-# API, its task events, the ttrpc events service, cgroup v1 metrics, and ttrpc's own envelope
-# (runtime/proto/ttrpc.proto). The .proto files are containerd 1.6's own, as Debian ships them
+# API, its task events, the ttrpc events service and cgroup v1 metrics. (ttrpc's own envelope,
+# three small messages, is encoded by hand in WasmShimSupport/TTRPC.) The .proto files are containerd 1.6's own, as Debian ships them
 # in golang-github-containerd-containerd-dev and golang-github-containerd-cgroups-dev; their
 # gogoproto options (Go code generation only) are stripped on the way. Only messages are
 # generated: the shim serves and calls methods itself, by name. Run by hand and commit the
@@ -40,12 +40,11 @@ text = re.sub(r'\s*\[\s*\(gogoproto\.[^\]]*\]', '', text)
 open(sys.argv[2], 'w').write(text)
 PY
 done
-cp runtime/proto/ttrpc.proto "$staging/ttrpc.proto"
 
 out=runtime/Sources/TaskAPI/Generated
 rm -f "$out"/*.swift
 mkdir -p "$out"
 (cd "$staging" && protoc --proto_path=. --plugin=protoc-gen-swift="$plugin" \
     --swift_out="$OLDPWD/$out" --swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
-    ttrpc.proto $(printf 'github.com/containerd/%s ' "${sources[@]}"))
+    $(printf 'github.com/containerd/%s ' "${sources[@]}"))
 wc -c "$out"/*.swift

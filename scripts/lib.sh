@@ -87,8 +87,10 @@ CRIBENCH_BUSYBOX_IMAGE=${CRIBENCH_BUSYBOX_IMAGE:-$CRIBENCH_REGISTRY/cribench/bus
 CRIBENCH_IMAGETEST_IMAGE=${CRIBENCH_IMAGETEST_IMAGE:-$CRIBENCH_REGISTRY/cribench/busybox-imagetest:1.35}
 CRIBENCH_POD_LOG_ROOT=${CRIBENCH_POD_LOG_ROOT:-$CRIBENCH_STATE_DIR/pod-logs}
 CRIBENCH_WASM_RUNTIME=${CRIBENCH_WASM_RUNTIME:-/usr/local/bin/wasm-runc}
-# CRIBench's own shim v2, installed beside wasm-runc (the directory must be in containerd's PATH).
+# CRIBench's own shim v2, installed beside wasm-runc (the directory must be in containerd's PATH):
+# the launcher containerd runs for each task, and the serving shim it starts (one per node).
 CRIBENCH_WASM_SHIM_BINARY=containerd-shim-cribench-wasm-v1
+CRIBENCH_WASM_SHIM_SERVER=cribench-wasm-shim-server
 # bench, swift test and the scripts they start see the same values.
 export CRIBENCH_STATE_DIR "${CRIBENCH_SETTINGS[@]}"
 

@@ -62,7 +62,7 @@ kill_shims() {
     local pids
     # containerd's runc shims (one per pod), and CRIBench's wasm shim (one for the node's
     # wasm-shim pods; its instances die with it).
-    pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -id [^ ]+ -address $CRIBENCH_SOCKET( |$)|^/[^ ]*/$CRIBENCH_WASM_SHIM_BINARY -namespace [^ ]+ -address $CRIBENCH_SOCKET( -debug)? serve$")
+    pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -id [^ ]+ -address $CRIBENCH_SOCKET( |$)|^/[^ ]*/$CRIBENCH_WASM_SHIM_SERVER -namespace [^ ]+ -address $CRIBENCH_SOCKET( -debug)? serve$")
     [ -n "$pids" ] || return 0
     log "stopping shims: $(echo $pids)"
     kill -KILL $pids 2>/dev/null
@@ -160,7 +160,7 @@ remove_run_containerd() {
 remove_wasm_shim_directory() {
     local directory=/run/cribench-wasm-shim
     [ -d "$directory" ] && [ ! -L "$directory" ] && [ "$(stat -c %u "$directory")" = 0 ] || return 0
-    if pgrep -f "^/[^ ]*/$CRIBENCH_WASM_SHIM_BINARY " >/dev/null; then
+    if pgrep -f "^/[^ ]*/$CRIBENCH_WASM_SHIM_SERVER " >/dev/null; then
         log "a wasm shim still runs; leaving $directory"
         return 0
     fi

@@ -1,2 +1,2 @@
-import WasmShim
-ShimMain.main(CommandLine.arguments)
+import WasmShimSupport
+LauncherMain.main(CommandLine.arguments)

@@ -91,6 +91,23 @@ public struct Cgroups {
         return hierarchies().map { $0 + relative + "/" + name }.first(where: Posix.exists)
     }
 
+    /// Removes the instance's cgroup after killing what is still in it, waiting up to a second
+    /// for the processes to leave (an instance whose shim just died is still exiting).
+    public func removeKilling(path: String) {
+        let relative = path.hasPrefix("/") ? path : "/" + path
+        let directories = version == .v1 ? hierarchies().map { $0 + relative } : [mountRoot + relative]
+        for _ in 0..<100 {
+            var left = false
+            for directory in directories where Posix.exists(directory) {
+                let procs = (try? Posix.readText(directory + "/cgroup.procs")) ?? ""
+                for pid in procs.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+                if rmdir(directory) != 0 && errno != ENOENT { left = true }
+            }
+            if !left { return }
+            usleep(10_000)
+        }
+    }
+
     /// Removes the instance's cgroup (not its parents, which belong to the pod).
     public func remove(path: String) {
         let relative = path.hasPrefix("/") ? path : "/" + path

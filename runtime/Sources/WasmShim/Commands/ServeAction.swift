@@ -3,16 +3,17 @@ import Glibc
 #endif
 import CSystemCalls
 import WasmRuntime
+import WasmShimSupport
 
 /// `serve` (internal, started by `start`): the node's wasm shim, serving containerd's task API
 /// on the listening socket it inherits on descriptor 3, until it has served no task for a while.
-enum ServeAction {
-    static let listenerDescriptor: Int32 = 3
+public enum ServeAction {
+    static let listenerDescriptor = ShimPaths.listenerDescriptor
     /// How long the shim stays with no task before it ends: a `start` that just returned its
     /// address is about to send a Create.
     static let idleSeconds: Int64 = 5
 
-    static func run(_ commandLine: ShimCommandLine) throws -> Never {
+    public static func run(_ commandLine: ShimCommandLine) throws -> Never {
         chdir("/")
         signal(SIGPIPE, SIG_IGN)
         Reaper.blockChildSignals()
@@ -21,7 +22,7 @@ enum ServeAction {
         guard let ttrpcAddress = Posix.environment("TTRPC_ADDRESS"), !ttrpcAddress.isEmpty else {
             throw RuntimeError("TTRPC_ADDRESS is not set: the shim is started by containerd, which sets it")
         }
-        let wasmRunc = try locateWasmRunc()
+        let wasmRunc = try BesideThisBinary.trusted("wasm-runc")
         let paths = ShimPaths(containerdAddress: commandLine.address, namespace: commandLine.namespace)
         let activity = Guarded(monotonicSeconds())
         let events = EventPublisher(address: ttrpcAddress, log: log)
@@ -61,24 +62,5 @@ enum ServeAction {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Int64(time.tv_sec)
-    }
-
-    /// wasm-runc beside the shim's own binary, which the instances start from: it must be
-    /// root's and writable by root only, as the shim's directory is.
-    static func locateWasmRunc() throws -> String {
-        var buffer = [Int8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { throw RuntimeError.errno("readlink /proc/self/exe") }
-        let own = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let directory = own.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let path = directory + "/wasm-runc"
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw RuntimeError("wasm-runc is not installed beside the shim (\(path)); install both with scripts/start-containerd.sh")
-        }
-        guard info.st_uid == 0, info.st_mode & 0o022 == 0 else {
-            throw RuntimeError("\(path) is not owned by root and writable by root only; reinstall it")
-        }
-        return path
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import SwiftProtobuf
 import TaskAPI
 import WasmRuntime
+import WasmShimSupport
 
 /// A task's cgroup v1 figures as containerd's cgroups v1 Metrics, which CRI turns into
 /// ListContainerStats (CPU usage, memory usage and working set).

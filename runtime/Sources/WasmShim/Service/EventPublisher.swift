@@ -4,6 +4,7 @@ import Glibc
 import SwiftProtobuf
 import TaskAPI
 import WasmRuntime
+import WasmShimSupport
 
 /// Forwards task events to containerd (its ttrpc events service at TTRPC_ADDRESS), in the
 /// order they happened, from one thread. While containerd restarts, an event waits and is sent
@@ -57,8 +58,9 @@ final class EventPublisher {
             while true {
                 do {
                     if client == nil { client = try TTRPCClient(path: address) }
-                    _ = try client!.call(service: "containerd.services.events.ttrpc.v1.Events", method: "Forward", next.envelope,
-                                         metadata: ["containerd-namespace-ttrpc": next.namespace])
+                    _ = try client!.call(TTRPCRequest(service: "containerd.services.events.ttrpc.v1.Events", method: "Forward",
+                                                      payload: try next.envelope.serializedBytes(),
+                                                      metadata: [(ShimNames.namespaceMetadataKey, next.namespace)]))
                     break
                 } catch {
                     client = nil

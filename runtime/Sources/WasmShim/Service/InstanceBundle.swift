@@ -3,6 +3,7 @@ import Glibc
 #endif
 import TaskAPI
 import WasmRuntime
+import WasmShimSupport
 
 /// Turns the bundle containerd gives for a container into one wasm-runc's setup runs: the
 /// image's rootfs mounted, the entrypoint checked to be a module, and the sandbox's namespaces
@@ -12,9 +13,6 @@ enum InstanceBundle {
         let bundle: OCIBundle
         let modulePath: String
     }
-
-    /// wasm-runc's --root for the instance: its exec FIFO lives in the bundle (<bundle>/.wasm/<id>).
-    static func root(bundle: String) -> String { bundle }
 
     static func prepare(_ request: Containerd_Task_V2_CreateTaskRequest, bundle original: OCIBundle, sandbox: ShimTask?,
                         shimPID: Int32) throws -> Prepared {
@@ -33,7 +31,7 @@ enum InstanceBundle {
             try bundle.spec.requireSupported(bundle: original.path)
             return Prepared(bundle: bundle, modulePath: modulePath)
         } catch {
-            RootfsMount.unmount(original.rootfs)
+            BundleLeftovers.unmountRootfs(bundle: original.path)
             throw error
         }
     }
@@ -85,7 +83,7 @@ enum InstanceBundle {
 
     /// `start`: the instance waits on its exec FIFO; reading it lets the module run.
     static func release(bundle: String, id: String, pid: Int32) throws {
-        let fifo = InstanceRecord.execFIFO(root: root(bundle: bundle), id: id)
+        let fifo = InstanceRecord.execFIFO(root: BundleLeftovers.instanceRoot(bundle: bundle), id: id)
         let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw ShimError(.failedPrecondition, "task \(id): open \(fifo): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -99,12 +97,5 @@ enum InstanceBundle {
             guard Posix.isAlive(pid) else { throw ShimError(.failedPrecondition, "task \(id): its instance exited before start") }
         }
         throw ShimError(.unknown, "task \(id): its instance did not answer start within 10 s")
-    }
-
-    /// Removes what the instance had on the node: its cgroup, the mounted rootfs, its FIFO.
-    static func cleanUp(bundle: String, id: String, cgroupsPath: String?) {
-        if let cgroupsPath, !cgroupsPath.isEmpty { Cgroups().remove(path: cgroupsPath) }
-        RootfsMount.unmount(bundle + "/rootfs")
-        Posix.removeTree(root(bundle: bundle) + "/.wasm")
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystemCalls
 import WasmRuntime
+import WasmShimSupport
 
 /// Spawns every instance from one long-lived thread. Two reasons: a process's parent-death
 /// signal fires when the thread that spawned it ends, and an instance must die with the shim,

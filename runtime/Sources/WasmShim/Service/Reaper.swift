@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import WasmShimSupport
 #endif
 
 /// Reaps the shim's children (its instances) on SIGCHLD, from a thread of its own. SIGCHLD is

@@ -1,5 +1,6 @@
 import SwiftProtobuf
 import WasmRuntime
+import WasmShimSupport
 
 /// The new limits of an Update: an OCI LinuxResources that containerd's typeurl carries as
 /// JSON (the same shape as a spec's linux.resources).

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import TaskAPI
 import WasmRuntime
+import WasmShimSupport
 
 /// The image's snapshot, mounted at the bundle's rootfs as containerd's runc shim mounts it.
 enum RootfsMount {
@@ -30,9 +31,5 @@ enum RootfsMount {
         guard Glibc.mount(snapshot.source, target, snapshot.type, flags, options.isEmpty ? nil : options) == 0 else {
             throw ShimError(.unknown, "rootfs: mount \(snapshot.type) \(snapshot.source) at \(target): \(String(cString: strerror(errno)))")
         }
-    }
-
-    static func unmount(_ target: String) {
-        while umount2(target, Int32(MNT_DETACH)) == 0 {}
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import SwiftProtobuf
 import TaskAPI
+import WasmShimSupport
 
 /// One task the shim serves: a pod's sandbox, which is no process at all, or a wasm instance,
 /// which is a process of the shim's own.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import WasmRuntime
+import WasmShimSupport
 
 /// The FIFOs CRI gives in Create, opened for the instance: its stdout and stderr go straight
 /// to them, with no copy through the shim. The shim closes its own ends once the instance holds

@@ -4,11 +4,12 @@ import Glibc
 import SwiftProtobuf
 import TaskAPI
 import WasmRuntime
+import WasmShimSupport
 
 /// containerd's task service (containerd.task.v2.Task) for every wasm pod of the node.
 final class TaskService {
-    static let serviceName = "containerd.task.v2.Task"
-    static let handlerName = "wasm-shim"
+    static let serviceName = ShimNames.taskService
+    static let handlerName = ShimNames.handler
 
     let log: ShimLog
     let events: EventPublisher
@@ -31,12 +32,12 @@ final class TaskService {
 
     // MARK: Dispatch
 
-    func handle(_ request: Ttrpc_Request, reply: @escaping (Ttrpc_Response) -> Void) {
+    func handle(_ request: TTRPCRequest, reply: @escaping (TTRPCResponse) -> Void) {
         guard request.service == Self.serviceName else {
             reply(.failure(.unimplemented, "service \(request.service) is not served by CRIBench's wasm shim"))
             return
         }
-        let namespace = request.metadata.first { $0.key == "containerd-namespace-ttrpc" }?.value ?? "default"
+        let namespace = request.metadata(ShimNames.namespaceMetadataKey) ?? "default"
         let payload = request.payload
         do {
             switch request.method {
@@ -129,11 +130,11 @@ final class TaskService {
             let standardIO = try StandardIO.open(stdin: request.stdin, stdout: request.stdout, stderr: request.stderr)
             defer { standardIO.close() }
             let launcher = InstanceLauncher(id: request.id, bundle: prepared.bundle, modulePath: prepared.modulePath,
-                                            root: InstanceBundle.root(bundle: request.bundle), executable: wasmRunc,
+                                            root: BundleLeftovers.instanceRoot(bundle: request.bundle), executable: wasmRunc,
                                             standardIO: standardIO.descriptors, boundToParent: true)
             task.pid = try launcher.launch { [spawner] in try spawner.spawn($0) }
         } catch {
-            InstanceBundle.cleanUp(bundle: request.bundle, id: request.id, cgroupsPath: prepared.bundle.cgroupsPath)
+            BundleLeftovers.removeInstance(bundle: request.bundle, id: request.id, cgroupsPath: prepared.bundle.cgroupsPath)
             throw ShimError(.unknown, "\(Self.handlerName): container \(request.id): \(error)")
         }
         // An instance that died between its ready report and now was reaped already.
@@ -179,7 +180,7 @@ final class TaskService {
             rmdir(PodNamespaces.directory(bundle: task.bundle))
             if let cgroupsPath = task.cgroupsPath, !cgroupsPath.isEmpty { Cgroups().remove(path: cgroupsPath) }
         case .instance:
-            InstanceBundle.cleanUp(bundle: task.bundle, id: task.id, cgroupsPath: task.cgroupsPath)
+            BundleLeftovers.removeInstance(bundle: task.bundle, id: task.id, cgroupsPath: task.cgroupsPath)
         }
         let response = table.with { table -> Containerd_Task_V2_DeleteResponse in
             table.tasks[task.id] = nil

@@ -4,13 +4,14 @@ import Glibc
 import SwiftProtobuf
 import TaskAPI
 import WasmRuntime
+import WasmShimSupport
 
 /// A ttrpc server on a listening unix socket: one thread polls the listener and every
 /// connection (containerd opens one per task), and each request is handled on a thread of its
 /// own, so that a slow Create or a long Wait never holds up the connection's other streams.
 final class TTRPCServer {
     /// Handles one request and answers it through `reply`, now or later (Wait answers on exit).
-    typealias Handler = (_ request: Ttrpc_Request, _ reply: @escaping (Ttrpc_Response) -> Void) -> Void
+    typealias Handler = (_ request: TTRPCRequest, _ reply: @escaping (TTRPCResponse) -> Void) -> Void
 
     final class Connection {
         let fd: Int32
@@ -93,13 +94,12 @@ final class TTRPCServer {
     private func dispatch(_ frame: Frame, on connection: Connection) {
         guard frame.kind == Frame.Kind.request.rawValue else { return }
         let streamID = frame.streamID
-        let reply: (Ttrpc_Response) -> Void = { response in
-            guard let payload = try? response.serializedBytes() as [UInt8] else { return }
-            connection.send(Frame(streamID: streamID, kind: Frame.Kind.response.rawValue, payload: payload))
+        let reply: (TTRPCResponse) -> Void = { response in
+            connection.send(Frame(streamID: streamID, kind: Frame.Kind.response.rawValue, payload: response.encoded))
         }
-        let request: Ttrpc_Request
+        let request: TTRPCRequest
         do {
-            request = try Ttrpc_Request(serializedBytes: frame.payload)
+            request = try TTRPCRequest(decoding: frame.payload)
         } catch {
             reply(.failure(.invalidArgument, "ttrpc: the request does not decode: \(error)"))
             return
@@ -121,17 +121,12 @@ enum StatusCode: Int32 {
     case unavailable = 14
 }
 
-extension Ttrpc_Response {
-    static func success(_ message: some SwiftProtobuf.Message) -> Ttrpc_Response {
-        var response = Ttrpc_Response()
-        response.payload = (try? message.serializedData()) ?? .init()
-        return response
+extension TTRPCResponse {
+    static func success(_ message: some SwiftProtobuf.Message) -> TTRPCResponse {
+        TTRPCResponse(payload: (try? message.serializedBytes()) ?? [])
     }
 
-    static func failure(_ code: StatusCode, _ message: String) -> Ttrpc_Response {
-        var response = Ttrpc_Response()
-        response.status.code = code.rawValue
-        response.status.message = message
-        return response
+    static func failure(_ code: StatusCode, _ message: String) -> TTRPCResponse {
+        TTRPCResponse(code: code.rawValue, message: message)
     }
 }

@@ -9,9 +9,9 @@ import WasmRuntime
 /// thread's namespaces are its own), pinned by a bind mount of that thread's namespace file
 /// in the sandbox's bundle, and outlive the thread. A container of the pod joins them by
 /// path, so it never lands in the shim's or the host's.
-struct PodNamespaces {
+public struct PodNamespaces {
     /// OCI namespace type (network, ipc, uts) to the path a container of the pod joins.
-    let paths: [String: String]
+    public let paths: [String: String]
     /// The pinned files, unmounted when the sandbox is deleted.
     let pinned: [String]
 
@@ -19,10 +19,10 @@ struct PodNamespaces {
         ("network", "net", WR_CLONE_NEWNET), ("ipc", "ipc", WR_CLONE_NEWIPC), ("uts", "uts", WR_CLONE_NEWUTS),
     ]
 
-    static func directory(bundle: String) -> String { bundle + "/namespaces" }
+    public static func directory(bundle: String) -> String { bundle + "/namespaces" }
 
     /// Pins the namespaces the sandbox's spec asks to be new, and records those it names.
-    static func pin(bundle: String, spec: LinuxSpec) throws -> PodNamespaces {
+    public static func pin(bundle: String, spec: LinuxSpec) throws -> PodNamespaces {
         var paths: [String: String] = [:]
         var fresh: [(type: String, procName: String, flag: Int32)] = []
         for kind in pinnable {
@@ -79,7 +79,7 @@ struct PodNamespaces {
         return pinned
     }
 
-    func release() { Self.release(pinned) }
+    public func release() { Self.release(pinned) }
 
     static func release(_ files: [String]) {
         for file in files {
@@ -89,7 +89,7 @@ struct PodNamespaces {
     }
 
     /// Unpins whatever a sandbox's bundle still holds (after the shim that pinned it is gone).
-    static func releaseLeftovers(bundle: String) {
+    public static func releaseLeftovers(bundle: String) {
         let directory = directory(bundle: bundle)
         release(pinnable.map { directory + "/" + $0.procName }.filter(Posix.exists))
         rmdir(directory)

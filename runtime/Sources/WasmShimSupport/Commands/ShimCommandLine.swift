@@ -1,14 +1,14 @@
 /// The command line containerd gives a shim v2 binary: `-namespace NS -address ADDR
 /// -publish-binary PATH -id ID [-debug] start|delete` (Go's flag syntax: one or two dashes,
 /// `-name value` or `-name=value`), plus `serve`, this shim's own internal action.
-struct ShimCommandLine {
-    var namespace = "default"
-    var address = ""
-    var id = ""
-    var debug = false
-    var action = ""
+public struct ShimCommandLine {
+    public var namespace = "default"
+    public var address = ""
+    public var id = ""
+    public var debug = false
+    public var action = ""
 
-    init(_ arguments: [String]) {
+    public init(_ arguments: [String]) {
         var index = 1
         while index < arguments.count {
             var argument = arguments[index]

@@ -11,11 +11,11 @@ import WasmRuntime
 /// shim already serves all containers of a pod from one process), asks the shim to shut down
 /// after each delete (this one ends only when it serves no task), and on restart reconnects to
 /// the address written in each bundle.
-enum StartAction {
+public enum StartAction {
     /// glibc's POSIX_SPAWN_SETSID, which Swift's Glibc module does not import.
     static let spawnSetSID: Int16 = 0x80
 
-    static func run(_ commandLine: ShimCommandLine) throws {
+    public static func run(_ commandLine: ShimCommandLine) throws {
         try ShimPaths.prepareDirectory()
         let paths = ShimPaths(containerdAddress: commandLine.address, namespace: commandLine.namespace)
         let lock = try paths.acquireLock()
@@ -46,14 +46,15 @@ enum StartAction {
         posix_spawn_file_actions_adddup2(&actions, null, 0)
         posix_spawn_file_actions_adddup2(&actions, null, 1)
         posix_spawn_file_actions_adddup2(&actions, log, 2)
-        posix_spawn_file_actions_adddup2(&actions, listener, ServeAction.listenerDescriptor)
+        posix_spawn_file_actions_adddup2(&actions, listener, ShimPaths.listenerDescriptor)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // A session of its own: containerd's signals to the start command's group are not its.
         posix_spawnattr_setflags(&attributes, Self.spawnSetSID)
 
-        var arguments = [CommandLine.arguments[0], "-namespace", commandLine.namespace, "-address", commandLine.address]
+        let server = try BesideThisBinary.trusted(ShimNames.server)
+        var arguments = [server, "-namespace", commandLine.namespace, "-address", commandLine.address]
         if commandLine.debug { arguments.append("-debug") }
         arguments.append("serve")
         // Only what the server needs from containerd's environment.
@@ -65,7 +66,7 @@ enum StartAction {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv, envp)
+        let spawned = posix_spawn(&pid, server, &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw RuntimeError.errno("start the wasm shim server", spawned) }
     }
 }

@@ -6,14 +6,16 @@ import WasmRuntime
 /// Where the node's one wasm shim listens: one socket per containerd (its address) and
 /// namespace, under a directory only root may write, with the lock that serialises starting
 /// and stopping it, and its log.
-struct ShimPaths {
-    static let directory = "/run/cribench-wasm-shim"
+public struct ShimPaths {
+    public static let directory = "/run/cribench-wasm-shim"
+    /// Where the serving shim finds its listening socket, which `start` made.
+    public static let listenerDescriptor: Int32 = 3
 
-    let socket: String
-    let lock: String
-    let log: String
+    public let socket: String
+    public let lock: String
+    public let log: String
 
-    init(containerdAddress: String, namespace: String) {
+    public init(containerdAddress: String, namespace: String) {
         // FNV-1a: a short stable name, not a secret (the inputs are containerd's own).
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in (containerdAddress + "|" + namespace).utf8 {
@@ -26,10 +28,10 @@ struct ShimPaths {
         log = Self.directory + "/" + name + ".log"
     }
 
-    var address: String { "unix://" + socket }
+    public var address: String { "unix://" + socket }
 
     /// Makes the directory, or checks that the one there is root's and writable by root only.
-    static func prepareDirectory() throws {
+    public static func prepareDirectory() throws {
         if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw RuntimeError.errno("mkdir \(directory)") }
         var info = stat()
         guard lstat(directory, &info) == 0 else { throw RuntimeError.errno("stat \(directory)") }
@@ -39,7 +41,7 @@ struct ShimPaths {
     }
 
     /// Holds the lock until the returned descriptor is closed.
-    func acquireLock() throws -> Int32 {
+    public func acquireLock() throws -> Int32 {
         let fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw RuntimeError.errno("open \(lock)") }
         while flock(fd, LOCK_EX) != 0 {

@@ -4,7 +4,7 @@ import Glibc
 import WasmRuntime
 
 /// Unix stream sockets by path, close-on-exec.
-enum UnixSocket {
+public enum UnixSocket {
     static func address(_ path: String) throws -> sockaddr_un {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -18,7 +18,7 @@ enum UnixSocket {
         return address
     }
 
-    static func connect(_ path: String, timeoutSeconds: Int = 10) throws -> Int32 {
+    public static func connect(_ path: String, timeoutSeconds: Int = 10) throws -> Int32 {
         var address = try address(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw RuntimeError.errno("socket") }
@@ -39,7 +39,7 @@ enum UnixSocket {
     }
 
     /// A listening socket at `path`, reachable by root only.
-    static func listen(_ path: String) throws -> Int32 {
+    public static func listen(_ path: String) throws -> Int32 {
         var address = try address(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw RuntimeError.errno("socket") }

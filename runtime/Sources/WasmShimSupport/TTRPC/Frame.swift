@@ -5,21 +5,27 @@ import WasmRuntime
 
 /// One ttrpc message on the wire: a 10-byte header (payload length and stream id, big-endian
 /// 32-bit each, then a type byte and a flags byte) and a protobuf payload, a Request or a Response.
-struct Frame {
-    enum Kind: UInt8 {
+public struct Frame {
+    public enum Kind: UInt8 {
         case request = 1
         case response = 2
     }
 
-    static let headerLength = 10
+    public static let headerLength = 10
     /// ttrpc's own limit; a longer frame is refused rather than read.
-    static let maximumPayload = 4 << 20
+    public static let maximumPayload = 4 << 20
 
-    let streamID: UInt32
-    let kind: UInt8
-    let payload: [UInt8]
+    public let streamID: UInt32
+    public let kind: UInt8
+    public let payload: [UInt8]
 
-    var bytes: [UInt8] {
+    public init(streamID: UInt32, kind: UInt8, payload: [UInt8]) {
+        self.streamID = streamID
+        self.kind = kind
+        self.payload = payload
+    }
+
+    public var bytes: [UInt8] {
         let length = UInt32(payload.count)
         var header = [UInt8](repeating: 0, count: Self.headerLength)
         for shift in 0..<4 {
@@ -31,7 +37,7 @@ struct Frame {
     }
 
     /// Takes every whole frame off the front of `buffer`; throws on a frame over the limit.
-    static func drain(_ buffer: inout [UInt8]) throws -> [Frame] {
+    public static func drain(_ buffer: inout [UInt8]) throws -> [Frame] {
         var frames: [Frame] = []
         var offset = 0
         while buffer.count - offset >= headerLength {

@@ -5,7 +5,7 @@ import Glibc
 /// A detached thread running `body`. The shim blocks on system calls (poll, waitpid, a
 /// module's setup) and keeps its memory small and predictable, so it uses plain threads
 /// rather than a cooperative pool that a blocked call would starve.
-func startThread(_ body: @escaping () -> Void) {
+public func startThread(_ body: @escaping () -> Void) {
     let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     var thread = pthread_t()
     var attributes = pthread_attr_t()
@@ -29,19 +29,19 @@ private final class ThreadBody {
 }
 
 /// A mutex with a condition, for the few pieces of shared state.
-final class Guarded<Value> {
+public final class Guarded<Value> {
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
     private var value: Value
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         self.value = value
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
     }
 
     @discardableResult
-    func with<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    public func with<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         let result = try body(&value)
@@ -50,7 +50,7 @@ final class Guarded<Value> {
     }
 
     /// Waits until `ready` returns a value, then returns it.
-    func wait<Result>(until ready: (inout Value) -> Result?) -> Result {
+    public func wait<Result>(until ready: (inout Value) -> Result?) -> Result {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         while true {

@@ -1,0 +1,2 @@
+import WasmShim
+ServerMain.main(CommandLine.arguments)
