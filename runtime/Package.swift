@@ -77,6 +77,11 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
+            name: "WasmShimTests",
+            dependencies: ["WasmShimSupport", "TaskAPI"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
             name: "WasmRuntimeTests",
             dependencies: ["WasmRuntime"],
             swiftSettings: [.swiftLanguageMode(.v5)]

@@ -5,8 +5,10 @@
 #   scripts/benchmark-between-oci-and-wasm.sh [bench run flags...]
 #
 # Brings the runtime up if needed (and stops it again if it started it), builds `bench` in
-# release, runs the full comparison (image, pod, container, end-to-end and reads flows, OCI
-# under runc and wasm under the wasm handler, interleaved), writes results/RUN/, and gates the
+# release, runs the full comparison (image, pod, container, end-to-end and reads flows; three
+# sides interleaved: OCI under runc, wasm under the wasm handler (containerd's runc shim) and
+# wasm under wasm-shim (CRIBench's own shim); CRIBENCH_NIGHTLY_SIDES="NAME=HANDLER ..." picks
+# others, "" the two default sides of bench run), writes results/RUN/, and gates the
 # run against this machine's own history (CRIBENCH_HISTORY_DIR, default
 # ~/.local/state/cribench/history/<machine fingerprint>/): on a machine with no history it
 # records the run as the first baseline and passes; afterwards it exits non-zero, naming the
@@ -53,11 +55,13 @@ fi
 history=${CRIBENCH_HISTORY_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/cribench/history}
 reference=()
 [ -f results/baseline.json ] && reference=(--baseline results/baseline.json)
+sides=()
+for side in ${CRIBENCH_NIGHTLY_SIDES-oci=runc wasm=wasm wasm-shim=wasm-shim}; do sides+=(--side "$side"); done
 # 40 samples per side keep each median within the gate's tolerance on a 2-CPU VM (20 did not:
 # ops of a few ms with a long tail moved by 1.3x between runs); later flags override these.
-"$bench" run --samples 40 --results-dir results \
+"$bench" run --samples 40 --results-dir results "${sides[@]}" \
     --history "$history" "${reference[@]}" "$@"
 if [ "${CRIBENCH_NIGHTLY_SCALE:-1}" != 0 ]; then
-    "$bench" scale --pods 20 --churn-pods 20 --parallel 4 \
+    "$bench" scale --pods 20 --churn-pods 20 --parallel 4 "${sides[@]}" \
         --threshold 1.5 --min-tolerance 1.5 --results-dir results --history "$history-scale"
 fi

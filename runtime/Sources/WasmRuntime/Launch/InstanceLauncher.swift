@@ -119,9 +119,11 @@ public struct InstanceLauncher {
         // dynamic loader would obey the pod's LD_PRELOAD or GLIBC_TUNABLES, and the shim's
         // (containerd's) variables are none of the module's business. The module's environment
         // is the spec's process.env, given through WASI.
-        let sealed = try SealedExecutable.open(executable: executable, spareDirectory: InstanceRecord.directory(root: root, id: id))
+        let sealed = try SealedExecutable.open(executable: executable,
+                                               spareDirectory: InstanceRecord.directory(root: root, id: id))
         defer { close(sealed) }
-        let request = SpawnRequest(spec: bundle.spec, program: "/proc/self/fd/\(sealed)", arguments: arguments, descriptors: descriptors)
+        let request = SpawnRequest(spec: bundle.spec, program: "/proc/self/fd/\(sealed)", arguments: arguments,
+                                   descriptors: descriptors)
         let pid: pid_t
         do {
             pid = try spawn(request)
@@ -145,7 +147,8 @@ public struct InstanceLauncher {
             let seconds = min(max(requested ?? Self.defaultSetupTimeoutSeconds, 1), 3600)
             let report = try readAll(syncRead, within: seconds).trimmingNewlines
             guard report == InitCommand.readyMessage else {
-                throw RuntimeError(report.isEmpty ? "the instance process for \(modulePath) exited during setup" : report)
+                throw RuntimeError(
+                    report.isEmpty ? "the instance process for \(modulePath) exited during setup" : report)
             }
         } catch {
             Self.discard(pid, bundle: bundle)
@@ -177,7 +180,9 @@ public struct InstanceLauncher {
             let ready = left > 0 ? poll(&descriptor, 1, Int32(left)) : 0
             if ready < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("poll the sync pipe") }
             if ready == 0 {
-                throw RuntimeError("module \(modulePath) did not become ready within \(seconds) s (a wasm start function that does not return?); raise annotation io.cribench.wasm.setup-timeout-seconds if it needs longer")
+                throw RuntimeError("module \(modulePath) did not become ready within \(seconds) s "
+                    + "(a wasm start function that does not return?); "
+                    + "raise annotation io.cribench.wasm.setup-timeout-seconds if it needs longer")
             }
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("read the sync pipe") }

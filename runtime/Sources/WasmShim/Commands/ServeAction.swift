@@ -28,7 +28,8 @@ public enum ServeAction {
         let events = EventPublisher(address: ttrpcAddress, log: log)
         let service = TaskService(log: log, events: events, wasmRunc: wasmRunc)
         startThread { watchForIdle(service, paths: paths, activity: activity, log: log) }
-        log.info("serving \(paths.address) for containerd \(commandLine.address), namespace \(commandLine.namespace), pid \(getpid())")
+        log.info("serving \(paths.address) for containerd \(commandLine.address), "
+            + "namespace \(commandLine.namespace), pid \(getpid())")
         TTRPCServer(listener: listenerDescriptor, log: log) { request, reply in
             activity.with { $0 = monotonicSeconds() }
             service.handle(request, reply: reply)

@@ -32,7 +32,8 @@ final class EventPublisher {
 
     /// Queues the event; with `waitForDelivery`, returns once containerd has it (or it was
     /// given up), so that what follows reaches containerd after it.
-    func publish(_ topic: String, _ event: some SwiftProtobuf.Message, namespace: String, waitForDelivery: Bool = false) {
+    func publish(_ topic: String, _ event: some SwiftProtobuf.Message, namespace: String,
+                 waitForDelivery: Bool = false) {
         var any = Google_Protobuf_Any()
         // containerd's typeurl names a proto event by its full message name, with no prefix.
         any.typeURL = type(of: event).protoMessageName
@@ -58,14 +59,16 @@ final class EventPublisher {
             while true {
                 do {
                     if client == nil { client = try TTRPCClient(path: address) }
-                    _ = try client!.call(TTRPCRequest(service: "containerd.services.events.ttrpc.v1.Events", method: "Forward",
+                    _ = try client!.call(TTRPCRequest(service: "containerd.services.events.ttrpc.v1.Events",
+                                                      method: "Forward",
                                                       payload: try next.envelope.serializedBytes(),
                                                       metadata: [(ShimNames.namespaceMetadataKey, next.namespace)]))
                     break
                 } catch {
                     client = nil
                     if waited >= patienceSeconds {
-                        log.error("event \(next.envelope.envelope.topic) not delivered to containerd at \(address): \(error)")
+                        log.error("event \(next.envelope.envelope.topic) not delivered to containerd "
+                            + "at \(address): \(error)")
                         break
                     }
                     sleep(1)

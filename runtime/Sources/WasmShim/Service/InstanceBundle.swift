@@ -17,14 +17,17 @@ enum InstanceBundle {
     static func prepare(_ request: Containerd_Task_V2_CreateTaskRequest, bundle original: OCIBundle, sandbox: ShimTask?,
                         shimPID: Int32) throws -> Prepared {
         let handler = TaskService.handlerName
-        if let cgroupsPath = original.cgroupsPath, !cgroupsPath.isEmpty { try ContainerIdentifiers.validateCgroupsPath(cgroupsPath) }
+        if let cgroupsPath = original.cgroupsPath, !cgroupsPath.isEmpty {
+            try ContainerIdentifiers.validateCgroupsPath(cgroupsPath)
+        }
         try RootfsMount.mount(request.rootfs, at: original.rootfs)
         do {
             let image = original.annotations[CRIAnnotations.imageName] ?? "(image not named)"
             guard case .wasm(let modulePath) = BundleKind.of(original) else {
                 let entry = original.args.first ?? "(none)"
-                throw ShimError(.invalidArgument, "the \(handler) handler runs WebAssembly modules only: container \(request.id) "
-                    + "of image \(image) has entrypoint \(entry), which is not a wasm module; run it under the runc handler")
+                throw ShimError(.invalidArgument, "the \(handler) handler runs WebAssembly modules only: "
+                    + "container \(request.id) of image \(image) has entrypoint \(entry), which is not a wasm module; "
+                    + "run it under the runc handler")
             }
             try rewriteNamespaces(bundle: original, sandbox: sandbox, shimPID: shimPID)
             let bundle = try OCIBundle(path: original.path)
@@ -42,7 +45,8 @@ enum InstanceBundle {
     static func rewriteNamespaces(bundle: OCIBundle, sandbox: ShimTask?, shimPID: Int32) throws {
         let configPath = bundle.path + "/config.json"
         guard case .object(var config) = try JSON.parse(try Posix.readText(configPath)),
-              case .object(var linux)? = config["linux"], case .array(let namespaces)? = linux["namespaces"] else { return }
+              case .object(var linux)? = config["linux"],
+              case .array(let namespaces)? = linux["namespaces"] else { return }
         let shimPrefix = "/proc/\(shimPID)/ns/"
         var rewritten: [JSON] = []
         var changed = false
@@ -53,9 +57,9 @@ enum InstanceBundle {
                 continue
             }
             guard let sandbox, case .sandbox(let pod) = sandbox.kind else {
-                throw ShimError(.failedPrecondition, "container's \(type) namespace is its sandbox's (\(path)), but the sandbox "
-                    + "(annotation \(CRIAnnotations.sandboxID)) is not served by \(TaskService.handlerName); create the pod "
-                    + "with the \(TaskService.handlerName) runtime handler")
+                throw ShimError(.failedPrecondition, "container's \(type) namespace is its sandbox's (\(path)), "
+                    + "but the sandbox (annotation \(CRIAnnotations.sandboxID)) is not served by "
+                    + "\(TaskService.handlerName); create the pod with the \(TaskService.handlerName) runtime handler")
             }
             if type == "pid" {
                 // A PID namespace lives only as long as a process in it, and the sandbox has
@@ -68,8 +72,8 @@ enum InstanceBundle {
                 continue
             }
             guard let target = pod.paths[type] else {
-                throw ShimError(.invalidArgument, "the \(TaskService.handlerName) handler keeps no \(type) namespace for this pod "
-                    + "(the sandbox did not ask for one)")
+                throw ShimError(.invalidArgument, "the \(TaskService.handlerName) handler keeps no \(type) namespace "
+                    + "for this pod (the sandbox did not ask for one)")
             }
             members["path"] = .string(target)
             rewritten.append(.object(members))
@@ -85,7 +89,9 @@ enum InstanceBundle {
     static func release(bundle: String, id: String, pid: Int32) throws {
         let fifo = InstanceRecord.execFIFO(root: BundleLeftovers.instanceRoot(bundle: bundle), id: id)
         let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw ShimError(.failedPrecondition, "task \(id): open \(fifo): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw ShimError(.failedPrecondition, "task \(id): open \(fifo): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         var byte: UInt8 = 0
@@ -94,7 +100,9 @@ enum InstanceBundle {
                 unlink(fifo)
                 return
             }
-            guard Posix.isAlive(pid) else { throw ShimError(.failedPrecondition, "task \(id): its instance exited before start") }
+            guard Posix.isAlive(pid) else {
+                throw ShimError(.failedPrecondition, "task \(id): its instance exited before start")
+            }
         }
         throw ShimError(.unknown, "task \(id): its instance did not answer start within 10 s")
     }

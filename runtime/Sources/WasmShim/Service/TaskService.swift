@@ -67,12 +67,16 @@ final class TaskService {
 
     // MARK: Task methods
 
-    private func create(_ request: Containerd_Task_V2_CreateTaskRequest, namespace: String) throws -> Containerd_Task_V2_CreateTaskResponse {
+    private func create(_ request: Containerd_Task_V2_CreateTaskRequest,
+                        namespace: String) throws -> Containerd_Task_V2_CreateTaskResponse {
         try ContainerIdentifiers.validateID(request.id)
         if request.terminal {
-            throw ShimError(.invalidArgument, "container \(request.id) asks for a terminal (tty: true); wasm instances have none")
+            throw ShimError(.invalidArgument, "container \(request.id) asks for a terminal (tty: true); "
+                + "wasm instances have none")
         }
-        if !request.checkpoint.isEmpty { throw ShimError(.unimplemented, "checkpoint restore is not supported by \(Self.handlerName)") }
+        if !request.checkpoint.isEmpty {
+            throw ShimError(.unimplemented, "checkpoint restore is not supported by \(Self.handlerName)")
+        }
         let exists = table.with { $0.tasks[request.id] != nil }
         if exists { throw ShimError(.alreadyExists, "task \(request.id) already exists") }
         let bundle = try OCIBundle(path: request.bundle)
@@ -130,11 +134,13 @@ final class TaskService {
             let standardIO = try StandardIO.open(stdin: request.stdin, stdout: request.stdout, stderr: request.stderr)
             defer { standardIO.close() }
             let launcher = InstanceLauncher(id: request.id, bundle: prepared.bundle, modulePath: prepared.modulePath,
-                                            root: BundleLeftovers.instanceRoot(bundle: request.bundle), executable: wasmRunc,
+                                            root: BundleLeftovers.instanceRoot(bundle: request.bundle),
+                                            executable: wasmRunc,
                                             standardIO: standardIO.descriptors, boundToParent: true)
             task.pid = try launcher.launch { [spawner] in try spawner.spawn($0) }
         } catch {
-            BundleLeftovers.removeInstance(bundle: request.bundle, id: request.id, cgroupsPath: prepared.bundle.cgroupsPath)
+            BundleLeftovers.removeInstance(bundle: request.bundle, id: request.id,
+                                           cgroupsPath: prepared.bundle.cgroupsPath)
             throw ShimError(.unknown, "\(Self.handlerName): container \(request.id): \(error)")
         }
         // An instance that died between its ready report and now was reaped already.
@@ -150,7 +156,9 @@ final class TaskService {
             table.with { _ in if task.status == .created { task.status = .running } }
         case .instance:
             let status = table.with { _ in task.status }
-            guard status == .created else { throw ShimError(.failedPrecondition, "task \(request.id) is \(status), not created") }
+            guard status == .created else {
+                throw ShimError(.failedPrecondition, "task \(request.id) is \(status), not created")
+            }
             try InstanceBundle.release(bundle: task.bundle, id: task.id, pid: task.pid)
             table.with { _ in if task.status == .created { task.status = .running } }
         }
@@ -216,7 +224,8 @@ final class TaskService {
         return Google_Protobuf_Empty()
     }
 
-    private func wait(_ request: Containerd_Task_V2_WaitRequest, reply: @escaping (Containerd_Task_V2_WaitResponse) -> Void) throws {
+    private func wait(_ request: Containerd_Task_V2_WaitRequest,
+                      reply: @escaping (Containerd_Task_V2_WaitResponse) -> Void) throws {
         let task = try lookUp(request.id, execID: request.execID)
         let done = table.with { _ -> Containerd_Task_V2_WaitResponse? in
             if task.status == .stopped { return task.waitResponse }

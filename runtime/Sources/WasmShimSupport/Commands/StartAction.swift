@@ -58,7 +58,9 @@ public enum StartAction {
         if commandLine.debug { arguments.append("-debug") }
         arguments.append("serve")
         // Only what the server needs from containerd's environment.
-        let environment = ["TTRPC_ADDRESS", "PATH"].compactMap { name in Posix.environment(name).map { "\(name)=\($0)" } }
+        let environment = ["TTRPC_ADDRESS", "PATH"].compactMap { name in
+            Posix.environment(name).map { "\(name)=\($0)" }
+        }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer {

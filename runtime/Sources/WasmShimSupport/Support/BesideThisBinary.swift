@@ -12,10 +12,12 @@ public enum BesideThisBinary {
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { throw RuntimeError.errno("readlink /proc/self/exe") }
         let own = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let path = own.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/" + name
+        let path = own.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            + "/" + name
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw RuntimeError("\(name) is not installed beside \(own) (\(path)); install them together with scripts/build-wasm-runtime.sh")
+            throw RuntimeError("\(name) is not installed beside \(own) (\(path)); "
+                + "install them together with scripts/build-wasm-runtime.sh")
         }
         guard info.st_uid == 0, info.st_mode & 0o022 == 0 else {
             throw RuntimeError("\(path) is not owned by root and writable by root only; reinstall it")

@@ -56,7 +56,9 @@ public struct PodNamespaces {
         let flags = kinds.reduce(Int32(0)) { $0 | $1.flag }
         guard wr_unshare(flags) == 0 else { throw RuntimeError.errno("sandbox: new namespaces (\(kinds.map(\.type)))") }
         if let hostname, kinds.contains(where: { $0.type == "uts" }) {
-            guard sethostname(hostname, hostname.utf8.count) == 0 else { throw RuntimeError.errno("sandbox: hostname \(hostname)") }
+            guard sethostname(hostname, hostname.utf8.count) == 0 else {
+                throw RuntimeError.errno("sandbox: hostname \(hostname)")
+            }
         }
         var pinned: [String] = []
         do {

@@ -58,7 +58,9 @@ public struct ProtobufReader {
         case 1: try skip(8)
         case 2:
             let length = Int(try varint())
-            guard length >= 0, offset + length <= data.count else { throw RuntimeError("protobuf: a field runs past the message") }
+            guard length >= 0, offset + length <= data.count else {
+                throw RuntimeError("protobuf: a field runs past the message")
+            }
             defer { offset += length }
             return (field, .bytes(Array(data[offset..<offset + length])))
         case 5: try skip(4)

@@ -18,17 +18,22 @@ public final class TTRPCClient {
         let what = "ttrpc \(request.service)/\(request.method)"
         let stream = nextStream
         nextStream += 2
-        try Posix.writeAll(fd, Frame(streamID: stream, kind: Frame.Kind.request.rawValue, payload: request.encoded).bytes, what: what)
+        try Posix.writeAll(fd, Frame(streamID: stream, kind: Frame.Kind.request.rawValue,
+                                     payload: request.encoded).bytes, what: what)
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
             for frame in try Frame.drain(&buffer) where frame.streamID == stream {
                 let response = try TTRPCResponse(decoding: frame.payload)
-                guard response.code == 0 else { throw RuntimeError("\(what): \(response.message) (code \(response.code))") }
+                guard response.code == 0 else {
+                    throw RuntimeError("\(what): \(response.message) (code \(response.code))")
+                }
                 return response.payload
             }
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw RuntimeError.errno("\(what): read the response", count == 0 ? ECONNRESET : errno) }
+            guard count > 0 else {
+                throw RuntimeError.errno("\(what): read the response", count == 0 ? ECONNRESET : errno)
+            }
             buffer += chunk[0..<count]
         }
     }

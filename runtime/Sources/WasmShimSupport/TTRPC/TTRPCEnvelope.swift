@@ -71,7 +71,11 @@ public struct TTRPCResponse {
             case 1:
                 var status = ProtobufReader(value.data)
                 while let (field, value) = try status.next() {
-                    if field == 1 { code = Int32(truncatingIfNeeded: value.number) } else if field == 2 { message = value.text }
+                    if field == 1 {
+                        code = Int32(truncatingIfNeeded: value.number)
+                    } else if field == 2 {
+                        message = value.text
+                    }
                 }
             case 2: payload = value.data
             default: continue
