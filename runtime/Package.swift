@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "WasmShim",
-            dependencies: ["WasmShimSupport", "TaskAPI"],
+            dependencies: ["WasmShimSupport", "TaskAPI", "CSystemCalls"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Linked against the toolchain's shared libraries: Foundation, which SwiftProtobuf

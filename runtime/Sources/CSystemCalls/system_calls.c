@@ -17,6 +17,8 @@
 #include <linux/capability.h>
 #include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -58,6 +60,10 @@ uint64_t wr_makedev(unsigned int major, unsigned int minor) { return makedev(maj
 int wr_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
+
+int wr_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int wr_accept_cloexec(int listener) { return accept4(listener, NULL, NULL, SOCK_CLOEXEC); }
 
 int wr_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5) {
     return prctl(option, arg2, arg3, arg4, arg5);

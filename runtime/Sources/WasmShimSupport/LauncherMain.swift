@@ -9,6 +9,9 @@ import WasmRuntime
 /// cribench-wasm-shim-server, started by `start` when none runs.
 public enum LauncherMain {
     public static func main(_ arguments: [String]) -> Never {
+        // A shim that dies while `delete` talks to it must not end `delete` with SIGPIPE:
+        // the write fails instead, and the cleanup goes on.
+        signal(SIGPIPE, SIG_IGN)
         let commandLine = ShimCommandLine(arguments)
         do {
             switch commandLine.action {

@@ -13,6 +13,10 @@ int wr_pivot_root(const char *new_root, const char *put_old);
 
 /// prctl(2) with its five arguments.
 int wr_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);
+/// pipe2(O_CLOEXEC) and accept4(SOCK_CLOEXEC): close-on-exec from the start, with no window in
+/// which another thread's spawn inherits the descriptor (glibc declares them for _GNU_SOURCE only).
+int wr_pipe_cloexec(int fds[2]);
+int wr_accept_cloexec(int listener);
 
 /// capset(2), version 3: the three sets as 64-bit masks.
 int wr_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemCalls
 
 /// Starts an instance process (`wasm-runc _init`), places it in its cgroup before it does
 /// anything, and waits until it has become a container and instantiated its module, or failed
@@ -33,6 +34,9 @@ public struct InstanceLauncher {
     public let standardIO: (input: Int32, output: Int32, error: Int32)?
     /// The instance dies with the thread that spawned it (the shim), also once it runs.
     public let boundToParent: Bool
+    /// How an instance that failed its setup is killed, for a caller that reaps its children
+    /// itself (the shim); nil: killed and reaped here.
+    public var terminate: ((pid_t) -> Void)?
 
     public init(id: String, bundle: OCIBundle, modulePath: String, root: String, logArguments: [String] = [],
                 executable: String? = nil, standardIO: (input: Int32, output: Int32, error: Int32)? = nil,
@@ -92,13 +96,12 @@ public struct InstanceLauncher {
         guard chmod(fifo, 0o622) == 0 else { throw RuntimeError.errno("chmod \(fifo)") }
 
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
+        // Close-on-exec from the start: the shim spawns from several threads, and no end may
+        // leak into another instance.
+        guard wr_pipe_cloexec(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
         let (syncRead, syncWrite) = (pipeEnds[0], pipeEnds[1])
-        guard pipe(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
+        guard wr_pipe_cloexec(&pipeEnds) == 0 else { throw RuntimeError.errno("pipe") }
         let (goRead, goWrite) = (pipeEnds[0], pipeEnds[1])
-        // Close-on-exec at once: the shim spawns from several threads, and no end may leak into
-        // another instance.
-        for fd in [syncRead, syncWrite, goRead, goWrite] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         defer { close(syncRead) }
         var goAhead: Int32? = goWrite
         defer { if let goAhead { close(goAhead) } }
@@ -151,7 +154,14 @@ public struct InstanceLauncher {
                     report.isEmpty ? "the instance process for \(modulePath) exited during setup" : report)
             }
         } catch {
-            Self.discard(pid, bundle: bundle)
+            if let terminate {
+                terminate(pid)
+                if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty {
+                    Cgroups().removeKilling(path: cgroupsPath)
+                }
+            } else {
+                Self.discard(pid, bundle: bundle)
+            }
             throw error
         }
         return pid
@@ -164,6 +174,9 @@ public struct InstanceLauncher {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty { Cgroups().remove(path: cgroupsPath) }
     }
+
+    /// The most the instance may write on its setup pipe (a ready line, or an error message).
+    static let maximumReport = 64 << 10
 
     /// Reads the sync pipe to its end, giving up after `seconds`.
     private func readAll(_ fd: Int32, within seconds: Int) throws -> String {
@@ -188,6 +201,12 @@ public struct InstanceLauncher {
             if count < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("read the sync pipe") }
             if count == 0 { break }
             bytes += buffer[0..<count]
+            // The instance reports one line; a process that writes more is not setting up (code
+            // that escaped the interpreter could flood a shim that serves other pods).
+            guard bytes.count <= Self.maximumReport else {
+                throw RuntimeError("the instance process for \(modulePath) wrote more than \(Self.maximumReport) bytes "
+                    + "on its setup pipe; it was stopped")
+            }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

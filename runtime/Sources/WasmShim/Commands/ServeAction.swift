@@ -15,6 +15,8 @@ public enum ServeAction {
 
     public static func run(_ commandLine: ShimCommandLine) throws -> Never {
         chdir("/")
+        // Inherited through dup2, which clears close-on-exec: no instance may inherit it.
+        _ = fcntl(listenerDescriptor, F_SETFD, FD_CLOEXEC)
         signal(SIGPIPE, SIG_IGN)
         Reaper.blockChildSignals()
         var log = ShimLog()
@@ -30,8 +32,9 @@ public enum ServeAction {
         startThread { watchForIdle(service, paths: paths, activity: activity, log: log) }
         log.info("serving \(paths.address) for containerd \(commandLine.address), "
             + "namespace \(commandLine.namespace), pid \(getpid())")
-        TTRPCServer(listener: listenerDescriptor, log: log) { request, reply in
-            activity.with { $0 = monotonicSeconds() }
+        let touch = { activity.with { $0 = monotonicSeconds() } }
+        TTRPCServer(listener: listenerDescriptor, log: log, onAccept: touch) { request, reply in
+            touch()
             service.handle(request, reply: reply)
         }.run()
     }

@@ -53,6 +53,13 @@ enum InstanceBundle {
         for namespace in namespaces {
             guard case .object(var members) = namespace, let type = members["type"]?.string,
                   let path = members["path"]?.string, path.hasPrefix(shimPrefix) else {
+                // Another process's namespaces (a sandbox pid from before a shim restart, now
+                // perhaps a host process's) are never joined for a pod this shim serves.
+                if let sandbox, sandbox.isSandbox, case .object(let members) = namespace,
+                   let path = members["path"]?.string, path.hasPrefix("/proc/") {
+                    throw ShimError(.failedPrecondition, "container's namespace path \(path) is not its sandbox's; "
+                        + "stop and recreate the pod")
+                }
                 rewritten.append(namespace)
                 continue
             }

@@ -18,10 +18,14 @@ final class InstanceSpawner {
         startThread { [jobs] in
             let fd = open("/proc/thread-self/ns/pid", O_RDONLY | O_CLOEXEC)
             ownNamespace.with { $0 = fd }
+            // Once it cannot put its own PID namespace back, no later instance may start in a
+            // previous pod's.
+            var broken = fd < 0
             while true {
                 let job = jobs.wait { $0.isEmpty ? nil : $0.removeFirst() }
                 let result = Result<pid_t, Error> {
-                    defer { _ = wr_setns(fd, WR_CLONE_NEWPID) }
+                    if broken { throw RuntimeError("the shim's spawner could not return to its own PID namespace") }
+                    defer { if wr_setns(fd, WR_CLONE_NEWPID) != 0 { broken = true } }
                     try Namespaces.preparePIDNamespace(job.request.spec)
                     return try InstanceLauncher.posixSpawn(job.request)
                 }

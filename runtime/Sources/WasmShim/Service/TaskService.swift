@@ -19,7 +19,9 @@ final class TaskService {
 
     struct TaskTable {
         var tasks: [String: ShimTask] = [:]
-        /// Exits of children reaped before their task recorded the pid.
+        /// Instances spawned whose task is not in the table yet.
+        var launching: Set<Int32> = []
+        /// Exits of those, seen before their task was.
         var unclaimedExits: [Int32: UInt32] = [:]
     }
 
@@ -86,7 +88,13 @@ final class TaskService {
         } else {
             task = try createInstance(request, bundle: bundle, namespace: namespace)
         }
-        table.with { $0.tasks[request.id] = task }
+        table.with { table in
+            table.tasks[request.id] = task
+            // From here on an exit finds the task; one seen before is its own.
+            if table.launching.remove(task.pid) != nil, let early = table.unclaimedExits.removeValue(forKey: task.pid) {
+                _ = task.markStopped(exitStatus: early)
+            }
+        }
         var event = Containerd_Events_TaskCreate()
         event.containerID = request.id
         event.bundle = request.bundle
@@ -130,22 +138,36 @@ final class TaskService {
         let prepared = try InstanceBundle.prepare(request, bundle: bundle, sandbox: sandbox, shimPID: getpid())
         let task = ShimTask(id: request.id, namespace: namespace, bundle: request.bundle, kind: .instance,
                             cgroupsPath: prepared.bundle.cgroupsPath, stdout: request.stdout, stderr: request.stderr)
+        var spawned: pid_t?
         do {
             let standardIO = try StandardIO.open(stdin: request.stdin, stdout: request.stdout, stderr: request.stderr)
             defer { standardIO.close() }
-            let launcher = InstanceLauncher(id: request.id, bundle: prepared.bundle, modulePath: prepared.modulePath,
+            var launcher = InstanceLauncher(id: request.id, bundle: prepared.bundle, modulePath: prepared.modulePath,
                                             root: BundleLeftovers.instanceRoot(bundle: request.bundle),
                                             executable: wasmRunc,
                                             standardIO: standardIO.descriptors, boundToParent: true)
-            task.pid = try launcher.launch { [spawner] in try spawner.spawn($0) }
+            launcher.terminate = { [weak self] pid in self?.signal(pid, SIGKILL) }
+            task.pid = try launcher.launch { [spawner, table] request in
+                // Spawned under the table's lock and recorded as launching in the same step, so
+                // the reaper cannot take its exit for an unknown child's.
+                try table.with { table in
+                    let pid = try spawner.spawn(request)
+                    table.launching.insert(pid)
+                    spawned = pid
+                    return pid
+                }
+            }
         } catch {
+            if let spawned {
+                table.with { table in
+                    table.launching.remove(spawned)
+                    table.unclaimedExits[spawned] = nil
+                }
+            }
             BundleLeftovers.removeInstance(bundle: request.bundle, id: request.id,
                                            cgroupsPath: prepared.bundle.cgroupsPath)
             throw ShimError(.unknown, "\(Self.handlerName): container \(request.id): \(error)")
         }
-        // An instance that died between its ready report and now was reaped already.
-        let early = table.with { $0.unclaimedExits.removeValue(forKey: task.pid) }
-        if let early { _ = task.markStopped(exitStatus: early) }
         return task
     }
 
@@ -179,7 +201,7 @@ final class TaskService {
         }
         if status != .stopped {
             // A sandbox, or an instance created and never started: it ends here.
-            if !task.isSandbox { Glibc.kill(task.pid, SIGKILL) }
+            if !task.isSandbox { _ = signal(task, SIGKILL) }
             stopped(task, exitStatus: 128 + UInt32(SIGKILL))
         }
         switch task.kind {
@@ -216,10 +238,9 @@ final class TaskService {
             // Nothing runs: the signal ends the sandbox as it would end a pause process.
             stopped(task, exitStatus: 128 + request.signal)
         case .instance:
-            guard Glibc.kill(task.pid, Int32(request.signal)) == 0 else {
-                if errno == ESRCH { throw ShimError(.notFound, "process already finished") }
-                throw ShimError(.unknown, "kill \(task.pid): \(String(cString: strerror(errno)))")
-            }
+            let failure = signal(task, Int32(request.signal))
+            if failure == ESRCH { throw ShimError(.notFound, "process already finished") }
+            if failure != 0 { throw ShimError(.unknown, "kill \(task.pid): \(String(cString: strerror(failure)))") }
         }
         return Google_Protobuf_Empty()
     }
@@ -300,27 +321,39 @@ final class TaskService {
 
     // MARK: Exits
 
+    /// Runs on the reaper's thread while the child is still a zombie.
     private func childExited(_ pid: Int32, status: UInt32) {
-        let task = table.with { table -> ShimTask? in
-            let task = table.tasks.values.first { $0.pid == pid && !$0.isSandbox && $0.status != .stopped }
-            if task == nil { table.unclaimedExits[pid] = status }
-            return task
+        let found = table.with { table -> (ShimTask, [(Containerd_Task_V2_WaitResponse) -> Void])? in
+            let running = table.tasks.values.first { $0.pid == pid && !$0.isSandbox && $0.status != .stopped }
+            guard let task = running else {
+                if table.launching.contains(pid) { table.unclaimedExits[pid] = status }
+                return nil
+            }
+            return task.markStopped(exitStatus: status).map { (task, $0) }
         }
-        guard let task else { return }
+        guard let (task, waiters) = found else { return }
         // An instance the kernel killed for memory: CRI marks it OOMKilled on TaskOOM, which
-        // must reach containerd before the exit does.
+        // must reach containerd before the exit does; that wait happens off the reaper's thread.
         if let cgroupsPath = task.cgroupsPath, !cgroupsPath.isEmpty, CgroupMetrics.oomKills(path: cgroupsPath) > 0 {
-            var event = Containerd_Events_TaskOOM()
-            event.containerID = task.id
-            events.publish("/tasks/oom", event, namespace: task.namespace, waitForDelivery: true)
+            startThread { [self] in
+                var event = Containerd_Events_TaskOOM()
+                event.containerID = task.id
+                events.publish("/tasks/oom", event, namespace: task.namespace, waitForDelivery: true)
+                announceExit(task, waiters)
+            }
+        } else {
+            announceExit(task, waiters)
         }
-        stopped(task, exitStatus: status)
     }
 
     /// Marks a task stopped, answers its Wait calls and tells containerd (TaskExit).
     private func stopped(_ task: ShimTask, exitStatus: UInt32) {
-        let (first, response) = table.with { _ in (task.markStopped(exitStatus: exitStatus), task.waitResponse) }
-        guard let waiters = first else { return }
+        guard let waiters = table.with({ _ in task.markStopped(exitStatus: exitStatus) }) else { return }
+        announceExit(task, waiters)
+    }
+
+    private func announceExit(_ task: ShimTask, _ waiters: [(Containerd_Task_V2_WaitResponse) -> Void]) {
+        let response = table.with { _ in task.waitResponse }
         var event = Containerd_Events_TaskExit()
         event.containerID = task.id
         event.id = task.id
@@ -329,6 +362,23 @@ final class TaskService {
         event.exitedAt = response.exitedAt
         events.publish("/tasks/exit", event, namespace: task.namespace)
         for waiter in waiters { waiter(response) }
+    }
+
+    /// Signals an instance unless it is known to have exited: the reaper marks an exit under the
+    /// same lock before it reaps, so the pid still names the instance (a zombie at worst) and
+    /// never a process that reused it. Returns 0 or the errno.
+    private func signal(_ task: ShimTask, _ number: Int32) -> Int32 {
+        table.with { _ in
+            guard task.status != .stopped else { return ESRCH }
+            return Glibc.kill(task.pid, number) == 0 ? 0 : errno
+        }
+    }
+
+    /// The same for an instance whose launch failed before it had a task.
+    private func signal(_ pid: Int32, _ number: Int32) {
+        table.with { table in
+            if table.launching.contains(pid), table.unclaimedExits[pid] == nil { Glibc.kill(pid, number) }
+        }
     }
 
     private func lookUp(_ id: String, execID: String) throws -> ShimTask {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemCalls
 import SwiftProtobuf
 import TaskAPI
 import WasmRuntime
@@ -39,11 +40,14 @@ final class TTRPCServer {
     private let listener: Int32
     private let handler: Handler
     private let log: ShimLog
+    /// Called on every accepted connection (a `start` probing the shim is about to use it).
+    private let onAccept: () -> Void
 
-    init(listener: Int32, log: ShimLog, handler: @escaping Handler) {
+    init(listener: Int32, log: ShimLog, onAccept: @escaping () -> Void = {}, handler: @escaping Handler) {
         self.listener = listener
         self.handler = handler
         self.log = log
+        self.onAccept = onAccept
     }
 
     /// Serves until the process exits.
@@ -82,10 +86,10 @@ final class TTRPCServer {
             }
             // Accepted last: the connections above are those `descriptors` was built from.
             if descriptors[0].revents != 0 {
-                let accepted = accept(listener, nil, nil)
+                let accepted = wr_accept_cloexec(listener)
                 if accepted >= 0 {
-                    _ = fcntl(accepted, F_SETFD, FD_CLOEXEC)
                     connections.append(Connection(fd: accepted))
+                    onAccept()
                 }
             }
         }
