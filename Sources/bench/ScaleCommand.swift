@@ -27,6 +27,14 @@ struct ScaleCommand: AsyncParsableCommand {
             + "--side wasm=wasm --side wasm-shim=wasm-shim); each point runs every side in turn.",
         valueName: "side"))
     var sideTexts: [String] = []
+    @Option(help: "Steady-state points: pod counts held under the kubelet's periodic load, comma-separated (empty: none).")
+    var steadyPods = ""
+    @Option(help: "How long each steady-state point runs the kubelet's load, in seconds.") var steadySeconds = 60
+    @Option(help: "Steady state: the relist period (ListPodSandbox, ListContainers, statuses), in ms.") var relistPeriodMs = 1000
+    @Option(help: "Steady state: the stats period (ListContainerStats, ListPodSandboxStats), in ms.") var statsPeriodMs = 10_000
+    @Option(help: "Steady state: each container's exec probe period, in ms.") var probePeriodMs = 10_000
+    @Option(help: "Steady state: share of the pods whose statuses each relist asks (0-1).") var statusShare = 1.0
+    @Option(help: "Steady state: share of the containers with an exec probe (0-1).") var probeShare = 1.0
     @Option(help: "Directory under which results/scale-RUN/ is written.") var resultsDir = "results"
     @Option(help: ArgumentHelp("Machine history to gate against: churn startup latencies as bench run's ops, memory per pod at 1.10x (keep it apart from bench run's).", valueName: "dir"))
     var history: String?
@@ -49,6 +57,13 @@ struct ScaleCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try counts(pods, "pods")
         _ = try counts(parallel, "parallel")
+        _ = try counts(steadyPods, "steady-pods")
+        guard steadySeconds >= 1, relistPeriodMs >= 10, statsPeriodMs >= 10, probePeriodMs >= 10 else {
+            throw ValidationError("--steady-seconds must be at least 1 and each period at least 10 ms")
+        }
+        guard (0...1).contains(statusShare), (0...1).contains(probeShare) else {
+            throw ValidationError("--status-share and --probe-share are shares between 0 and 1")
+        }
         guard churnPods >= 0 else { throw ValidationError("--churn-pods cannot be negative") }
         do { _ = try SideSpec.parseAll(sideTexts) } catch { throw ValidationError("\(error)") }
     }
@@ -66,10 +81,19 @@ struct ScaleCommand: AsyncParsableCommand {
         _ = try gatePlan.prepare()
         let ledger = ImageLedger()
         try ledger.prepare()
-        let run = ScaleRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
+        var run = ScaleRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
                            sides: try sides(),
                            densityPods: try counts(pods, "pods"), churnPods: churnPods, churnParallel: try counts(parallel, "parallel"),
                            ledger: ledger)
+        var steadyPlan = SteadyPlan()
+        steadyPlan.seconds = steadySeconds
+        steadyPlan.relistPeriodMs = relistPeriodMs
+        steadyPlan.statsPeriodMs = statsPeriodMs
+        steadyPlan.probePeriodMs = probePeriodMs
+        steadyPlan.statusShare = statusShare
+        steadyPlan.probeShare = probeShare
+        run.steadyPods = try counts(steadyPods, "steady-pods")
+        run.steadyPlan = steadyPlan
         let (results, signal) = try await run.execute { progress($0) }
         let text = ScaleReport.goBenchmarkLines(results)
         print(text, terminator: "")

@@ -71,6 +71,19 @@ struct ProbeRuntime {
             """)
     }
 
+    /// runc, but `exec` (an ExecSync, as an exec probe makes) waits `milliseconds` first.
+    func slowDownExec(milliseconds: Int) throws {
+        try install("""
+            #!/bin/sh
+            # CRIBench probe runtime, slowed by SteadyStateTests: exec waits.
+            case " $* " in
+                *" exec "*) sleep \(Double(milliseconds) / 1000) ;;
+            esac
+            exec \(Self.runc) "$@"
+
+            """)
+    }
+
     func restore() throws {
         try? FileManager.default.removeItem(atPath: path + ".created")
         try install("#!/bin/sh\n# CRIBench probe runtime: runc unchanged.\nexec \(Self.runc) \"$@\"\n")

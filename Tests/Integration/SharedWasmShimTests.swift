@@ -224,19 +224,6 @@ struct SharedWasmShimTests {
         } ?? ""
     }
 
-    func specNamespacePath(_ info: [String: String], _ type: String) -> String? {
-        guard let text = info["info"], let data = text.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let spec = object["runtimeSpec"] as? [String: Any], let linux = spec["linux"] as? [String: Any],
-              let namespaces = linux["namespaces"] as? [[String: Any]] else { return nil }
-        return namespaces.first { $0["type"] as? String == type }?["path"] as? String
-    }
-
-    func inode(_ path: String) -> UInt64? {
-        var info = stat()
-        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
-    }
-
     /// Mounts under the runtime's task bundles: root filesystems, a wasm-shim pod's namespaces.
     func bundleMounts() -> [String] {
         let tasks = environment.stateDirectory + "/state/io.containerd.runtime.v2.task/"

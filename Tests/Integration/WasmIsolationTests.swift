@@ -411,21 +411,6 @@ struct WasmIsolationTests {
         return object["pid"] as? Int
     }
 
-    /// The path of a namespace in the runtime spec that verbose status info carries.
-    func specNamespacePath(_ info: [String: String], _ type: String) -> String? {
-        guard let text = info["info"], let data = text.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let spec = object["runtimeSpec"] as? [String: Any], let linux = spec["linux"] as? [String: Any],
-              let namespaces = linux["namespaces"] as? [[String: Any]] else { return nil }
-        return namespaces.first { $0["type"] as? String == type }?["path"] as? String
-    }
-
-    /// The inode a path leads to (for a namespace file: the namespace's own).
-    func inode(_ path: String) -> UInt64? {
-        var info = stat()
-        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
-    }
-
     /// Processes whose command line names the container: wasm-runc's instance carries its id.
     func instanceProcesses(of id: String) -> [Int32] {
         let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }

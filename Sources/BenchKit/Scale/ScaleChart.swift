@@ -15,7 +15,8 @@ public enum ScaleChart {
     /// The sides in the order the run measured them.
     static func kinds(_ results: ScaleResults) -> [WorkloadKind] {
         var seen: [WorkloadKind] = []
-        for kind in results.density.map(\.kind) + results.churn.map(\.kind) where !seen.contains(kind) { seen.append(kind) }
+        let measured = results.density.map(\.kind) + results.churn.map(\.kind) + (results.steady ?? []).map(\.kind)
+        for kind in measured where !seen.contains(kind) { seen.append(kind) }
         return seen
     }
 
@@ -36,7 +37,14 @@ public enum ScaleChart {
                 return points.isEmpty ? nil : Series(label: "\(kind.rawValue) p\(Int(quantile)) ms", kind: kind, dashed: dashed, points: points)
             }
         }
-        let width = 2 * (panelWidth + 2 * margin), height = top + panelHeight + 90
+        let steady: [Series] = kinds.compactMap { kind in
+            let points = (results.steady ?? []).filter { $0.kind == kind }.compactMap { point in
+                point.runtimeCPUNsPerPodPerMinute.map { (x: point.pods, y: $0 / 1e6) }
+            }
+            return points.isEmpty ? nil : Series(label: "\(kind.rawValue) ms CPU/pod/min", kind: kind, dashed: false, points: points)
+        }
+        let panels = steady.isEmpty ? 2.0 : 3.0
+        let width = panels * (panelWidth + 2 * margin), height = top + panelHeight + 90
         var svg = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
@@ -46,6 +54,10 @@ public enum ScaleChart {
         svg += panel(density, kinds: kinds, title: "memory per pod vs pods alive", xLabel: "pods alive (N)", originX: margin)
         svg += panel(churn, kinds: kinds, title: "pod startup latency vs pods in flight", xLabel: "pods in flight (P)",
                      originX: panelWidth + 3 * margin)
+        if !steady.isEmpty {
+            svg += panel(steady, kinds: kinds, title: "runtime CPU per pod per minute at rest", xLabel: "pods held (N)",
+                         originX: 2 * panelWidth + 5 * margin)
+        }
         return svg + "</svg>\n"
     }
 

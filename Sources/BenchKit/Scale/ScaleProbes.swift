@@ -37,32 +37,7 @@ public struct ScaleProbes: Sendable {
         let daemonBefore = daemonPid.flatMap(NodeProcesses.pssBytes)
         let clock = ContinuousClock()
         let began = clock.now
-        let deadline = began + .seconds(60 + 2 * count)
-        var pods: [ReadySandbox] = []
-        do {
-            try await withThrowingTaskGroup(of: ReadySandbox.self) { group in
-                var next = 0
-                func launch() {
-                    let index = next
-                    next += 1
-                    group.addTask {
-                        let pod = try await context.startIdlePod(workload, prefix: "scale-\(workload.kind.rawValue)-\(index)")
-                        try await waitRunning(pod, deadline: deadline)
-                        return pod
-                    }
-                }
-                while next < min(startParallelism, count) { launch() }
-                while let pod = try await group.next() {
-                    pods.append(pod)
-                    if pods.count % max(1, count / 10) == 0 || pods.count == count { progress("density \(workload.kind.rawValue): \(pods.count)/\(count) pods up") }
-                    if next < count { launch() }
-                }
-            }
-        } catch where Task.isCancelled {
-            throw CancellationError()
-        } catch {
-            throw BenchError("the node did not hold \(count) \(workload.kind.rawValue) pods: after \(pods.count) up, the first error was: \(error)")
-        }
+        let pods = try await startPods(workload, count: count, purpose: "density")
         let allRunning = (clock.now - began).nanoseconds
         // Let the pods' processes settle (page-ins of start-up done) before reading memory.
         try await Task.sleep(for: .seconds(2))
@@ -102,6 +77,45 @@ public struct ScaleProbes: Sendable {
         point.criWorkingSetBytes = stats.map { Int64($0.memory.workingSetBytes.value) }.reduce(0, +)
         point.criPodWorkingSetBytes = try await podWorkingSet(of: pods, kind: workload.kind)
         progress("density \(workload.kind.rawValue) N=\(count): removing the pods")
+        try await tearDown(pods)
+        return point
+    }
+
+    /// N idle pods of `workload` started `startParallelism` at a time, each seen Running.
+    func startPods(_ workload: Workload, count: Int, purpose: String) async throws -> [ReadySandbox] {
+        let deadline = ContinuousClock.now + .seconds(60 + 2 * count)
+        var pods: [ReadySandbox] = []
+        do {
+            try await withThrowingTaskGroup(of: ReadySandbox.self) { group in
+                var next = 0
+                func launch() {
+                    let index = next
+                    next += 1
+                    group.addTask {
+                        let pod = try await context.startIdlePod(workload, prefix: "scale-\(workload.kind.rawValue)-\(index)")
+                        try await waitRunning(pod, deadline: deadline)
+                        return pod
+                    }
+                }
+                while next < min(startParallelism, count) { launch() }
+                while let pod = try await group.next() {
+                    pods.append(pod)
+                    if pods.count % max(1, count / 10) == 0 || pods.count == count {
+                        progress("\(purpose) \(workload.kind.rawValue): \(pods.count)/\(count) pods up")
+                    }
+                    if next < count { launch() }
+                }
+            }
+        } catch where Task.isCancelled {
+            throw CancellationError()
+        } catch {
+            throw BenchError("the node did not hold \(count) \(workload.kind.rawValue) pods: after \(pods.count) up, "
+                + "the first error was: \(error)")
+        }
+        return pods
+    }
+
+    func tearDown(_ pods: [ReadySandbox]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, pod) in pods.enumerated() {
                 if index >= startParallelism { try await group.next() }
@@ -109,7 +123,6 @@ public struct ScaleProbes: Sendable {
             }
             try await group.waitForAll()
         }
-        return point
     }
 
     /// The pods' working set from ListPodSandboxStats (CRI 1.23 on; containerd 1.6 has it):

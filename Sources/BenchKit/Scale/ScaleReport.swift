@@ -26,7 +26,30 @@ public enum ScaleReport {
             if let peak = point.daemonPeakRSSBytes { line += "\t\(peak) daemon-peak-B" }
             lines.append(line)
         }
+        lines += steadyLines(results.steady ?? [], suffix: suffix)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line per side and N with the runtime's CPU per pod per minute and the relist's
+    /// p50, and one per call (`op=…`) with its p50 and p99.
+    static func steadyLines(_ points: [SteadyPoint], suffix: String) -> [String] {
+        var lines: [String] = []
+        for point in points {
+            let name = "BenchmarkSteady/pods=\(point.pods)/kind=\(point.kind.rawValue)"
+            var line = "\(name)\(suffix)\t\(point.calls[SteadyPoint.Call.relist] ?? 0)"
+            line += "\t\(point.percentile(SteadyPoint.Call.relist, 50) ?? 0) ns/op"
+            if let cpu = point.runtimeCPUNsPerPodPerMinute { line += String(format: "\t%.0f runtime-cpu-ns/pod/min", cpu) }
+            line += "\t\(point.harnessCPUNs) harness-cpu-ns\t\(point.relistOverruns) overruns\t\(point.maximumLagNs) max-lag-ns"
+            if let growth = point.daemonRSSGrowthBytes { line += "\t\(growth) daemon-rss-B" }
+            lines.append(line)
+            for call in SteadyPoint.Call.all {
+                guard let p50 = point.percentile(call, 50), let p99 = point.percentile(call, 99) else { continue }
+                let count = point.latencyNs[call]?.count ?? 0
+                lines.append("BenchmarkSteadyCall/pods=\(point.pods)/op=\(call)/kind=\(point.kind.rawValue)\(suffix)\t\(count)"
+                    + "\t\(p50) ns/op\t\(p99) p99-ns/op")
+            }
+        }
+        return lines
     }
 
     public static func markdown(_ results: ScaleResults) -> String {
@@ -57,6 +80,39 @@ public enum ScaleReport {
             if let failed = results.churn.first(where: { $0.firstError != nil }) {
                 text += "\nFirst error (\(failed.kind.rawValue), P=\(failed.parallel)): \(failed.firstError!)\n"
             }
+        }
+        if let steady = results.steady, !steady.isEmpty { text += steadyMarkdown(steady) }
+        return text
+    }
+
+    static func steadyMarkdown(_ points: [SteadyPoint]) -> String {
+        let plan = points[0].plan
+        var text = "\n## Steady state: N idle pods under the kubelet's load\n\n"
+        text += "For \(plan.seconds) s: every \(plan.relistPeriodMs) ms a relist (ListPodSandbox, ListContainers, then "
+            + "PodSandboxStatus and ContainerStatus for \(Int(plan.statusShare * 100))% of the pods); every "
+            + "\(plan.statsPeriodMs) ms ListContainerStats and ListPodSandboxStats; every \(plan.probePeriodMs) ms an "
+            + "exec probe (ExecSync `sh -c 'echo probe'`) for \(Int(plan.probeShare * 100))% of the containers, spread "
+            + "evenly over the period. Runtime CPU: containerd's cgroup (daemon, shims, runtimes) over the loop.\n\n"
+        text += "| kind | pods | runtime CPU/pod/min | harness CPU (of runtime's) | daemon RSS growth | relist p50 | relist p99 "
+            + "| relists over period | max lag | stats p50 / p99 | exec probe p50 / p99 | calls |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        for point in points {
+            let p = { (call: String, q: Double) in point.percentile(call, q).map { formatDuration(Double($0)) } ?? "-" }
+            let probe = point.probesUnsupported > 0
+                ? "unsupported (\(point.probesUnsupported) refused)"
+                : "\(p(SteadyPoint.Call.execProbe, 50)) / \(p(SteadyPoint.Call.execProbe, 99))"
+                    + (point.probeFailures > 0 ? " (\(point.probeFailures) failed)" : "")
+            let cpu = point.runtimeCPUNsPerPodPerMinute.map { formatDuration($0) } ?? "n/a"
+            let share = point.harnessShare.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a"
+            let calls = point.calls.values.reduce(0, +)
+            text += "| \(point.kind.rawValue) | \(point.pods) | \(cpu) | \(formatDuration(Double(point.harnessCPUNs))) (\(share)) "
+                + "| \(point.daemonRSSGrowthBytes.map(mib) ?? "n/a") | \(p(SteadyPoint.Call.relist, 50)) "
+                + "| \(p(SteadyPoint.Call.relist, 99)) | \(point.relistOverruns) | \(formatDuration(Double(point.maximumLagNs))) "
+                + "| \(p(SteadyPoint.Call.listContainerStats, 50)) / \(p(SteadyPoint.Call.listContainerStats, 99)) "
+                + "| \(probe) | \(calls) |\n"
+        }
+        if let refused = points.first(where: { $0.firstProbeError != nil }) {
+            text += "\nFirst exec probe error (\(refused.kind.rawValue), N=\(refused.pods)): \(refused.firstProbeError!)\n"
         }
         return text
     }

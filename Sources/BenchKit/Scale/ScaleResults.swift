@@ -7,6 +7,8 @@ public struct ScaleResults: Codable, Sendable {
     public var environment: ResultSet.Environment
     public var density: [DensityPoint] = []
     public var churn: [ChurnPoint] = []
+    /// Steady state (N idle pods under the kubelet's periodic load); absent from older runs.
+    public var steady: [SteadyPoint]?
     public var errors: [String] = []
     public var partial = false
 

@@ -11,6 +11,9 @@ public struct ScaleRun: Sendable {
     public var densityPods: [Int]
     public var churnPods: Int
     public var churnParallel: [Int]
+    /// Steady-state points (N pods under the kubelet's load), and the load's periods.
+    public var steadyPods: [Int] = []
+    public var steadyPlan = SteadyPlan()
     public var ledger: ImageLedger
     /// Idle time between sides and points, so one's teardown does not weigh on the next.
     public var settle: Duration = .seconds(3)
@@ -56,6 +59,10 @@ public struct ScaleRun: Sendable {
                         }
                         for parallel in churnParallel where churnPods > 0 {
                             results.churn.append(try await probes.churn(side, pods: churnPods, parallel: parallel))
+                            try await Task.sleep(for: settle)
+                        }
+                        for count in steadyPods {
+                            results.steady = (results.steady ?? []) + [try await probes.steady(side, pods: count, plan: steadyPlan)]
                             try await Task.sleep(for: settle)
                         }
                     }
