@@ -212,17 +212,10 @@ struct SharedWasmShimTests {
 
     func instancePID(_ client: CRIClient, _ id: String) async throws -> Int32 {
         let info = try await client.containerStatusResponse(id, verbose: true).info
-        let data = try #require(info["info"]?.data(using: .utf8), "ContainerStatus verbose info for \(id)")
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return Int32(try #require(object["pid"] as? Int, "the pid of \(id)"))
+        return Int32(try #require(verbosePID(info), "ContainerStatus verbose info names the pid of \(id)"))
     }
 
-    func commandLine(_ pid: Int32) -> String {
-        FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map {
-            String(decoding: $0.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
-                .trimmingCharacters(in: .whitespaces)
-        } ?? ""
-    }
+    func commandLine(_ pid: Int32) -> String { OwnContainerd.commandLine(of: pid)?.joined(separator: " ") ?? "" }
 
     /// Mounts under the runtime's task bundles: root filesystems, a wasm-shim pod's namespaces.
     func bundleMounts() -> [String] {

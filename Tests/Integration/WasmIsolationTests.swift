@@ -405,12 +405,6 @@ struct WasmIsolationTests {
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    func verbosePID(_ info: [String: String]) -> Int? {
-        guard let text = info["info"], let data = text.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return object["pid"] as? Int
-    }
-
     /// Processes whose command line names the container: wasm-runc's instance carries its id.
     func instanceProcesses(of id: String) -> [Int32] {
         let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }

@@ -64,20 +64,21 @@ extension ScaleProbes {
             let late = try await wait(until: next)
             let taken = ContinuousClock.now
             await recorder.lag(SteadyPoint.Call.relist, late)
-            let relist = try await timed {
-                let pods = try await timed { _ = try await client.listPodSandbox() }
-                await recorder.call(SteadyPoint.Call.listPods, pods)
-                let containers = try await timed { _ = try await client.listContainers() }
-                await recorder.call(SteadyPoint.Call.listContainers, containers)
+            // The calls' own times are kept here and recorded after the relist, so that the relist's
+            // time is the runtime's and not the recorder's.
+            let (calls, relist) = try await timed { () async throws -> [(String, Int64)] in
+                var calls = [(SteadyPoint.Call.listPods, try await timed { _ = try await client.listPodSandbox() }.1),
+                             (SteadyPoint.Call.listContainers, try await timed { _ = try await client.listContainers() }.1)]
                 for pod in asked {
-                    let podStatus = try await timed { _ = try await client.podSandboxStatus(pod.id) }
-                    await recorder.call(SteadyPoint.Call.podStatus, podStatus)
+                    calls.append((SteadyPoint.Call.podStatus, try await timed { _ = try await client.podSandboxStatus(pod.id) }.1))
                     if let container = pod.containerID {
-                        let containerStatus = try await timed { _ = try await client.containerStatus(container) }
-                        await recorder.call(SteadyPoint.Call.containerStatus, containerStatus)
+                        calls.append((SteadyPoint.Call.containerStatus,
+                                      try await timed { _ = try await client.containerStatus(container) }.1))
                     }
                 }
+                return calls
             }
+            for (call, took) in calls { await recorder.call(call, took) }
             await recorder.relist(relist, overran: relist > period.nanoseconds)
             next = slot(after: taken, from: next, period: period)
         }
@@ -92,10 +93,10 @@ extension ScaleProbes {
             let late = try await wait(until: next)
             let taken = ContinuousClock.now
             await recorder.lag("stats", late)
-            let containerStats = try await timed { _ = try await client.listContainerStats() }
+            let (_, containerStats) = try await timed { _ = try await client.listContainerStats() }
             await recorder.call(SteadyPoint.Call.listContainerStats, containerStats)
             do {
-                let podStats = try await timed { _ = try await client.listPodSandboxStats() }
+                let (_, podStats) = try await timed { _ = try await client.listPodSandboxStats() }
                 await recorder.call(SteadyPoint.Call.listPodStats, podStats)
             } catch let error as CRIError where error.code == .unimplemented {
                 await recorder.count(SteadyPoint.Call.listPodStats)
@@ -114,10 +115,10 @@ extension ScaleProbes {
             let late = try await wait(until: next)
             let taken = ContinuousClock.now
             await recorder.lag("probe", late)
-            let began = ContinuousClock.now
             do {
-                let result = try await client.execSync(container, command: ["sh", "-c", "echo probe"], commandTimeoutSeconds: 10)
-                let elapsed = (ContinuousClock.now - began).nanoseconds
+                let (result, elapsed) = try await timed {
+                    try await client.execSync(container, command: ["sh", "-c", "echo probe"], commandTimeoutSeconds: 10)
+                }
                 if result.exitCode == 0, String(decoding: result.stdout, as: UTF8.self) == "probe\n" {
                     await recorder.call(SteadyPoint.Call.execProbe, elapsed)
                 } else {
@@ -146,12 +147,6 @@ extension ScaleProbes {
         var next = current + period
         while next <= taken { next += period }
         return next
-    }
-
-    private func timed(_ body: () async throws -> Void) async throws -> Int64 {
-        let began = ContinuousClock.now
-        try await body()
-        return (ContinuousClock.now - began).nanoseconds
     }
 }
 

@@ -149,4 +149,46 @@ public enum Posix {
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(now.tv_nsec), 9))Z"
     }
+
+    /// glibc's POSIX_SPAWN_SETSID, which Swift's Glibc module does not import.
+    static let spawnNewSession: Int16 = 0x80
+
+    /// posix_spawn of `program` with `arguments` (argv[0] included) and exactly `environment`,
+    /// no blocked signal and every signal's default action (not whatever the spawning process
+    /// blocks or ignores); `descriptors` are dup2'ed (source onto target) in the child. With
+    /// `newSession`, the child leads a session of its own.
+    public static func spawn(_ program: String, arguments: [String], environment: [String] = [],
+                             descriptors: [(source: Int32, target: Int32)], newSession: Bool = false) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (source, target) in descriptors { posix_spawn_file_actions_adddup2(&actions, source, target) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | (newSession ? spawnNewSession : 0))
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
+        guard spawned == 0 else { throw RuntimeError.errno("spawn \(program)", spawned) }
+        return pid
+    }
+
+    /// This process's own executable (/proc/self/exe), nil if it cannot be read.
+    public static func ownExecutable() -> String? {
+        var buffer = [Int8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }

@@ -56,19 +56,24 @@ public struct Cgroups {
                 try Posix.writeFile(target + "/cgroup.procs", String(pid))
             }
         case .v2:
-            // runc enforces linux.resources.devices on v2 with an eBPF program attached to the
-            // cgroup. DeviceFilterProgram generates it, but loading and attaching it is not
-            // wired yet (it could not be verified on the v1 nodes this runs on), and an
-            // instance is never run without a device policy.
-            throw RuntimeError("this node uses cgroup v2 (\(mountRoot) is unified), where wasm-runc does not yet attach its eBPF device program to enforce linux.resources.devices; run wasm pods on a cgroup v1 node or under the runc handler")
+            throw v2Refusal
         }
+    }
+
+    /// runc enforces linux.resources.devices on v2 with an eBPF program attached to the cgroup.
+    /// DeviceFilterProgram generates it, but loading and attaching it is not wired yet (it could
+    /// not be verified on the v1 nodes this runs on), and an instance is never run without a
+    /// device policy.
+    var v2Refusal: RuntimeError {
+        RuntimeError("this node uses cgroup v2 (\(mountRoot) is unified), where wasm-runc does not yet attach its eBPF "
+            + "device program to enforce linux.resources.devices; run wasm pods on a cgroup v1 node or under the runc handler")
     }
 
     /// Creates the cgroup and applies the limits with no process in it: a pod sandbox that is
     /// not a process still has the cgroup its containers' stats and limits are read under.
     public func prepare(path: String, resources: LinuxSpec.Resources) throws {
         let relative = path.hasPrefix("/") ? path : "/" + path
-        guard version == .v1 else { return try enter(pid: 0, path: path, resources: resources) }
+        guard version == .v1 else { throw v2Refusal }
         for hierarchy in hierarchies() {
             try makeCgroup(base: hierarchy, relative: relative)
             try applyV1(resources, to: hierarchy + relative)
@@ -79,7 +84,7 @@ public struct Cgroups {
     /// stay as they were.
     public func update(path: String, resources: LinuxSpec.Resources) throws {
         let relative = path.hasPrefix("/") ? path : "/" + path
-        guard version == .v1 else { return try enter(pid: 0, path: path, resources: resources) }
+        guard version == .v1 else { throw v2Refusal }
         for hierarchy in hierarchies() where Posix.exists(hierarchy + relative) {
             try applyV1(resources, to: hierarchy + relative, devices: false)
         }

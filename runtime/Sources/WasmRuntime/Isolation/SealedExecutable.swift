@@ -15,12 +15,7 @@ public enum SealedExecutable {
     /// process's own file); `spareDirectory` is an empty-or-unrelated directory outside
     /// wasm-runc's own. The caller closes the descriptor after the spawn.
     public static func open(executable: String? = nil, spareDirectory: String) throws -> Int32 {
-        var path = executable
-        if path == nil {
-            var buffer = [Int8](repeating: 0, count: Int(PATH_MAX) + 1)
-            let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-            if length > 0 { path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        }
+        let path = executable ?? Posix.ownExecutable()
         if let path {
             let fd = wr_sealed_overlay_file(path, spareDirectory)
             if fd >= 0 { return fd }

@@ -62,29 +62,13 @@ public struct InstanceLauncher {
         return try posixSpawn(request)
     }
 
-    /// posix_spawn with an empty environment, the request's descriptors, no blocked signal and
-    /// every signal's default action (not whatever the spawning process blocks or ignores).
+    /// posix_spawn with an empty environment and the request's descriptors.
     public static func posixSpawn(_ request: SpawnRequest) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        for (source, target) in request.descriptors { posix_spawn_file_actions_adddup2(&actions, source, target) }
-        var pid: pid_t = 0
-        let argv = request.arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var envp: [UnsafeMutablePointer<CChar>?] = [nil]
-        let spawned = posix_spawn(&pid, request.program, &actions, &attributes, argv, &envp)
-        guard spawned == 0 else { throw RuntimeError.errno("spawn the instance process", spawned) }
-        return pid
+        do {
+            return try Posix.spawn(request.program, arguments: request.arguments, descriptors: request.descriptors)
+        } catch {
+            throw RuntimeError("spawn the instance process: \(error)")
+        }
     }
 
     /// Returns the pid of an instance that is ready and waits on its exec FIFO for `start`.

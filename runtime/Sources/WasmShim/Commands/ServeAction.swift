@@ -28,7 +28,7 @@ public enum ServeAction {
         let paths = ShimPaths(containerdAddress: commandLine.address, namespace: commandLine.namespace)
         let activity = Guarded(monotonicSeconds())
         let events = EventPublisher(address: ttrpcAddress, log: log)
-        let service = TaskService(log: log, events: events, wasmRunc: wasmRunc)
+        let service = TaskService(events: events, wasmRunc: wasmRunc)
         startThread { watchForIdle(service, paths: paths, activity: activity, log: log) }
         log.info("serving \(paths.address) for containerd \(commandLine.address), "
             + "namespace \(commandLine.namespace), pid \(getpid())")

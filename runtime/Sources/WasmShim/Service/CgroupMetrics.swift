@@ -22,10 +22,9 @@ enum CgroupMetrics {
         func number(_ name: String) -> UInt64? {
             cgroups.file(name, path: path).flatMap { try? Posix.readText($0) }.flatMap { UInt64($0.trimmingNewlines) }
         }
-        guard let usage = number("memory.usage_in_bytes") ?? number("cpuacct.usage") else {
+        guard number("memory.usage_in_bytes") != nil || number("cpuacct.usage") != nil else {
             throw ShimError(.notFound, "cgroup \(path) has no memory or cpuacct figures (is it gone?)")
         }
-        _ = usage
         var metrics = Io_Containerd_Cgroups_V1_Metrics()
         metrics.pids.current = number("pids.current") ?? 0
         metrics.pids.limit = number("pids.max") ?? 0
@@ -52,9 +51,6 @@ enum CgroupMetrics {
         metrics.memory.totalInactiveFile = values["total_inactive_file"] ?? 0
         metrics.memory.totalActiveFile = values["total_active_file"] ?? 0
         metrics.memory.totalMappedFile = values["total_mapped_file"] ?? 0
-        var any = Google_Protobuf_Any()
-        any.typeURL = Io_Containerd_Cgroups_V1_Metrics.protoMessageName
-        any.value = try metrics.serializedData()
-        return any
+        return try Google_Protobuf_Any(containerd: metrics)
     }
 }

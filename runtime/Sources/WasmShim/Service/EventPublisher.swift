@@ -17,10 +17,9 @@ final class EventPublisher {
 
     private let address: String
     private let log: ShimLog
-    private let queue = Guarded<[Pending]>([])
-    /// How many events have been handed to containerd (or given up); the n-th published waits
-    /// for it to reach n.
-    private let published = Guarded<(queued: Int, done: Int)>((0, 0))
+    /// The events not yet handed to containerd, and how many have been (or were given up): the
+    /// n-th published waits for that count to reach n.
+    private let queue = Guarded<(pending: [Pending], done: Int)>(([], 0))
     /// How long one event is retried before it is given up (and said so in the log).
     private let patienceSeconds = 120
 
@@ -34,27 +33,22 @@ final class EventPublisher {
     /// given up), so that what follows reaches containerd after it.
     func publish(_ topic: String, _ event: some SwiftProtobuf.Message, namespace: String,
                  waitForDelivery: Bool = false) {
-        var any = Google_Protobuf_Any()
-        // containerd's typeurl names a proto event by its full message name, with no prefix.
-        any.typeURL = type(of: event).protoMessageName
-        any.value = (try? event.serializedData()) ?? .init()
         var request = Containerd_Services_Events_Ttrpc_V1_ForwardRequest()
         request.envelope.timestamp = .now
         request.envelope.namespace = namespace
         request.envelope.topic = topic
-        request.envelope.event = any
-        let ticket = published.with { counts -> Int in
-            counts.queued += 1
-            queue.with { $0.append(Pending(envelope: request, namespace: namespace)) }
-            return counts.queued
+        request.envelope.event = (try? Google_Protobuf_Any(containerd: event)) ?? Google_Protobuf_Any()
+        let ticket = queue.with { queue -> Int in
+            queue.pending.append(Pending(envelope: request, namespace: namespace))
+            return queue.done + queue.pending.count
         }
-        if waitForDelivery { published.wait { $0.done >= ticket ? true : nil } }
+        if waitForDelivery { queue.wait { $0.done >= ticket ? true : nil } }
     }
 
     private func run() {
         var client: TTRPCClient?
         while true {
-            let next = queue.wait { $0.first }
+            let next = queue.wait { $0.pending.first }
             var waited = 0
             while true {
                 do {
@@ -75,8 +69,10 @@ final class EventPublisher {
                     waited += 1
                 }
             }
-            queue.with { _ = $0.removeFirst() }
-            published.with { $0.done += 1 }
+            queue.with { queue in
+                queue.pending.removeFirst()
+                queue.done += 1
+            }
         }
     }
 }

@@ -39,10 +39,4 @@ enum Reaper {
             }
         }
     }
-
-    static func exitStatus(_ status: Int32) -> UInt32 {
-        let signal = status & 0x7f
-        if signal == 0 { return UInt32((status >> 8) & 0xff) }
-        return UInt32(128 + signal)
-    }
 }

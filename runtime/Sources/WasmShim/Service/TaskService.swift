@@ -11,7 +11,6 @@ final class TaskService {
     static let serviceName = ShimNames.taskService
     static let handlerName = ShimNames.handler
 
-    let log: ShimLog
     let events: EventPublisher
     let spawner = InstanceSpawner()
     let wasmRunc: String
@@ -25,8 +24,7 @@ final class TaskService {
         var unclaimedExits: [Int32: UInt32] = [:]
     }
 
-    init(log: ShimLog, events: EventPublisher, wasmRunc: String) {
-        self.log = log
+    init(events: EventPublisher, wasmRunc: String) {
         self.events = events
         self.wasmRunc = wasmRunc
         Reaper.start { [weak self] pid, status in self?.childExited(pid, status: status) }

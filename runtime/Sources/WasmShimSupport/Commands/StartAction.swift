@@ -12,9 +12,6 @@ import WasmRuntime
 /// after each delete (this one ends only when it serves no task), and on restart reconnects to
 /// the address written in each bundle.
 public enum StartAction {
-    /// glibc's POSIX_SPAWN_SETSID, which Swift's Glibc module does not import.
-    static let spawnSetSID: Int16 = 0x80
-
     public static func run(_ commandLine: ShimCommandLine) throws {
         try ShimPaths.prepareDirectory()
         let paths = ShimPaths(containerdAddress: commandLine.address, namespace: commandLine.namespace)
@@ -40,19 +37,6 @@ public enum StartAction {
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(null) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, null, 0)
-        posix_spawn_file_actions_adddup2(&actions, null, 1)
-        posix_spawn_file_actions_adddup2(&actions, log, 2)
-        posix_spawn_file_actions_adddup2(&actions, listener, ShimPaths.listenerDescriptor)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // A session of its own: containerd's signals to the start command's group are not its.
-        posix_spawnattr_setflags(&attributes, Self.spawnSetSID)
-
         let server = try BesideThisBinary.trusted(ShimNames.server)
         var arguments = [server, "-namespace", commandLine.namespace, "-address", commandLine.address]
         if commandLine.debug { arguments.append("-debug") }
@@ -61,14 +45,9 @@ public enum StartAction {
         let environment = ["TTRPC_ADDRESS", "PATH"].compactMap { name in
             Posix.environment(name).map { "\(name)=\($0)" }
         }
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, server, &actions, &attributes, argv, envp)
-        guard spawned == 0 else { throw RuntimeError.errno("start the wasm shim server", spawned) }
+        // A session of its own: containerd's signals to the start command's group are not its.
+        _ = try Posix.spawn(server, arguments: arguments, environment: environment,
+                            descriptors: [(null, 0), (null, 1), (log, 2), (listener, ShimPaths.listenerDescriptor)],
+                            newSession: true)
     }
 }

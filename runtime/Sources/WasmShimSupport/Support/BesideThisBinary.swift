@@ -8,10 +8,7 @@ import WasmRuntime
 /// root.
 public enum BesideThisBinary {
     public static func trusted(_ name: String) throws -> String {
-        var buffer = [Int8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { throw RuntimeError.errno("readlink /proc/self/exe") }
-        let own = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let own = Posix.ownExecutable() else { throw RuntimeError.errno("readlink /proc/self/exe") }
         let path = own.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
             + "/" + name
         var info = stat()
