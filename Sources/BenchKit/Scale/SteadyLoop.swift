@@ -40,7 +40,9 @@ extension ScaleProbes {
         if let runtimeBefore, let after = daemonPid.flatMap(NodeProcesses.cgroupCPUNanoseconds) {
             point.runtimeCPUNs = after - runtimeBefore
         }
-        if let rssBefore, let after = daemonPid.flatMap(NodeProcesses.rssBytes) { point.daemonRSSGrowthBytes = after - rssBefore }
+        if let rssBefore, let after = daemonPid.flatMap(NodeProcesses.rssBytes) {
+            point.daemonRSSGrowthBytes = after - rssBefore
+        }
         point.harnessCPUNs = (NodeProcesses.cpuNanoseconds(of: getpid()) ?? harnessBefore) - harnessBefore
         await recorder.fill(&point)
         progress("steady \(workload.kind.rawValue) N=\(count): removing the pods")
@@ -67,10 +69,12 @@ extension ScaleProbes {
             // The calls' own times are kept here and recorded after the relist, so that the relist's
             // time is the runtime's and not the recorder's.
             let (calls, relist) = try await timed { () async throws -> [(String, Int64)] in
-                var calls = [(SteadyPoint.Call.listPods, try await timed { _ = try await client.listPodSandbox() }.1),
-                             (SteadyPoint.Call.listContainers, try await timed { _ = try await client.listContainers() }.1)]
+                let (_, pods) = try await timed { _ = try await client.listPodSandbox() }
+                let (_, containers) = try await timed { _ = try await client.listContainers() }
+                var calls = [(SteadyPoint.Call.listPods, pods), (SteadyPoint.Call.listContainers, containers)]
                 for pod in asked {
-                    calls.append((SteadyPoint.Call.podStatus, try await timed { _ = try await client.podSandboxStatus(pod.id) }.1))
+                    let (_, status) = try await timed { _ = try await client.podSandboxStatus(pod.id) }
+                    calls.append((SteadyPoint.Call.podStatus, status))
                     if let container = pod.containerID {
                         calls.append((SteadyPoint.Call.containerStatus,
                                       try await timed { _ = try await client.containerStatus(container) }.1))
@@ -105,7 +109,8 @@ extension ScaleProbes {
         }
     }
 
-    private func probes(_ pod: ReadySandbox, plan: SteadyPlan, start: ContinuousClock.Instant, end: ContinuousClock.Instant,
+    private func probes(_ pod: ReadySandbox, plan: SteadyPlan, start: ContinuousClock.Instant,
+                        end: ContinuousClock.Instant,
                         recorder: SteadyRecorder) async throws {
         guard let container = pod.containerID else { return }
         let client = context.client
