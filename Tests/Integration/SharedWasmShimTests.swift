@@ -12,6 +12,11 @@ struct SharedWasmShimTests {
     let environment = TestEnvironment.shared
     static let handler = ProcessInfo.processInfo.environment["CRI_WASM_SHIM_HANDLER"] ?? "wasm-shim"
     var idle: String { environment.wasmImage("idle") }
+    /// What the node held before each test (Swift Testing makes an instance per test): the
+    /// bundles of pods that are not the tests'.
+    let foreignMounts: Set<String>
+
+    init() { foreignMounts = Set(Self.mounts(under: TestEnvironment.shared.stateDirectory)) }
 
     /// Three pods, one with two containers: one shim is the parent of every instance, no process
     /// sits in a sandbox's cgroup, and each instance is in its pod's network, IPC and UTS
@@ -217,9 +222,15 @@ struct SharedWasmShimTests {
 
     func commandLine(_ pid: Int32) -> String { OwnContainerd.commandLine(of: pid)?.joined(separator: " ") ?? "" }
 
-    /// Mounts under the runtime's task bundles: root filesystems, a wasm-shim pod's namespaces.
+    /// Mounts under the runtime's task bundles that were not there when the suite's instance was
+    /// made: the tests' own root filesystems and pinned namespaces, never another client's pods'.
     func bundleMounts() -> [String] {
-        let tasks = environment.stateDirectory + "/state/io.containerd.runtime.v2.task/"
+        Self.mounts(under: environment.stateDirectory).filter { !foreignMounts.contains($0) }
+    }
+
+    /// Mounts under the runtime's task bundles: root filesystems, a wasm-shim pod's namespaces.
+    static func mounts(under stateDirectory: String) -> [String] {
+        let tasks = stateDirectory + "/state/io.containerd.runtime.v2.task/"
         let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         return table.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")

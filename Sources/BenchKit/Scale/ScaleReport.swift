@@ -90,7 +90,7 @@ public enum ScaleReport {
         var text = "\n## Steady state: N idle pods under the kubelet's load\n\n"
         text += "For \(plan.seconds) s: every \(plan.relistPeriodMs) ms a relist (ListPodSandbox, ListContainers, then "
             + "PodSandboxStatus and ContainerStatus for \(Int(plan.statusShare * 100))% of the pods); every "
-            + "\(plan.statsPeriodMs) ms ListContainerStats and ListPodSandboxStats; every \(plan.probePeriodMs) ms an "
+            + "\(plan.statsPeriodMs) ms ListContainerStats and ListPodSandboxStats (the run's pods); every \(plan.probePeriodMs) ms an "
             + "exec probe (ExecSync `sh -c 'echo probe'`) for \(Int(plan.probeShare * 100))% of the containers, spread "
             + "evenly over the period. Runtime CPU: containerd's cgroup (daemon, shims, runtimes) over the loop.\n\n"
         text += "| kind | pods | runtime CPU/pod/min | harness CPU (of runtime's) | daemon RSS growth | relist p50 | relist p99 "
