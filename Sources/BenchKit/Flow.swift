@@ -93,11 +93,15 @@ public protocol Flow: Sendable {
     func sample(_ workload: Workload, prepared: Prepared, context: FlowContext) async throws -> [Int64]
     /// Untimed teardown of what setUp made (cleanup of leftovers is the tracker's job).
     func tearDown(_ workload: Workload, prepared: Prepared, context: FlowContext) async throws
+    /// The runtime's own words when setUp found that this side cannot do what the flow times
+    /// (a wasm instance cannot exec): the side is reported as not measured, with that answer.
+    func refusal(_ prepared: Prepared) -> String?
 }
 
 extension Flow {
     public var pattern: TimingPattern { .inFlow }
     public func tearDown(_ workload: Workload, prepared: Prepared, context: FlowContext) async throws {}
+    public func refusal(_ prepared: Prepared) -> String? { nil }
 }
 
 extension Flow where Prepared == Void {

@@ -17,6 +17,14 @@ public struct OperationSamples: Codable, Sendable {
     public var key: String { "\(flow)/\(operation)/\(kind.rawValue)" }
 }
 
+/// A side a flow set up but could not time, with the runtime's answer (a wasm instance's
+/// refusal to exec): reported as what it is, never as a sample.
+public struct NotMeasured: Codable, Sendable, Equatable {
+    public let flow: String
+    public let kind: WorkloadKind
+    public let runtimeAnswer: String
+}
+
 /// Everything one run measured, plus what is needed to read it later.
 public struct ResultSet: Codable, Sendable {
     public struct Environment: Codable, Sendable {
@@ -64,6 +72,9 @@ public struct ResultSet: Codable, Sendable {
     /// True when the run was interrupted (signal, deadline, failure) before it finished.
     public var partial = false
     public var errors: [String] = []
+    /// Sides a flow could not measure because the runtime refused what it times (nil in results
+    /// written before flows could refuse).
+    public var notMeasured: [NotMeasured]?
     public var startedAt: Date
     public var finishedAt: Date?
 

@@ -55,7 +55,14 @@ public struct Sampler: Sendable {
         var prepared: [(Workload, F.Prepared)] = []
         do {
             for side in plan.sides { prepared.append((side, try await flow.setUp(side, context: context))) }
-            try await measure(flow, prepared, into: &results)
+            let measurable = prepared.filter { side, state in
+                guard let answer = flow.refusal(state) else { return true }
+                let refused = NotMeasured(flow: flow.name, kind: side.kind, runtimeAnswer: answer)
+                results.notMeasured = (results.notMeasured ?? []) + [refused]
+                progress("\(flow.name): \(side.kind.rawValue) not measured: the runtime answered \(answer)")
+                return false
+            }
+            if !measurable.isEmpty { try await measure(flow, measurable, into: &results) }
         } catch {
             await tearDown(flow, prepared)
             throw error

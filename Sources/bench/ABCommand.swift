@@ -19,8 +19,10 @@ struct ABCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Runtime handler of side a, the reference.") var a: String
     @Option(help: "Runtime handler of side b, the candidate.") var b: String
-    @Option(help: "Images both sides run: oci (busybox) or wasm (CRIBench's modules); default from a's name.") var family: String?
-    @Option(help: "Flows to run, comma-separated (as bench run's --flows).") var flows = "image,pod,container,e2e,reads"
+    @Option(help: "Images both sides run: oci (busybox) or wasm (CRIBench's modules); default from a's name.")
+    var family: WorkloadFamily?
+    @Option(help: ArgumentHelp("Flows to run, comma-separated (as bench run's --flows).", valueName: "flows"), transform: FlowName.list)
+    var flows = FlowName.defaults
     @Option(help: "Measured samples per flow and side.") var samples = 40
     @Option(help: "Warm-up samples per flow and side.") var warmup = 3
     @Option(help: "Time budget per flow in seconds (0: none).") var budget = 180
@@ -34,22 +36,18 @@ struct ABCommand: AsyncParsableCommand {
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1, got \(threshold)") }
         guard samples >= 3 else { throw ValidationError("--samples must be at least 3 for a significance test, got \(samples)") }
         guard (0.0001...0.2).contains(significance) else { throw ValidationError("--significance must be between 0.0001 and 0.2") }
-        if let family, WorkloadFamily(rawValue: family) == nil { throw ValidationError("--family must be oci or wasm, got '\(family)'") }
-        _ = try runFlows()
     }
-
-    func runFlows() throws -> [any Flow] { try RunCommand.flows(named: flows) }
 
     func run() async throws {
         try ResultsWriter.prepare(root: resultsDir)
         let ledger = ImageLedger()
         try ledger.prepare()
-        let images = WorkloadFamily(rawValue: family ?? "") ?? .guess(handler: a)
+        let images = family ?? .guess(handler: a)
         let (reference, candidate) = (WorkloadKind(rawValue: "a"), WorkloadKind(rawValue: "b"))
         let sides = [Workload.side(reference, handler: a, family: images), Workload.side(candidate, handler: b, family: images)]
         let run = BenchmarkRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
                                plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
-                               flows: try runFlows(), ledger: ledger, stopGracePeriodSeconds: 10)
+                               flows: flows.map(\.flow), ledger: ledger, stopGracePeriodSeconds: 10)
         let (results, signal) = try await run.execute { progress($0) }
         let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, significance: significance)
         var evaluation = GateEvaluation()

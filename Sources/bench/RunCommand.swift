@@ -19,7 +19,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Measured samples per flow and side.") var samples = 20
     @Option(help: "Warm-up samples per flow and side, run and dropped.") var warmup = 2
     @Option(help: "Time budget per flow in seconds (0: none); a flow stops early once spent, after at least 3 samples.") var budget = 120
-    @Option(help: "Flows to run, comma-separated: image, pod, container, e2e (in-flow), reads (status and list calls back to back, as critest times them).") var flows = "image,pod,container,e2e,reads"
+    @Option(help: ArgumentHelp("Flows to run, comma-separated (default: \(FlowName.defaults.map(\.rawValue).joined(separator: ","))): "
+                               + FlowName.help + ".", valueName: "flows"), transform: FlowName.list)
+    var flows = FlowName.defaults
 
     @Option(help: "OCI image the image flow pulls and removes.") var ociImage = NodeSettings.current.busyboxImage
     @Option(help: "Wasm module image the image flow pulls and removes.") var wasmImage = NodeSettings.current.wasmImage("wasi-example")
@@ -57,26 +59,10 @@ struct RunCommand: AsyncParsableCommand {
         guard noiseFloorMs >= 0 else { throw ValidationError("--noise-floor-ms cannot be negative") }
         guard stopTimeout >= 0 else { throw ValidationError("--stop-timeout cannot be negative") }
         guard historyDepth >= 1 else { throw ValidationError("--history-depth must be at least 1, got \(historyDepth)") }
-        _ = try selectedFlows()
         do { _ = try SideSpec.parseAll(sideTexts) } catch { throw ValidationError("\(error)") }
     }
 
-    func selectedFlows() throws -> [any Flow] { try Self.flows(named: flows) }
-
-    /// The flows of a comma-separated list of their short names.
-    static func flows(named list: String) throws -> [any Flow] {
-        let available: [String: any Flow] = [
-            "image": ImageLifecycleFlow(), "pod": PodLifecycleFlow(), "container": ContainerLifecycleFlow(), "e2e": EndToEndFlow(),
-            "reads": ReadOnlyFlow(),
-        ]
-        return try list.split(separator: ",").map { name in
-            let key = name.trimmingCharacters(in: .whitespaces)
-            guard let flow = available[key] else {
-                throw ValidationError("unknown flow '\(key)' in --flows; choose from image, pod, container, e2e, reads")
-            }
-            return flow
-        }
-    }
+    var selectedFlows: [any Flow] { flows.map(\.flow) }
 
     func run() async throws {
         do {
@@ -121,7 +107,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             let run = BenchmarkRun(endpoint: endpoint, callTimeout: .seconds(connection.timeout),
                                    plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
-                                   flows: try selectedFlows(), ledger: ledger, stopGracePeriodSeconds: Int64(stopTimeout))
+                                   flows: selectedFlows, ledger: ledger, stopGracePeriodSeconds: Int64(stopTimeout))
             var executed = try await run.execute { progress($0) }
             if let nodeName { executed.results.environment.node = nodeName }
             (results, signal) = executed

@@ -29,6 +29,8 @@ public enum JSONReporter {
         let flows: [String: [String]]
         let operations: [Operation]
         let harnessOverhead: [Overhead]
+        /// Sides a flow could not time, with the runtime's answer (absent before flows could refuse).
+        let notMeasured: [NotMeasured]?
         let machine: MachineFingerprint
     }
 
@@ -44,6 +46,7 @@ public enum JSONReporter {
                 .init(pattern: .inFlow, samplesNs: results.harnessOverheadNs, summary: Summary(results.harnessOverheadNs)),
                 .init(pattern: .backToBack, samplesNs: results.harnessOverheadBackToBackNs, summary: Summary(results.harnessOverheadBackToBackNs)),
             ],
+            notMeasured: results.notMeasured,
             machine: MachineFingerprint(results.environment))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -62,6 +65,7 @@ public enum JSONReporter {
         results.partial = stored.partial
         results.errors = stored.errors
         results.flows = stored.flows
+        results.notMeasured = stored.notMeasured
         results.operations = stored.operations.map {
             OperationSamples(flow: $0.flow, operation: $0.operation, kind: $0.kind, pattern: $0.pattern, samplesNs: $0.samplesNs,
                              sampleWindowsNs: Array(repeating: [0, 0], count: $0.samplesNs.count))

@@ -24,6 +24,10 @@ public enum MarkdownReporter {
             out += "\n## \(flow) (\(results.pattern(ofFlow: flow).rawValue))\n\n"
             out += sideTable(results, flow: flow)
         }
+        if let refused = results.notMeasured, !refused.isEmpty {
+            out += "\n## Not measured\n\nThe runtime refused what these flows time on these sides; its answer is kept, no sample is:\n\n"
+            for entry in refused { out += "- \(entry.flow) on \(entry.kind.rawValue): \(entry.runtimeAnswer)\n" }
+        }
         if let gate {
             if gate.firstRunOfMachine {
                 out += "\n## Gate\n\nNo history for this machine yet: this run is its first baseline; the gate compares from the next run on.\n"

@@ -122,25 +122,10 @@ extension ScaleProbes {
             let late = try await wait(until: next)
             let taken = ContinuousClock.now
             await recorder.lag("probe", late)
-            do {
-                let (result, elapsed) = try await timed {
-                    try await client.execSync(container, command: ["sh", "-c", "echo probe"], commandTimeoutSeconds: 10)
-                }
-                if result.exitCode == 0, String(decoding: result.stdout, as: UTF8.self) == "probe\n" {
-                    await recorder.call(SteadyPoint.Call.execProbe, elapsed)
-                } else {
-                    let output = String(decoding: result.stdout, as: UTF8.self).debugDescription
-                    await recorder.probeFailed("exit code \(result.exitCode), stdout \(output)")
-                }
-            } catch where Task.isCancelled {
-                throw CancellationError()
-            } catch {
-                let text = "\(error)"
-                if text.contains("not supported") || text.lowercased().contains("unimplemented") {
-                    await recorder.probeUnsupported(text)
-                } else {
-                    await recorder.probeFailed(text)
-                }
+            switch try await ExecProbe.run(client, container: container) {
+            case .answered(let elapsed): await recorder.call(SteadyPoint.Call.execProbe, elapsed)
+            case .unsupported(let text): await recorder.probeUnsupported(text)
+            case .failed(let text): await recorder.probeFailed(text)
             }
             next = slot(after: taken, from: next, period: period)
         }
