@@ -86,8 +86,8 @@ push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasi-example-native:1" "$work/roo
     --config.entrypoint "/wasi-example" --config.label io.cribench.kind=oci
 
 # The bare modules too, for what names a module by URL (bench pod's wasm.module.url, the
-# seeds' form): tests and examples serve them from here. wasi_example_main.wasm is the name
-# the seeds' Pod sketch fetches.
+# wasm fork's form): tests and examples serve them from here. wasi_example_main.wasm is the name
+# the design notes' Pod sketch fetches.
 rm -rf "$modules" && mkdir -p "$modules"
 for module in idle exit-code hello trap spin; do cp "$work/$module.wasm" "$modules/$module.wasm"; done
 cp "$work/wasi-example.wasm" "$modules/wasi_example_main.wasm"

@@ -9,9 +9,12 @@ public struct FlowContext: Sendable {
     public let cgroupParent: String
     /// Grace period given to StopContainer.
     public let stopGracePeriodSeconds: Int64
+    /// The kubelet's default grace period; every command's default.
+    public static let defaultStopGracePeriodSeconds: Int64 = 10
 
     public init(client: CRIClient, tracker: ResourceTracker, runID: RunID, podLogRoot: String = NodeSettings.current.podLogRoot,
-                cgroupParent: String = NodeSettings.current.cgroupParent, stopGracePeriodSeconds: Int64 = 10) {
+                cgroupParent: String = NodeSettings.current.cgroupParent,
+                stopGracePeriodSeconds: Int64 = defaultStopGracePeriodSeconds) {
         self.client = client
         self.tracker = tracker
         self.runID = runID

@@ -42,9 +42,7 @@ public struct MachineHistory: Sendable {
         try prepare()
         let machineFile = "\(directory)/machine.json"
         if !FileManager.default.fileExists(atPath: machineFile) {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(machine).write(to: URL(fileURLWithPath: machineFile))
+            try ReportJSON.encoder().encode(machine).write(to: URL(fileURLWithPath: machineFile))
         }
         let stamp = Int((run.recordedAt ?? Date()).timeIntervalSince1970)
         try run.data().write(to: URL(fileURLWithPath: "\(runsDirectory)/\(stamp)-\(run.runID).json"))

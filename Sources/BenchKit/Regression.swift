@@ -59,19 +59,14 @@ public struct Baseline: Codable, Sendable, Equatable {
     public static func load(_ path: String) throws -> Baseline {
         guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("baseline \(path) cannot be read") }
         do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(Baseline.self, from: data)
+            return try ReportJSON.decoder().decode(Baseline.self, from: data)
         } catch {
             throw BenchError("baseline \(path) is not a CRIBench baseline: \(error)")
         }
     }
 
     public func data() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
+        try ReportJSON.encoder().encode(self)
     }
 }
 

@@ -44,7 +44,7 @@ public struct Workload: Sendable, Codable, Equatable {
     public let idleCommand: [String]
     public let runtimeHandler: String
     /// Annotations of the image flow's ImageSpec: a module's `wasm.module.url`, for a runtime
-    /// that resolves modules by URL itself (the seeds' fork).
+    /// that resolves modules by URL itself (the containerd 1.6 wasm fork).
     public var imageAnnotations: [String: String]?
 
     public init(kind: WorkloadKind, image: String, idleImage: String, idleCommand: [String], runtimeHandler: String,

@@ -56,11 +56,8 @@ struct ABCommand: AsyncParsableCommand {
             evaluation = GateEvaluation(verdict: .init(source: "side a (\(a)), measured interleaved with side b (\(b))", findings: findings))
         }
         print(GoBenchReporter.render(results), terminator: "")
-        let writer = ResultsWriter(resultsRoot: resultsDir, results: results)
-        try writer.write(results, gate: evaluation)
-        progress("results written to \(writer.directory)/")
-        if let signal { throw ExitCode(128 + signal) }
-        if !results.errors.isEmpty { throw BenchError("the run had errors: \(results.errors.joined(separator: "; "))") }
+        try write(FlowRunReport(results, gate: evaluation), under: resultsDir)
+        try conclude(results, signal: signal, command: "bench ab")
         for line in evaluation.consoleLines(results, gate: gate) { progress(line) }
         if let message = evaluation.failureMessage { throw BenchError("b (\(b)) is slower than a (\(a)): \(message)") }
     }

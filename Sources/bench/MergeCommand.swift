@@ -19,16 +19,8 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         let runs = try FleetMerge.load(inputs)
         let report = FleetMerge.merge(runs)
-        let directory = "\(resultsDir)/merge-\(RunID.make().value)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let text = report.goBenchmarkText()
-        try text.write(toFile: "\(directory)/bench.txt", atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(directory)/fleet.json"))
-        try report.markdown().write(toFile: "\(directory)/summary.md", atomically: true, encoding: .utf8)
-        try report.svg().write(toFile: "\(directory)/chart.svg", atomically: true, encoding: .utf8)
-        print(text, terminator: "")
+        let directory = try ResultsWriter(root: resultsDir).write(FleetMergeReport(report))
+        print(report.goBenchmarkText(), terminator: "")
         for operation in report.fleet where !operation.slowNodes.isEmpty {
             progress("\(operation.key): \(operation.slowNodes.joined(separator: ", ")) stand(s) out (fleet median p50 \(formatDuration(operation.medianOfNodeP50Ns)))")
         }

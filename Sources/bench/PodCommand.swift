@@ -12,7 +12,7 @@ struct PodCommand: AsyncParsableCommand {
             (RuntimeClass documents in the files, or --runtime-class); init containers one after \
             the other, each to exit 0; then the containers, waited Running (or exited, for \
             restartPolicy Never/OnFailure). Logs go to stderr as POD/CONTAINER: LINE. A container \
-            whose annotations carry wasm.module.url (the seeds' form) runs that module: it is \
+            whose annotations carry wasm.module.url (the wasm fork's form) runs that module: it is \
             fetched (http, https, file), packaged as a wasm image and pushed to the local registry. \
             With --repeat N every CRI call gets percentiles in the reports bench run writes \
             (Go benchmark lines on stdout and under RESULTS/RUN/). A field bench pod does not \
@@ -25,7 +25,7 @@ struct PodCommand: AsyncParsableCommand {
     @Option(help: "Runs of each pod.") var `repeat` = 1
     @Option(name: .customLong("runtime-class"), help: ArgumentHelp("Maps a runtimeClassName to a runtime handler (repeatable).", valueName: "name=handler"))
     var runtimeClasses: [String] = []
-    @Option(help: "Runtime handler that counts as the wasm side (and runs the seeds' wasm-sandbox pods).") var wasmHandler = "wasm"
+    @Option(help: "Runtime handler that counts as the wasm side (and runs the wasm fork's wasm-sandbox pods).") var wasmHandler = "wasm"
     @Option(help: "Seconds a pod may take to get its containers Running (or finished).") var waitTimeout = 120
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
     @Option(help: "The node name the pods see as spec.nodeName through the downward API (default: the host name).") var nodeName: String?
@@ -69,10 +69,7 @@ struct PodCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         })
         print(GoBenchReporter.render(results), terminator: "")
-        let writer = ResultsWriter(resultsRoot: resultsDir, results: results)
-        try writer.write(results)
-        progress("results written to \(writer.directory)/")
-        if let signal { throw ExitCode(128 + signal) }
-        if !results.errors.isEmpty { throw BenchError("bench pod stopped: \(results.errors.joined(separator: "; "))") }
+        try write(FlowRunReport(results), under: resultsDir)
+        try conclude(results, signal: signal, command: "bench pod")
     }
 }

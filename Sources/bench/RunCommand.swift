@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "OCI image the image flow pulls and removes.") var ociImage = NodeSettings.current.busyboxImage
     @Option(help: "Wasm module image the image flow pulls and removes.") var wasmImage = NodeSettings.current.wasmImage("wasi-example")
-    @Option(help: ArgumentHelp("A wasm module by URL (http, https, file), as the seeds' wasm.module.url: fetched, packaged as a wasm image in the local registry and pulled with the URL in the ImageSpec's annotations; replaces --wasm-image.", valueName: "url"))
+    @Option(help: ArgumentHelp("A wasm module by URL (http, https, file), as the wasm fork's wasm.module.url: fetched, packaged as a wasm image in the local registry and pulled with the URL in the ImageSpec's annotations; replaces --wasm-image.", valueName: "url"))
     var wasmModuleURL: String?
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
     @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
@@ -121,17 +121,12 @@ struct RunCommand: AsyncParsableCommand {
         if markers { print("--- cribench bench.txt begin node=\(results.environment.node ?? results.environment.host) run=\(results.runID) ---") }
         print(GoBenchReporter.render(results), terminator: "")
         if markers { print("--- cribench bench.txt end ---") }
-        let writer = ResultsWriter(resultsRoot: resultsDir, results: results)
-        try writer.write(results, gate: evaluation)
-        progress("results written to \(writer.directory)/")
+        try write(FlowRunReport(results, gate: evaluation), under: resultsDir)
         if let recordBaseline {
             try Baseline(from: results).data().write(to: URL(fileURLWithPath: recordBaseline))
             progress("baseline recorded in \(recordBaseline)")
         }
-        if let signal { throw ExitCode(128 + signal) }
-        if !results.errors.isEmpty {
-            throw BenchError("the run had errors: \(results.errors.joined(separator: "; "))")
-        }
+        try conclude(results, signal: signal, command: "bench run")
         try gatePlan.conclude(results, evaluation: evaluation) { progress($0) }
     }
 }

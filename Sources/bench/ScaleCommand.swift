@@ -95,20 +95,9 @@ struct ScaleCommand: AsyncParsableCommand {
         run.steadyPods = try counts(steadyPods, "steady-pods")
         run.steadyPlan = steadyPlan
         let (results, signal) = try await run.execute { progress($0) }
-        let text = ScaleReport.goBenchmarkLines(results)
-        print(text, terminator: "")
-        let directory = "\(resultsDir)/scale-\(results.runID)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try text.write(toFile: directory + "/bench.txt", atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        try encoder.encode(results).write(to: URL(fileURLWithPath: directory + "/results.json"))
-        try ScaleReport.markdown(results).write(toFile: directory + "/summary.md", atomically: true, encoding: .utf8)
-        try ScaleChart.render(results).write(toFile: directory + "/chart.svg", atomically: true, encoding: .utf8)
-        progress("results written to \(directory)/")
-        if let signal { throw ExitCode(128 + signal) }
-        if !results.errors.isEmpty { throw BenchError("the scale run stopped early: \(results.errors.joined(separator: "; "))") }
+        print(ScaleReport.goBenchmarkLines(results), terminator: "")
+        try write(results, under: resultsDir)
+        try conclude(results, signal: signal, command: "bench scale")
         let failed = results.churn.filter { $0.errors > 0 }
         if !failed.isEmpty {
             throw BenchError("\(failed.map(\.errors).reduce(0, +)) pod(s) failed to start in churn; first: \(failed[0].firstError ?? "?")")

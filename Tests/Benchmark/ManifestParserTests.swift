@@ -1,4 +1,5 @@
 @testable import BenchKit
+import CRIClient
 import Foundation
 import Testing
 
@@ -8,9 +9,9 @@ struct ManifestParserTests {
         .appendingPathComponent("examples").path
 
     @Test func theExamplesParseIntoWhatTheKubeletWouldSend() throws {
-        let seeds = try ManifestParser.load(path: "\(Self.examples)/seeds-wasm-module-url.yaml")
-        let pod = try #require(seeds.pods.first)
-        #expect(pod.asksForWasmSandbox, "the seeds' `wasm-sandbox: 1` is an integer in YAML")
+        let variant = try ManifestParser.load(path: "\(Self.examples)/module-url-with-volume.yaml")
+        let pod = try #require(variant.pods.first)
+        #expect(pod.asksForWasmSandbox, "the design notes' `wasm-sandbox: 1` is an integer in YAML")
         #expect(pod.containers[0].moduleURL == "http://127.0.0.1:8765/wasi_example_main.wasm")
         #expect(pod.containers[0].args == ["args1", "args2", "args3"] && pod.restartPolicy == .never && pod.runsToCompletion)
 
@@ -29,6 +30,60 @@ struct ManifestParserTests {
         // The kubelet's cgroup v1 arithmetic: 500m is a 50 ms quota per 100 ms, 512 shares.
         #expect(example.linuxResources.cpuQuota == 50_000 && example.linuxResources.cpuPeriod == 100_000 && example.linuxResources.cpuShares == 512)
         #expect(example.pullPolicy == .ifNotPresent)
+    }
+
+    /// The design notes' Pod sketch, field for field: `spec.runtimeHandler: runc` beside
+    /// `wasm-sandbox: 1` gives way to the wasm handler, and `command` reaches the module ahead
+    /// of `args` instead of replacing it.
+    @Test func thePodSketchRunsItsModuleUnderTheWasmHandlerWithItsCommandAsArguments() throws {
+        let sketch = try ManifestParser.load(path: "\(Self.examples)/pod-sketch.yaml")
+        let pod = try #require(sketch.pods.first)
+        #expect(pod.runtimeHandler == "runc" && pod.asksForWasmSandbox && pod.restartPolicy == .always)
+        let container = pod.containers[0]
+        #expect(container.command == ["my-command"] && container.args == ["args1", "args2", "args3...."])
+        #expect(try Self.run(sketch).handler(for: pod) == "wasm")
+        let config = container.config(pod: pod, uid: "u1", nodeName: "n", image: "img", hostPaths: [:], ownership: [:],
+                                      imageAnnotations: [:])
+        #expect(config.command.isEmpty, "the module stays the entrypoint")
+        #expect(config.args == ["my-command", "args1", "args2", "args3...."])
+    }
+
+    /// How `spec.runtimeHandler`, `runtimeClassName` and `wasm-sandbox: 1` combine.
+    @Test func runtimeHandlerNamesTheHandlerUnlessAClassOrTheWasmSandboxSaysOtherwise() throws {
+        func pod(_ fields: String, annotated: Bool = false) throws -> (ManifestFile, PodManifest) {
+            let annotations = annotated ? "\n  annotations: {wasm-sandbox: 1}" : ""
+            let file = try ManifestParser.parse("""
+                apiVersion: node.k8s.io/v1
+                kind: RuntimeClass
+                metadata: {name: crun-class}
+                handler: crun
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: p\(annotations)
+                spec:
+                \(fields)
+                  containers: [{name: c, image: busybox}]
+                """)
+            return (file, try #require(file.pods.first))
+        }
+        let (direct, plain) = try pod("  runtimeHandler: runc-next")
+        #expect(try Self.run(direct).handler(for: plain) == "runc-next")
+        let (shim, wasmShim) = try pod("  runtimeHandler: wasm-shim", annotated: true)
+        #expect(try Self.run(shim).handler(for: wasmShim) == "wasm-shim", "a wasm handler beside the annotation is kept")
+        let (agreeing, same) = try pod("  runtimeClassName: crun-class\n  runtimeHandler: crun")
+        #expect(try Self.run(agreeing).handler(for: same) == "crun")
+        let (contradicting, other) = try pod("  runtimeClassName: crun-class\n  runtimeHandler: runc")
+        let error = #expect(throws: BenchError.self) { try Self.run(contradicting).handler(for: other) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("spec.runtimeHandler runc contradicts runtimeClassName crun-class"))
+        #expect(throws: ManifestError.self) { try pod("  runtimeHandler: Not_A_Handler") }
+    }
+
+    static func run(_ file: ManifestFile) -> ManifestRun {
+        ManifestRun(endpoint: CRIEndpoint(socketPath: "/nowhere.sock"), callTimeout: .seconds(1), manifest: file, repeats: 1,
+                    runtimeClasses: [:], wasmHandler: "wasm", volumeRoot: "/nowhere", waitTimeout: .seconds(1),
+                    ledger: ImageLedger(directory: "/nowhere"), moduleImages: nil)
     }
 
     /// deploy/daemonset.yaml as bench pod runs it: the template's pod, named after the

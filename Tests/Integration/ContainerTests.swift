@@ -127,7 +127,7 @@ struct ContainerTests {
         }
     }
 
-    /// The seeds' TestWasmInstanceRestart flow, on the suite's handler: a container removed and
+    /// The design notes' TestWasmInstanceRestart flow, on the suite's handler: a container removed and
     /// created again under the same name starts again.
     @Test func containerRestartUnderTheSameName() async throws {
         try await withRuntime { client in

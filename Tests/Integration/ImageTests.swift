@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Image in CRI", .serialized, .timeLimit(.minutes(10)))
 struct ImageTests {
-    /// The seeds' BenchmarkImageInCri as a test: absent, pulled, seen, removed, gone.
+    /// The design notes' BenchmarkImageInCri as a test: absent, pulled, seen, removed, gone.
     @Test func imageLifecycle() async throws {
         let node = TestEnvironment.shared.node
         try await withRuntime { client in

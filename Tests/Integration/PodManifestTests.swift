@@ -25,14 +25,14 @@ struct PodManifestTests {
         try await withRuntime { client in Set(try await client.listImages().flatMap(\.repoTags)) }
     }
 
-    /// The examples as a user runs them: the config they mount put in place, the seeds' module
+    /// The examples as a user runs them: the config they mount put in place, the module
     /// URL served locally (its port substituted into a copy of the manifest).
     @Test func theExamplesRunWithTheirLogsAndExitCodesAndLeaveNothing() async throws {
         let scratch = NSTemporaryDirectory() + "cribench-pod-\(randomSuffix(length: 6))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let seeds = try ManifestParser.load(path: "\(Self.examples)/seeds-wasm-module-url.yaml")
-        guard case .hostPath(let configPath, _) = try #require(seeds.pods.first?.volumes.first).source else { throw TestFailure("the seeds example should mount a hostPath") }
+        let variant = try ManifestParser.load(path: "\(Self.examples)/module-url-with-volume.yaml")
+        guard case .hostPath(let configPath, _) = try #require(variant.pods.first?.volumes.first).source else { throw TestFailure("module-url-with-volume.yaml should mount a hostPath") }
         let configExisted = FileManager.default.fileExists(atPath: configPath)
         try FileManager.default.createDirectory(atPath: configPath, withIntermediateDirectories: true)
         for file in try FileManager.default.contentsOfDirectory(atPath: "\(Self.examples)/config") {
@@ -42,13 +42,13 @@ struct PodManifestTests {
         defer { if !configExisted { try? FileManager.default.removeItem(atPath: configPath) } }
         let server = try ModuleServer(serving: modules)
         defer { server.stop() }
-        let seedsText = try String(contentsOfFile: "\(Self.examples)/seeds-wasm-module-url.yaml", encoding: .utf8)
+        let variantText = try String(contentsOfFile: "\(Self.examples)/module-url-with-volume.yaml", encoding: .utf8)
             .replacingOccurrences(of: "http://127.0.0.1:8765", with: server.baseURL)
-        try seedsText.write(toFile: "\(scratch)/seeds.yaml", atomically: true, encoding: .utf8)
+        try variantText.write(toFile: "\(scratch)/module-url.yaml", atomically: true, encoding: .utf8)
 
         let imagesBefore = try await imageNames()
         let run = try BenchProcess.run(["pod", "\(Self.examples)/pair-oci.yaml", "\(Self.examples)/pair-wasm.yaml", "\(Self.examples)/config-volume.yaml",
-                                        "\(scratch)/seeds.yaml", "--results-dir", "\(scratch)/results"])
+                                        "\(scratch)/module-url.yaml", "--results-dir", "\(scratch)/results"])
         #expect(run.code == 0, "bench pod failed: \(run.err.suffix(1500))")
         let logs = run.err
         // One program on both sides: the native build under runc, the wasm build under wasm.
@@ -66,7 +66,7 @@ struct PodManifestTests {
         #expect(logs.contains("config-volume/app: uid 1000 gid 1000"), "runAsUser and runAsGroup")
         #expect(logs.contains("config-volume/app: scratch is writable"))
         #expect(!FileManager.default.fileExists(atPath: "\(configPath)/written"))
-        // The seeds' pod: its module fetched by URL, run by the wasm handler, reading the volume.
+        // The design notes' pod: its module fetched by URL, run by the wasm handler, reading the volume.
         #expect(logs.contains("my-pod/wasm-name: arg[3]=args3"))
         #expect(logs.contains("my-pod/wasm-name: file: this file came from a hostPath volume"))
         #expect(logs.contains("default/my-pod [wasm]"))
@@ -81,6 +81,29 @@ struct PodManifestTests {
         #expect(try registryStatus("/v2/cribench/modules/\(tag.2)/manifests/\(tag.3)") == 404)
         let volumes = TestEnvironment.shared.stateDirectory + "/pod-volumes"
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: volumes)) ?? []).isEmpty, "emptyDir volumes are removed")
+    }
+
+    /// The design notes' Pod sketch as they wrote it, its URL only served locally: the pod runs
+    /// under the wasm handler whatever its `runtimeHandler: runc` says, and its module sees the
+    /// command ahead of the args.
+    @Test func thePodSketchRunsAsWritten() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-sketch-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let server = try ModuleServer(serving: modules)
+        defer { server.stop() }
+        let written = try String(contentsOfFile: "\(Self.examples)/pod-sketch.yaml", encoding: .utf8)
+        let served = written.replacingOccurrences(of: "http://127.0.0.1:8765", with: server.baseURL)
+        #expect(served != written, "the sketch's URL is the one thing changed")
+        try served.write(toFile: "\(scratch)/sketch.yaml", atomically: true, encoding: .utf8)
+        let run = try BenchProcess.run(["pod", "\(scratch)/sketch.yaml", "--results-dir", "\(scratch)/results"])
+        #expect(run.code == 0, "bench pod failed: \(run.err.suffix(1500))")
+        #expect(run.err.contains("default/my-pod [wasm] pass 1/1"), "\(run.err.suffix(800))")
+        for (index, word) in ["/wasi_example_main.wasm", "my-command", "args1", "args2", "args3...."].enumerated() {
+            #expect(run.err.contains("my-pod/wasm-name: arg[\(index)]=\(word)\n"), "argv[\(index)]: \(run.err.suffix(800))")
+        }
+        let id = try #require(runID(run.err))
+        #expect(try await leftovers(id) == 0)
     }
 
     @Test func repeatGivesEveryCallPercentilesInBenchRunsReports() async throws {

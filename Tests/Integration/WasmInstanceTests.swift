@@ -16,8 +16,8 @@ struct WasmInstanceTests {
         return try await client.containerStatus(id)
     }
 
-    /// The seeds' TestWasmInstanceRestart: an instance created, started, stopped and removed,
-    /// twice in one pod (the seed failed with NotFound on the second start).
+    /// The design notes' TestWasmInstanceRestart: an instance created, started, stopped and removed,
+    /// twice in one pod (the wasm fork failed with NotFound on the second start).
     static func runTwiceInOnePod(_ client: CRIClient, _ pod: TestPod, image: String) async throws {
         let config = ContainerConfig.make(name: "instance", image: image)
         for round in 1...2 {
@@ -31,7 +31,7 @@ struct WasmInstanceTests {
         #expect(try await client.listContainers(podSandboxID: pod.id).isEmpty)
     }
 
-    /// The seeds' TestWasmInstanceRestart, which failed in the seed with NotFound on the second start.
+    /// The design notes' TestWasmInstanceRestart, which failed there with NotFound on the second start.
     @Test func wasmInstanceRestart() async throws {
         try await withRuntime { client in
             try await withWasmPod(client, name: "wasm-restart", module: "idle") { pod in

@@ -2,7 +2,7 @@ import BenchKit
 import CRIClient
 import Testing
 
-/// Wasm modules as images (the seeds' TestWasmModuleInCri).
+/// Wasm modules as images (the design notes' TestWasmModuleInCri).
 @Suite("Wasm module in CRI", .serialized, .timeLimit(.minutes(10)))
 struct WasmModuleTests {
     let environment = TestEnvironment.shared

@@ -3,8 +3,8 @@ import CRIClient
 import Foundation
 import Testing
 
-/// The seeds' TestWasmModuleInCri and TestWasmInstanceRestart with the module named by URL
-/// (`wasm.module.url`), as the seeds' fork names it: served by a local server, packaged into
+/// The design notes' TestWasmModuleInCri and TestWasmInstanceRestart with the module named by URL
+/// (`wasm.module.url`), as the wasm fork names it: served by a local server, packaged into
 /// the local registry by CRIBench, pulled through CRI with the URL in the ImageSpec.
 @Suite("Wasm modules by URL", .serialized, .timeLimit(.minutes(10)))
 struct WasmModuleURLTests {

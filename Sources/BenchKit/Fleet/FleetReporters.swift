@@ -69,3 +69,23 @@ extension FleetReport {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
+
+/// One merge's files: bench.txt, fleet.json, summary.md and chart.svg under merge-ID.
+public struct FleetMergeReport: WrittenReport {
+    public let report: FleetReport
+    public let id: RunID
+
+    public init(_ report: FleetReport, id: RunID = .make()) {
+        self.report = report
+        self.id = id
+    }
+
+    public var directoryName: String { "merge-\(id.value)" }
+
+    public func files() throws -> [(name: String, contents: Data)] {
+        [("bench.txt", Data(report.goBenchmarkText().utf8)),
+         ("fleet.json", try ReportJSON.encoder().encode(report)),
+         ("summary.md", Data(report.markdown().utf8)),
+         ("chart.svg", Data(report.svg().utf8))]
+    }
+}

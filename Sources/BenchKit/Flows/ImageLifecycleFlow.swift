@@ -1,6 +1,6 @@
 import CRIClient
 
-/// The seeds' BenchmarkImageInCri and BenchmarkWasmModuleInCri: pull an image (or a wasm
+/// The design notes' BenchmarkImageInCri and BenchmarkWasmModuleInCri: pull an image (or a wasm
 /// module), see it with ImageStatus and ListImages, remove it.
 public struct ImageLifecycleFlow: Flow {
     public let name = "ImageInCri"

@@ -68,8 +68,12 @@ extension ContainerManifest {
                 imageAnnotations: [String: String]) -> ContainerConfig {
         let environment = resolvedEnvironment(pod: pod, uid: uid, nodeName: nodeName)
         let variables = Dictionary(environment.map { ($0.key, $0.value) }) { _, last in last }
-        var config = ContainerConfig.make(name: name, image: imageReference, command: command.map { Self.expand($0, variables) },
-                                          args: args.map { Self.expand($0, variables) },
+        // A module fetched by URL is the only program its image holds, so `command` cannot
+        // replace it as the entrypoint: its words go to the module ahead of `args`, as the design
+        // notes' Pod sketch (`command: ["my-command"]` beside a module URL) asks.
+        let (entrypoint, arguments) = moduleURL == nil ? (command, args) : ([], command + args)
+        var config = ContainerConfig.make(name: name, image: imageReference, command: entrypoint.map { Self.expand($0, variables) },
+                                          args: arguments.map { Self.expand($0, variables) },
                                           labels: pod.kubeletLabels(uid: uid).merging(["io.kubernetes.container.name": name]) { $1 }.merging(ownership) { $1 })
         // The kubelet's log layout: <pod log dir>/<container>/<restart count>.log.
         config.logPath = "\(name)/0.log"

@@ -24,7 +24,7 @@ struct ManifestNode {
     var string: String? { value as? String }
 
     /// A scalar as text (Kubernetes annotations and env values are strings; YAML may have
-    /// typed `1` or `true`, which the API server would reject and the seeds' sketch uses).
+    /// typed `1` or `true`, which the API server would reject and the design notes' Pod sketch uses).
     func scalarText() throws -> String {
         switch value {
         case let text as String: return text
@@ -59,7 +59,7 @@ struct ManifestNode {
     /// 1.1 and `yes` into true, and passing those on changed would be worse than refusing.
     func stringList() throws -> [String] { try list().map { try $0.requireString() } }
 
-    /// With `typedScalars`, also a number or boolean, as text (only the seeds' annotations need it).
+    /// With `typedScalars`, also a number or boolean, as text (only the design notes' annotations need it).
     func stringMap(typedScalars: Bool = false) throws -> [String: String] {
         guard let map = value as? [String: Any] else { throw fail("must be a mapping") }
         var result: [String: String] = [:]

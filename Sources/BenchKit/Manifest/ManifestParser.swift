@@ -93,7 +93,7 @@ public enum ManifestParser {
                 if let givenNamespace { pod.namespace = givenNamespace }
                 if let namespace = metadata.optional("namespace") { pod.namespace = try KubernetesNames.label(namespace) }
                 if let labels = metadata.optional("labels") { pod.labels = try KubernetesNames.labels(labels) }
-                // Typed values are let through here only: the seeds' sketch writes `wasm-sandbox: 1`.
+                // Typed values are let through here only: the design notes' Pod sketch writes `wasm-sandbox: 1`.
                 if let annotations = metadata.optional("annotations") { pod.annotations = try annotations.stringMap(typedScalars: true) }
                 return pod
             }
@@ -103,6 +103,7 @@ public enum ManifestParser {
                 spec.accept("nodeName", "nodeSelector", "tolerations", "affinity", "schedulerName", "priority", "priorityClassName")
                 if let host = spec.optional("hostNetwork") { pod.hostNetwork = try host.requireBool() }
                 if let runtimeClass = spec.optional("runtimeClassName") { pod.runtimeClassName = try runtimeClass.requireString() }
+                if let handler = spec.optional("runtimeHandler") { pod.runtimeHandler = try KubernetesNames.label(handler) }
                 if let policy = spec.optional("restartPolicy") {
                     let text = try policy.requireString()
                     guard let value = PodManifest.RestartPolicy(rawValue: text) else { throw policy.fail("must be Always, OnFailure or Never, not \(text)") }

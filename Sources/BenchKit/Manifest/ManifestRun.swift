@@ -38,12 +38,35 @@ public struct ManifestRun: Sendable {
         self.moduleImages = moduleImages
     }
 
-    /// The runtime handler of a pod: its RuntimeClass's handler; without one, the wasm handler
-    /// for the seeds' `wasm-sandbox: 1` pods and the runtime's default ("") for the rest.
+    /// The runtime handler of a pod:
+    /// - its RuntimeClass's handler, which `spec.runtimeHandler` may repeat but not contradict;
+    /// - else for the wasm fork's `wasm-sandbox: 1` pods, a `spec.runtimeHandler` whose name
+    ///   says wasm, else the wasm handler: in the fork the annotation is what makes the pod a
+    ///   wasm sandbox, and the design notes' sketch's `runtimeHandler: runc` names the runtime
+    ///   the fork ran the sandbox beside;
+    /// - else `spec.runtimeHandler`, else the runtime's default ("").
     public func handler(for pod: PodManifest) throws -> String {
-        guard let className = pod.runtimeClassName else { return pod.asksForWasmSandbox ? wasmHandler : "" }
-        if let handler = runtimeClasses[className] ?? manifest.runtimeClasses.first(where: { $0.name == className })?.handler { return handler }
-        throw BenchError("\(pod.document): runtimeClassName \(className) has no RuntimeClass: add a node.k8s.io/v1 RuntimeClass document named \(className) to the file, or pass --runtime-class \(className)=HANDLER")
+        guard let className = pod.runtimeClassName else {
+            if pod.asksForWasmSandbox {
+                return pod.runtimeHandler.map { WorkloadFamily.guess(handler: $0) == .wasm ? $0 : wasmHandler } ?? wasmHandler
+            }
+            return pod.runtimeHandler ?? ""
+        }
+        guard let handler = runtimeClasses[className] ?? manifest.runtimeClasses.first(where: { $0.name == className })?.handler else {
+            throw BenchError("\(pod.document): runtimeClassName \(className) has no RuntimeClass: add a node.k8s.io/v1 RuntimeClass "
+                + "document named \(className) to the file, or pass --runtime-class \(className)=HANDLER")
+        }
+        if let direct = pod.runtimeHandler, direct != handler {
+            throw BenchError("\(pod.document): spec.runtimeHandler \(direct) contradicts runtimeClassName \(className) (handler "
+                + "\(handler)): give one of the two")
+        }
+        return handler
+    }
+
+    /// The side a pod's figures go to: wasm for the wasm handler and any handler whose name says
+    /// wasm, OCI for the rest.
+    public func side(ofHandler handler: String) -> WorkloadKind {
+        handler == wasmHandler || WorkloadFamily.guess(handler: handler) == .wasm ? .wasm : .oci
     }
 
     public func execute(progress: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void) async throws -> (results: ResultSet, signal: Int32?) {
@@ -53,64 +76,54 @@ public struct ManifestRun: Sendable {
         var handlerOf: [String: (String, String)] = [:]
         for pod in manifest.pods {
             let handler = handlers[pod.qualifiedName] ?? ""
-            let key = "\(pod.benchmarkName)/\(handler == wasmHandler ? "wasm" : "oci")"
+            let key = "\(pod.benchmarkName)/\(side(ofHandler: handler).rawValue)"
             if let (other, otherPod) = handlerOf[key], other != handler {
                 throw BenchError("\(pod.document) and pod \(otherPod) share the benchmark name \(pod.benchmarkName) on one side but run under handlers '\(other)' and '\(handler)': give them different app labels")
             }
             handlerOf[key] = (handler, pod.qualifiedName)
         }
-        let lock = try RuntimeLock.acquire(for: endpoint)
-        defer { withExtendedLifetime(lock) {} }
-        let signals = SignalTrap(progress: progress)
-        return try await withCRIClient(endpoint: endpoint, timeout: callTimeout) { client in
-            let version = try await client.version()
-            let kinds = Dictionary(handlers.map { ($0.value == wasmHandler ? WorkloadKind.wasm : .oci, $0.value) }) { first, _ in first }
-            let environment = ResultSet.Environment.current(runtime: "\(version.runtimeName) \(version.runtimeVersion)", endpoint: endpoint.description,
-                                                            handlers: Dictionary(kinds.map { ($0.key.rawValue, $0.value) }) { first, _ in first })
-            let tracker = ResourceTracker(recordingImagesIn: ledger, run: runID.value, endpoint: endpoint.description)
-            let context = FlowContext(client: client, tracker: tracker, runID: runID)
-            progress("pod run \(runID) against \(endpoint): \(manifest.pods.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")), \(repeats) time(s) each")
-            let initial = ResultSet(runID: runID.value, environment: environment)
-            let published = PublishedModules()
-            let measuring = Task(executorPreference: client.preferredExecutor) {
-                var results = initial
-                do {
-                    let images = try await moduleImages?.publish(manifest, progress: progress) { await published.add([$0]) } ?? [:]
-                    var runner = ManifestPodRunner(context: context, volumeRoot: volumeRoot, waitTimeout: waitTimeout, moduleImages: images, log: log)
-                    if let nodeName { runner.nodeName = nodeName }
-                    runner.untilLog = untilLog
-                    for iteration in 1...repeats {
-                        for pod in manifest.pods {
-                            try Task.checkCancellation()
-                            let handler = handlers[pod.qualifiedName] ?? ""
-                            let outcome = try await runner.run(pod, handler: handler, printLogs: iteration == 1)
-                            let kind: WorkloadKind = handler == wasmHandler ? .wasm : .oci
-                            let operations = outcome.steps.map { "\(pod.benchmarkName).\($0.operation)" }
-                            for operation in operations where !(results.flows[Self.flow] ?? []).contains(operation) {
-                                results.flows[Self.flow, default: []].append(operation)
-                            }
-                            results.record(flow: Self.flow, operations: operations, kind: kind, durations: outcome.steps.map(\.nanoseconds), window: [0, 0])
-                            if iteration == 1 || iteration == repeats || iteration % 10 == 0 {
-                                let startup = outcome.steps.last { $0.operation == "startup" }.map { formatDuration(Double($0.nanoseconds)) } ?? "?"
-                                progress("\(pod.namespace)/\(pod.name) [\(handler.isEmpty ? "default handler" : handler)] pass \(iteration)/\(repeats): started in \(startup)\(outcome.exitCodes.isEmpty ? "" : ", exit codes " + outcome.exitCodes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
-                            }
-                        }
-                    }
-                } catch {
-                    results.errors.append("\(error)")
-                    progress("error: \(error)")
+        let setup = BenchRunSetup(endpoint: endpoint, callTimeout: callTimeout, runID: runID, ledger: ledger)
+        let published = PublishedModules()
+        let run = self
+        return try await withBenchRun(setup, progress: progress) { session in
+            let kinds = Dictionary(handlers.map { (run.side(ofHandler: $0.value), $0.value) }) { first, _ in first }
+            let sides = Dictionary(kinds.map { ($0.key.rawValue, $0.value) }) { first, _ in first }
+            progress("pod run \(runID) against \(endpoint): "
+                + "\(manifest.pods.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")), \(repeats) time(s) each")
+            return ResultSet(runID: runID.value, environment: session.environment(handlers: sides))
+        } measure: { session, results in
+            let images = try await run.moduleImages?.publish(run.manifest, progress: progress) { await published.add([$0]) } ?? [:]
+            var runner = ManifestPodRunner(context: session.context, volumeRoot: run.volumeRoot, waitTimeout: run.waitTimeout,
+                                           moduleImages: images, log: log)
+            if let nodeName = run.nodeName { runner.nodeName = nodeName }
+            runner.untilLog = run.untilLog
+            for iteration in 1...run.repeats {
+                for pod in run.manifest.pods {
+                    try Task.checkCancellation()
+                    try await run.pass(pod, handler: handlers[pod.qualifiedName] ?? "", iteration: iteration, runner: runner,
+                                       progress: progress, into: &results)
                 }
-                return results
             }
-            let caught = await signals.cancelOnSignal(measuring)
-            var results = await measuring.value
-            await BenchmarkRun.leaveRuntimeAsFound(client, tracker: tracker, runID: runID, ledger: ledger, progress: progress)
-            await moduleImages?.unpublish(await published.all, progress: progress)
-            results.finishedAt = Date()
-            if let signal = caught.value { results.errors.append("interrupted by signal \(signal)") }
-            results.partial = !results.errors.isEmpty
-            return (results, caught.value)
+        } cleanUp: { _ in
+            await run.moduleImages?.unpublish(await published.all, progress: progress)
         }
+    }
+
+    /// One pod run once, its steps recorded as ops of its benchmark name.
+    private func pass(_ pod: PodManifest, handler: String, iteration: Int, runner: ManifestPodRunner,
+                      progress: @Sendable (String) -> Void, into results: inout ResultSet) async throws {
+        let outcome = try await runner.run(pod, handler: handler, printLogs: iteration == 1)
+        let kind = side(ofHandler: handler)
+        let operations = outcome.steps.map { "\(pod.benchmarkName).\($0.operation)" }
+        for operation in operations where !(results.flows[Self.flow] ?? []).contains(operation) {
+            results.flows[Self.flow, default: []].append(operation)
+        }
+        results.record(flow: Self.flow, operations: operations, kind: kind, durations: outcome.steps.map(\.nanoseconds), window: [0, 0])
+        guard iteration == 1 || iteration == repeats || iteration % 10 == 0 else { return }
+        let startup = outcome.steps.last { $0.operation == "startup" }.map { formatDuration(Double($0.nanoseconds)) } ?? "?"
+        let exits = outcome.exitCodes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        progress("\(pod.namespace)/\(pod.name) [\(handler.isEmpty ? "default handler" : handler)] pass \(iteration)/\(repeats): "
+            + "started in \(startup)\(exits.isEmpty ? "" : ", exit codes " + exits)")
     }
 }
 

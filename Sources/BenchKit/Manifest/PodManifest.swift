@@ -10,6 +10,9 @@ public struct PodManifest: Sendable, Equatable {
     public var annotations: [String: String] = [:]
     public var hostNetwork = false
     public var runtimeClassName: String?
+    /// `spec.runtimeHandler`: the design notes' extension, a CRI handler named directly (not a
+    /// Kubernetes field).
+    public var runtimeHandler: String?
     public var restartPolicy = RestartPolicy.always
     public var terminationGracePeriodSeconds: Int64 = 30
     public var initContainers: [ContainerManifest] = []
@@ -26,7 +29,7 @@ public struct PodManifest: Sendable, Equatable {
     /// ops share names and `benchstat -col /kind` sets them side by side.
     public var benchmarkName: String { labels["app.kubernetes.io/name"] ?? labels["app"] ?? name }
 
-    /// The seeds' fork marks a wasm pod with the annotation `wasm-sandbox: 1`.
+    /// The containerd 1.6 wasm fork marks a wasm pod with the annotation `wasm-sandbox: 1`.
     public var asksForWasmSandbox: Bool { ["1", "true"].contains(annotations["wasm-sandbox"] ?? "") }
 }
 
@@ -47,7 +50,7 @@ public struct ContainerManifest: Sendable, Equatable {
     public var runAsGroup: Int64?
     public var readOnlyRootFilesystem = false
     public var volumeMounts: [VolumeMount] = []
-    /// Container annotations: not a Kubernetes field, but the seeds' form carries the wasm
+    /// Container annotations: not a Kubernetes field, but the wasm fork's form carries the wasm
     /// module's URL there (`wasm.module.url`), and CRI has a place for them.
     public var annotations: [String: String] = [:]
 
@@ -64,7 +67,7 @@ public struct ContainerManifest: Sendable, Equatable {
     /// How an env value names a downward field until the pod runs (NUL: no YAML string has it).
     static let fieldReference = "\u{0}fieldRef:"
 
-    /// The seeds' annotation naming a wasm module by URL instead of by image.
+    /// The design notes' annotation naming a wasm module by URL instead of by image.
     public static let moduleURLAnnotation = "wasm.module.url"
     public var moduleURL: String? { annotations[Self.moduleURLAnnotation] }
 }

@@ -18,8 +18,7 @@ public enum CritestReporter {
 
     /// File name (critest-FLOW-KIND.json) to content.
     public static func render(_ results: ResultSet) throws -> [String: Data] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = ReportJSON.encoder()
         var files: [String: Data] = [:]
         for flow in results.flowOrder {
             let names = results.flows[flow] ?? []

@@ -48,18 +48,13 @@ public enum JSONReporter {
             ],
             notMeasured: results.notMeasured,
             machine: MachineFingerprint(results.environment))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(report)
+        return try ReportJSON.encoder().encode(report)
     }
 
     /// Reads a results.json back (for `bench merge`): the samples and the environment; the
     /// summaries are recomputed from the samples.
     public static func load(_ data: Data) throws -> ResultSet {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let stored = try decoder.decode(Report.self, from: data)
+        let stored = try ReportJSON.decoder().decode(Report.self, from: data)
         var results = ResultSet(runID: stored.runID, environment: stored.environment, startedAt: stored.startedAt)
         results.finishedAt = stored.finishedAt
         results.partial = stored.partial

@@ -119,3 +119,15 @@ public enum ScaleReport {
 
     static func mib(_ bytes: Int64) -> String { String(format: "%.2f MiB", Double(bytes) / 1_048_576) }
 }
+
+/// bench.txt, results.json, summary.md and chart.svg under scale-RUN.
+extension ScaleResults: WrittenReport {
+    public var directoryName: String { "scale-\(runID)" }
+
+    public func files() throws -> [(name: String, contents: Data)] {
+        [("bench.txt", Data(ScaleReport.goBenchmarkLines(self).utf8)),
+         ("results.json", try ReportJSON.encoder().encode(self)),
+         ("summary.md", Data(ScaleReport.markdown(self).utf8)),
+         ("chart.svg", Data(ScaleChart.render(self).utf8))]
+    }
+}

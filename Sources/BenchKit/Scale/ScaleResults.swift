@@ -11,12 +11,18 @@ public struct ScaleResults: Codable, Sendable {
     public var steady: [SteadyPoint]?
     public var errors: [String] = []
     public var partial = false
+    /// When the run started and ended (absent from runs written before they were recorded).
+    public var startedAt: Date?
+    public var finishedAt: Date?
 
-    public init(runID: String, environment: ResultSet.Environment) {
+    public init(runID: String, environment: ResultSet.Environment, startedAt: Date = Date()) {
         self.runID = runID
         self.environment = environment
+        self.startedAt = startedAt
     }
 }
+
+extension ScaleResults: RunReport {}
 
 extension ScaleResults {
     /// The run as a ResultSet for the machine-history gate of `bench run`: churn latencies

@@ -31,53 +31,40 @@ public struct ScaleRun: Sendable {
     }
 
     public func execute(progress: @escaping @Sendable (String) -> Void) async throws -> (results: ScaleResults, signal: Int32?) {
-        let lock = try RuntimeLock.acquire(for: endpoint)
-        defer { withExtendedLifetime(lock) {} }
-        let signals = SignalTrap(progress: progress)
-        return try await withCRIClient(endpoint: endpoint, timeout: callTimeout) { client in
-            let version = try await client.version()
-            try await BenchmarkRun.warnAboutForeignPods(client, progress: progress)
-            let daemon = NodeProcesses.server(ofSocket: endpoint.socketPath)
-            if daemon == nil {
-                progress("the runtime's processes are not visible from here (no process of this PID namespace listens on \(endpoint.socketPath)): memory comes from CRI stats alone")
-            }
+        // Pods are torn down, never stopped as a measured step: no grace period to wait out.
+        let setup = BenchRunSetup(endpoint: endpoint, callTimeout: callTimeout, runID: runID, ledger: ledger,
+                                  stopGracePeriodSeconds: 0)
+        let daemon = NodeProcesses.server(ofSocket: endpoint.socketPath)
+        if daemon == nil {
+            progress("the runtime's processes are not visible from here (no process of this PID namespace listens on "
+                + "\(endpoint.socketPath)): memory comes from CRI stats alone")
+        }
+        let run = self
+        return try await withBenchRun(setup, progress: progress) { session in
             let handlers = Dictionary(sides.map { ($0.kind.rawValue, $0.runtimeHandler) }) { first, _ in first }
-            let tracker = ResourceTracker(recordingImagesIn: ledger, run: runID.value, endpoint: endpoint.description)
-            let context = FlowContext(client: client, tracker: tracker, runID: runID, stopGracePeriodSeconds: 0)
-            let probes = ScaleProbes(context: context, daemonPid: daemon, progress: progress)
-            let initial = ScaleResults(runID: runID.value, environment: .current(
-                runtime: "\(version.runtimeName) \(version.runtimeVersion)", endpoint: endpoint.description, handlers: handlers))
-            progress("scale run \(runID) against \(endpoint): density at \(densityPods.map(String.init).joined(separator: ", ")) pods, churn of \(churnPods) pods at parallelism \(churnParallel.map(String.init).joined(separator: ", "))")
-            let measuring = Task(executorPreference: client.preferredExecutor) {
-                var results = initial
-                do {
-                    for side in sides {
-                        try await ensureImage(side.idleImage, context: context)
-                        for count in densityPods {
-                            results.density.append(try await probes.density(side, pods: count))
-                            try await Task.sleep(for: settle)
-                        }
-                        for parallel in churnParallel where churnPods > 0 {
-                            results.churn.append(try await probes.churn(side, pods: churnPods, parallel: parallel))
-                            try await Task.sleep(for: settle)
-                        }
-                        for count in steadyPods {
-                            results.steady = (results.steady ?? []) + [try await probes.steady(side, pods: count, plan: steadyPlan)]
-                            try await Task.sleep(for: settle)
-                        }
-                    }
-                } catch {
-                    results.errors.append("\(error)")
-                    progress("error: \(error)")
-                }
-                return results
-            }
-            let caught = await signals.cancelOnSignal(measuring)
-            var results = await measuring.value
-            await BenchmarkRun.leaveRuntimeAsFound(client, tracker: tracker, runID: runID, ledger: ledger, progress: progress)
-            if let signal = caught.value { results.errors.append("interrupted by signal \(signal)") }
-            results.partial = !results.errors.isEmpty
-            return (results, caught.value)
+            progress("scale run \(runID) against \(endpoint): density at \(densityPods.map(String.init).joined(separator: ", ")) "
+                + "pods, churn of \(churnPods) pods at parallelism \(churnParallel.map(String.init).joined(separator: ", "))")
+            return ScaleResults(runID: runID.value, environment: session.environment(handlers: handlers))
+        } measure: { session, results in
+            let probes = ScaleProbes(context: session.context, daemonPid: daemon, progress: progress)
+            for side in run.sides { try await run.measure(side, probes: probes, context: session.context, into: &results) }
+        }
+    }
+
+    /// Density at each N, churn at each P, then the steady points, for one side.
+    private func measure(_ side: Workload, probes: ScaleProbes, context: FlowContext, into results: inout ScaleResults) async throws {
+        try await ensureImage(side.idleImage, context: context)
+        for count in densityPods {
+            results.density.append(try await probes.density(side, pods: count))
+            try await Task.sleep(for: settle)
+        }
+        for parallel in churnParallel where churnPods > 0 {
+            results.churn.append(try await probes.churn(side, pods: churnPods, parallel: parallel))
+            try await Task.sleep(for: settle)
+        }
+        for count in steadyPods {
+            results.steady = (results.steady ?? []) + [try await probes.steady(side, pods: count, plan: steadyPlan)]
+            try await Task.sleep(for: settle)
         }
     }
 }

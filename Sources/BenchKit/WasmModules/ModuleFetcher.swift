@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Fetches a wasm module named by URL (the seeds' `wasm.module.url`): http, https or file.
+/// Fetches a wasm module named by URL (the wasm fork's `wasm.module.url`): http, https or file.
 /// Whatever comes back must be a wasm binary (magic "\0asm", version 1), or the error says
 /// what came instead.
 public enum ModuleFetcher {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Containers that name their wasm module by URL (`wasm.module.url`, the seeds' form) run it
+/// Containers that name their wasm module by URL (`wasm.module.url`, the wasm fork's form) run it
 /// as an image: the module is fetched, packaged as CRIBench's wasm images are, and pushed to a
 /// registry the runtime pulls from (the local one by default), under a tag made of the
 /// module's digest, so the same bytes are one image and changed bytes a new one.
