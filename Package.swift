@@ -48,10 +48,12 @@ let package = Package(
             dependencies: ["CRIClient", "BenchKit"],
             path: "Tests/Integration"
         ),
+        // Pure logic: runs in seconds on any machine, with no runtime and no root
+        // (`swift test --filter Unit`).
         .testTarget(
-            name: "Benchmark",
+            name: "Unit",
             dependencies: ["CRIClient", "BenchKit"],
-            path: "Tests/Benchmark"
+            path: "Tests/Unit"
         ),
     ]
 )

@@ -6,9 +6,9 @@
 # Starts CRIBench's runtime if it is not up (and stops it again at the end), builds the
 # tests, runs the suite once per runtime handler (default: runc, wasm, then wasm-shim), and fails if the
 # suite left any pod, container or image behind in the runtime. A handler whose name contains
-# "wasm" (or is listed in CRIBENCH_WASM_HANDLERS) runs the wasm matrix (the Wasm* suites,
-# with wasm modules); any other handler runs the OCI matrix (busybox containers) and the
-# harness's unit tests.
+# "wasm" (or is listed in CRIBENCH_WASM_HANDLERS) runs the wasm matrix (the WasmMatrix suites,
+# with wasm modules); any other handler runs the OCI matrix (busybox containers). Before them
+# run the scripts' own tests, wasm-runc's unit tests and the Unit target, all in the tally.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$CRIBENCH_REPO_DIR"
@@ -56,18 +56,24 @@ export CONTAINER_RUNTIME_ENDPOINT="unix://$CRIBENCH_SOCKET"
 # and removed nothing of anybody else's: containers, running tasks, images, snapshots (ctr,
 # an independent client of the same containerd; CRI's objects live in namespace k8s.io), the
 # shims serving CRIBench's socket, the pods' network namespaces and cgroups.
+# ctr's answers are taken whole before they are read: a ctr that fails fails the inventory
+# (an empty list would look like a clean runtime).
 runtime_inventory() {
-    local ctr=(ctr --address "$CRIBENCH_SOCKET" -n k8s.io)
+    local ctr=(ctr --address "$CRIBENCH_SOCKET" -n k8s.io) containers tasks images snapshots
+    containers=$("${ctr[@]}" containers list -q) || { log "ctr containers list failed"; return 1; }
+    tasks=$("${ctr[@]}" tasks list -q) || { log "ctr tasks list failed"; return 1; }
+    images=$("${ctr[@]}" images list) || { log "ctr images list failed"; return 1; }
+    snapshots=$("${ctr[@]}" snapshots list) || { log "ctr snapshots list failed"; return 1; }
     {
-        "${ctr[@]}" containers list -q | sed 's/^/container /'
-        "${ctr[@]}" tasks list -q | sed 's/^/task /'
+        [ -z "$containers" ] || echo "$containers" | sed 's/^/container /'
+        [ -z "$tasks" ] || echo "$tasks" | sed 's/^/task /'
         # The pause image comes with the first pod and stays, under its name and its id
         # (sha256:…): every entry with the pause image's manifest digest is the runtime's own.
-        "${ctr[@]}" images list | awk -v pause="$CRIBENCH_PAUSE_IMAGE" '
+        echo "$images" | awk -v pause="$CRIBENCH_PAUSE_IMAGE" '
             NR > 1 { digest[$1] = $3; refs[NR] = $1 }
             END { for (i in refs) if (digest[refs[i]] != digest[pause]) print "image " refs[i] }'
         # Active snapshots are containers' root filesystems; committed ones belong to images.
-        "${ctr[@]}" snapshots list | awk 'NR > 1 && $3 == "Active" { print "snapshot " $1 }'
+        echo "$snapshots" | awk 'NR > 1 && $3 == "Active" { print "snapshot " $1 }'
         pgrep -f "containerd-shim[^ ]* -namespace k8s.io -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" -a \
             | sed -E 's/.* -id ([^ ]+) .*/shim \1/' || true
         # CRIBench's wasm shim serves every wasm-shim pod from one process, which ends once idle.
@@ -78,10 +84,35 @@ runtime_inventory() {
         find /sys/fs/cgroup/pids"$CRIBENCH_CGROUP_PARENT" -mindepth 1 -type d -printf 'cgroup %P\n' 2>/dev/null || true
     } | sort
 }
-before=$(runtime_inventory)
+before=$(runtime_inventory) || die "cannot take the runtime's inventory before the suite"
+
+status=0 passed=0 failed=0 skipped=0
+reports=$(mktemp -d)
+# count NAME XML: adds an xUnit report (Swift Testing's, one <testcase> per test) to the tally.
+# A part that ran no test, or only skipped, fails: a skip is never a pass.
+count() {
+    local p f s
+    if [ ! -s "$2" ]; then
+        log "no test report for $1 ($2)"
+        status=1
+        return
+    fi
+    read -r p f s < <(python3 scripts/tools/cribench_tools.py tally "$2") || { log "unreadable test report for $1"; status=1; return; }
+    if [ "$p" -eq 0 ]; then
+        log "$1 passed no test ($f failed, $s skipped)"
+        status=1
+    fi
+    log "$1: $p passed, $f failed, $s skipped"
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+log "running the scripts' own tests"
+python3 -m unittest discover -s scripts/tools 2>&1 | tail -3 || status=1
 
 log "running wasm-runc's unit tests"
-(cd runtime && swift test -c release --disable-testable-imports 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]') || die "wasm-runc's unit tests failed"
+(cd runtime && swift test -c release --disable-testable-imports --xunit-output "$reports/wasm-runc.xml" 2>&1 \
+    | grep -vE '^\[[0-9]+/[0-9]+\]') || status=1
+count "wasm-runc's unit tests" "$reports/wasm-runc-swift-testing.xml"
 
 log "building the bench image (deploy/daemonset.yaml runs it; the fleet test runs it in pods)"
 scripts/build-bench-image.sh || die "the bench image could not be built"
@@ -92,44 +123,24 @@ scripts/validate-manifests.sh || die "the manifests do not validate"
 log "building the test suite"
 swift build --build-tests
 
-status=0 passed=0 failed=0 skipped=0
-reports=$(mktemp -d)
-# The tally comes from Swift Testing's xUnit report (one <testcase> per test, a <failure> or
-# <skipped> inside it), not from the console, and a handler that ran no test fails.
-tally() {
-    python3 - "$1" <<'PY'
-import sys, xml.etree.ElementTree as tree
-cases = tree.parse(sys.argv[1]).getroot().iter("testcase")
-total = failed = skipped = 0
-for case in cases:
-    total += 1
-    if case.find("failure") is not None or case.find("error") is not None: failed += 1
-    elif case.find("skipped") is not None: skipped += 1
-print(total - failed - skipped, failed, skipped)
-PY
-}
+log "running the unit tests (no runtime needed)"
+swift test --skip-build --filter '^Unit\.' --xunit-output "$reports/unit.xml" || status=1
+count "unit tests" "$reports/unit-swift-testing.xml"
+
+# The wasm matrix is the suites nested in WasmMatrix, which carries the wasmMatrix tag (see
+# Tests/Integration/MatrixTags.swift); every other integration suite is the OCI matrix.
 for handler in "${handlers[@]}"; do
     report="$reports/$handler.xml"
     if is_wasm_handler "$handler"; then
         log "running the wasm matrix with runtime handler '$handler'"
-        CRI_WASM_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --filter 'Integration\.Wasm' --xunit-output "$report" || status=1
+        CRI_WASM_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --filter '^Integration\.WasmMatrix/' \
+            --xunit-output "$report" || status=1
     else
         log "running the OCI matrix with runtime handler '$handler'"
-        CRI_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --skip 'Integration\.Wasm' --xunit-output "$report" || status=1
+        CRI_RUNTIME_HANDLER=$handler swift test --skip-build --no-parallel --filter '^Integration\.' --skip '^Integration\.WasmMatrix/' \
+            --xunit-output "$report" || status=1
     fi
-    xml="${report%.xml}-swift-testing.xml"
-    if [ ! -s "$xml" ]; then
-        log "no test report for handler '$handler' ($xml)"
-        status=1
-        continue
-    fi
-    read -r p f s < <(tally "$xml")
-    if [ $((p + f + s)) -eq 0 ]; then
-        log "handler '$handler' ran no test"
-        status=1
-    fi
-    log "handler '$handler': $p passed, $f failed, $s skipped"
-    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    count "handler '$handler'" "${report%.xml}-swift-testing.xml"
 done
 rm -rf "$reports"
 
@@ -137,7 +148,7 @@ rm -rf "$reports"
 # once it has been idle a few seconds): give the runtime time to settle before calling
 # anything a leftover.
 for _ in $(seq 20); do
-    after=$(runtime_inventory)
+    after=$(runtime_inventory) || die "cannot take the runtime's inventory after the suite"
     [ "$after" = "$before" ] && break
     sleep 1
 done

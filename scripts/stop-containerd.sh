@@ -80,7 +80,7 @@ unmount_state() {
 
 # gateway_of SUBNET: the bridge plugin's gateway, the subnet's first address.
 gateway_of() {
-    python3 -c 'import ipaddress, sys; n = ipaddress.ip_network(sys.argv[1], strict=False); print(f"{n.network_address + 1}/{n.prefixlen}")' "$1"
+    python3 "$CRIBENCH_REPO_DIR/scripts/tools/cribench_tools.py" gateway "$1"
 }
 
 remove_network() {

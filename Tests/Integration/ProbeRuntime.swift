@@ -13,6 +13,20 @@ struct ProbeRuntime {
         return FileManager.default.isExecutableFile(atPath: path) ? ProbeRuntime(path: path) : nil
     }
 
+    /// Runs a test that needs the probe handler when there is one, and always in CI, where a
+    /// missing one is a failure (`required()`); elsewhere the test is reported skipped, never
+    /// passed.
+    static var availableOrCI: ConditionTrait {
+        .enabled(if: current != nil || RuntimeCrashTests.inCI,
+                 "needs the probe handler \(handler) of CRIBench's own runtime (scripts/start-containerd.sh)")
+    }
+
+    /// The probe runtime, or a failure naming what to do.
+    static func required() throws -> ProbeRuntime {
+        let endpoint = TestEnvironment.shared.endpoint
+        return try #require(current, "runtime handler \(handler) is not set up on \(endpoint): run CRIBench's own runtime")
+    }
+
     static var runc: String {
         ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "runc"
     }

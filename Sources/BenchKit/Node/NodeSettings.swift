@@ -39,9 +39,11 @@ public struct NodeSettings: Sendable, Equatable {
     /// Reads the settings. The env file is `$CRIBENCH_STATE_DIR/cribench.env`; without
     /// CRIBENCH_STATE_DIR, the default state directory's, or else the one beside the socket
     /// CONTAINER_RUNTIME_ENDPOINT names (`STATE/run/containerd.sock`).
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NodeSettings {
+    /// `defaultDirectory` stands in for the default state directory (tests give one of their own).
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
+                            defaultDirectory: String = defaultStateDirectory) throws -> NodeSettings {
         let explicit = environment.filter { $0.key.hasPrefix("CRIBENCH_") && !$0.value.isEmpty }
-        var stateDirectory = explicit["CRIBENCH_STATE_DIR"] ?? defaultStateDirectory
+        var stateDirectory = explicit["CRIBENCH_STATE_DIR"] ?? defaultDirectory
         var file = stateDirectory + "/" + envFileName
         if explicit["CRIBENCH_STATE_DIR"] == nil, !FileManager.default.fileExists(atPath: file),
            let endpoint = environment[CRIEndpoint.environmentVariable], let parsed = try? CRIEndpoint(parsing: endpoint) {

@@ -42,12 +42,15 @@ struct NodeSettingsTests {
 
     @Test func theFileIsFoundBesideTheEndpointsSocket() throws {
         let directory = try stateDirectory(env: "CRIBENCH_REGISTRY=127.0.0.1:5098\n")
-        let settings = try NodeSettings.load(environment: ["CONTAINER_RUNTIME_ENDPOINT": "unix://\(directory)/run/containerd.sock"])
-        // Only when the default state directory holds no file of its own.
-        if !FileManager.default.fileExists(atPath: NodeSettings.defaultStateDirectory + "/cribench.env") {
-            #expect(settings.registry == "127.0.0.1:5098")
-            #expect(settings.stateDirectory == directory)
-        }
+        let emptyDefault = try stateDirectory(env: nil)
+        let endpoint = ["CONTAINER_RUNTIME_ENDPOINT": "unix://\(directory)/run/containerd.sock"]
+        let settings = try NodeSettings.load(environment: endpoint, defaultDirectory: emptyDefault)
+        #expect(settings.registry == "127.0.0.1:5098")
+        #expect(settings.stateDirectory == directory)
+        // A file in the default state directory comes first.
+        let withFile = try stateDirectory(env: "CRIBENCH_REGISTRY=127.0.0.1:5097\n")
+        let preferred = try NodeSettings.load(environment: endpoint, defaultDirectory: withFile)
+        #expect(preferred.registry == "127.0.0.1:5097" && preferred.stateDirectory == withFile)
     }
 
     @Test func aMalformedLineIsRefusedNamingFileAndLine() throws {
