@@ -32,7 +32,9 @@ let package = Package(
         ),
         .target(
             name: "BenchKit",
-            dependencies: ["CRIClient", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CRIClient", .product(name: "Yams", package: "Yams")],
+            // The node's default settings, one file that scripts/lib.sh reads too.
+            resources: [.embedInCode("Node/node-defaults.env")]
         ),
         .executableTarget(
             name: "bench",

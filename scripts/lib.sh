@@ -6,8 +6,18 @@ die() { printf '[cribench] error: %s\n' "$*" >&2; exit 1; }
 
 # The node's settings. Precedence: a CRIBENCH_* variable of the caller, then the values the
 # last start recorded in $CRIBENCH_STATE_DIR/cribench.env (the one source bench and the test
-# suite read as well, see NodeSettings.swift), then these defaults.
-CRIBENCH_STATE_DIR=${CRIBENCH_STATE_DIR:-/var/lib/cribench}
+# suite read as well, see NodeSettings.swift), then the defaults of node-defaults.env, which
+# bench has built in.
+CRIBENCH_DEFAULTS_FILE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/Sources/BenchKit/Node/node-defaults.env
+# default_of KEY: KEY's default, ${CRIBENCH_STATE_DIR} and ${CRIBENCH_REGISTRY} filled in.
+default_of() {
+    local value
+    value=$(sed -n "s/^$1=//p" "$CRIBENCH_DEFAULTS_FILE")
+    [ -n "$value" ] || die "$CRIBENCH_DEFAULTS_FILE has no default for $1"
+    value=${value//'${CRIBENCH_STATE_DIR}'/${CRIBENCH_STATE_DIR:-}}
+    printf '%s' "${value//'${CRIBENCH_REGISTRY}'/${CRIBENCH_REGISTRY:-}}"
+}
+CRIBENCH_STATE_DIR=${CRIBENCH_STATE_DIR:-$(default_of CRIBENCH_STATE_DIR)}
 # One spelling of the path everywhere (no trailing slash, //, or symlinked alias), so that
 # every ownership check compares like with like.
 case "$CRIBENCH_STATE_DIR" in /*) CRIBENCH_STATE_DIR=$(realpath -m "$CRIBENCH_STATE_DIR") ;; esac
@@ -76,16 +86,16 @@ read_env_file() {
 }
 read_env_file "$CRIBENCH_ENV_FILE"
 
-CRIBENCH_SOCKET=${CRIBENCH_SOCKET:-$CRIBENCH_STATE_DIR/run/containerd.sock}
-CRIBENCH_REGISTRY=${CRIBENCH_REGISTRY:-127.0.0.1:5000}
-CRIBENCH_CGROUP_PARENT=${CRIBENCH_CGROUP_PARENT:-/cribench}
-CRIBENCH_BRIDGE=${CRIBENCH_BRIDGE:-cribench0}
+CRIBENCH_SOCKET=${CRIBENCH_SOCKET:-$(default_of CRIBENCH_SOCKET)}
+CRIBENCH_REGISTRY=${CRIBENCH_REGISTRY:-$(default_of CRIBENCH_REGISTRY)}
+CRIBENCH_CGROUP_PARENT=${CRIBENCH_CGROUP_PARENT:-$(default_of CRIBENCH_CGROUP_PARENT)}
+CRIBENCH_BRIDGE=${CRIBENCH_BRIDGE:-$(default_of CRIBENCH_BRIDGE)}
 CRIBENCH_CNI_NETWORK=cribench
-CRIBENCH_SUBNET=${CRIBENCH_SUBNET:-10.88.0.0/16}
-CRIBENCH_PAUSE_IMAGE=${CRIBENCH_PAUSE_IMAGE:-$CRIBENCH_REGISTRY/cribench/pause:3.9}
-CRIBENCH_BUSYBOX_IMAGE=${CRIBENCH_BUSYBOX_IMAGE:-$CRIBENCH_REGISTRY/cribench/busybox:1.35}
-CRIBENCH_IMAGETEST_IMAGE=${CRIBENCH_IMAGETEST_IMAGE:-$CRIBENCH_REGISTRY/cribench/busybox-imagetest:1.35}
-CRIBENCH_POD_LOG_ROOT=${CRIBENCH_POD_LOG_ROOT:-$CRIBENCH_STATE_DIR/pod-logs}
+CRIBENCH_SUBNET=${CRIBENCH_SUBNET:-$(default_of CRIBENCH_SUBNET)}
+CRIBENCH_PAUSE_IMAGE=${CRIBENCH_PAUSE_IMAGE:-$(default_of CRIBENCH_PAUSE_IMAGE)}
+CRIBENCH_BUSYBOX_IMAGE=${CRIBENCH_BUSYBOX_IMAGE:-$(default_of CRIBENCH_BUSYBOX_IMAGE)}
+CRIBENCH_IMAGETEST_IMAGE=${CRIBENCH_IMAGETEST_IMAGE:-$(default_of CRIBENCH_IMAGETEST_IMAGE)}
+CRIBENCH_POD_LOG_ROOT=${CRIBENCH_POD_LOG_ROOT:-$(default_of CRIBENCH_POD_LOG_ROOT)}
 CRIBENCH_WASM_RUNTIME=${CRIBENCH_WASM_RUNTIME:-/usr/local/bin/wasm-runc}
 # CRIBench's own shim v2, installed beside wasm-runc (the directory must be in containerd's PATH):
 # the launcher containerd runs for each task, and the serving shim it starts (one per node).

@@ -73,6 +73,10 @@ enum CRIService {
 ///
 /// The endpoint is checked first, so a missing socket, a file that is not a socket or a
 /// socket nobody serves fails at once with a ``CRIError`` that says so.
+///
+/// Make the calls from nonisolated code, as `body` is: a caller isolated to the main actor (the
+/// top level of a `main.swift`) resumes on the main thread after every call, a hand-off between
+/// threads that costs more than the C core's own work on a VM.
 public func withCRIClient<Result: Sendable>(
     endpoint: CRIEndpoint,
     timeout: Duration = .seconds(30),

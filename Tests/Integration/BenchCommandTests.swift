@@ -49,18 +49,38 @@ struct BenchProcess {
         return seen
     }
 
-    /// Ctrl-C in the middle: starts bench, waits for `marker` on stderr, sends SIGINT and reads
-    /// both streams to their end (stderr on a thread of its own, so neither pipe fills up).
-    func interrupt(after marker: String) throws -> (sawMarker: Bool, stderr: String, stdout: String, status: Int32) {
-        try process.run()
+    /// Ctrl-C in the middle: starts bench, waits for `marker` on stderr, sends `signals` (SIGINT;
+    /// SIGTERM is what Kubernetes sends) one after the other, and reads both streams to their end
+    /// (stderr on a thread of its own, so neither pipe fills up).
+    func interrupt(after marker: String, with signals: [Int32] = [SIGINT]) throws
+        -> (sawMarker: Bool, stderr: String, stdout: String, status: Int32) {
+        try start()
         var seen = readStderr(until: marker)
         let sawMarker = seen.contains(marker)
-        kill(process.processIdentifier, SIGINT)
+        for signal in signals {
+            kill(process.processIdentifier, signal)
+            // The second signal comes while the first one's cleanup runs.
+            if signals.count > 1 { _ = readStderr(until: "stopping, cleaning up", timeout: .seconds(10)) }
+        }
         let errors = PipeReader(stderr.fileHandleForReading)
         let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         seen += String(decoding: errors.wait(), as: UTF8.self)
         process.waitUntilExit()
         return (sawMarker, seen, out, process.terminationStatus)
+    }
+
+    /// Starts bench with a deadline of its own: a bench still running after `deadline` is
+    /// killed, so that a hung child fails its test instead of hanging the suite.
+    func start(deadline: Duration = .seconds(300)) throws {
+        try process.run()
+        let pid = process.processIdentifier, process = self.process
+        Task.detached {
+            try await Task.sleep(for: deadline)
+            if process.isRunning {
+                FileHandle.standardError.write(Data("[test] bench (pid \(pid)) outlived its \(deadline): killed\n".utf8))
+                kill(pid, SIGKILL)
+            }
+        }
     }
 
     /// The id a run announces on stderr: "[bench] run ID against ...".
@@ -96,6 +116,16 @@ struct BenchCommandTests {
         #expect(result.out.contains("run") && result.out.contains("cleanup"))
     }
 
+    /// bench says its own version as well as the runtime's.
+    @Test func versionNamesBenchAndTheRuntime() throws {
+        let flag = try BenchProcess.run(["--version"])
+        #expect(flag.code == 0 && flag.out == "CRIBench \(BenchVersion.current)\n", "\(flag)")
+        let version = try BenchProcess.run(["version"])
+        #expect(version.code == 0, "\(version.err)")
+        #expect(version.out.hasPrefix("bench: CRIBench \(BenchVersion.current), CRIClient on gRPC C core "), "\(version.out)")
+        #expect(version.out.contains("\nruntime: containerd "), "\(version.out)")
+    }
+
     @Test func unreachableEndpointIsOneLineNamingIt() throws {
         let result = try BenchProcess.run(["version", "-r", "unix:///run/cribench-nowhere.sock"])
         #expect(result.code != 0)
@@ -127,7 +157,7 @@ struct BenchCommandTests {
         let resultsRoot = NSTemporaryDirectory() + "cribench-lock-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: resultsRoot) }
         let first = BenchProcess(["run", "--flows", "pod", "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot])
-        try first.process.run()
+        try first.start()
         let seen = first.readStderr(until: "sample 2/500")
         #expect(seen.contains("sample 2/500"), "the first run should be sampling: \(seen)")
         let second = try BenchProcess.run(["run", "--flows", "pod", "--samples", "1", "--warmup", "0", "--results-dir", resultsRoot])
@@ -145,17 +175,18 @@ struct BenchCommandTests {
 
     /// In the pod flow and in the container flow (a container in the middle of its lifecycle),
     /// with a ledger of the test's own, never the user's.
-    @Test(arguments: [("pod,container", "PodSandboxInCri/op=run"), ("container", "ContainerInCri/op=create")])
-    func interruptCleansUpAndKeepsPartialResults(flows: String, measuredOp: String) async throws {
+    @Test(arguments: [("pod,container", "PodSandboxInCri/op=run", SIGINT), ("container", "ContainerInCri/op=create", SIGINT),
+                      ("container", "ContainerInCri/op=create", SIGTERM)])
+    func interruptCleansUpAndKeepsPartialResults(flows: String, measuredOp: String, signal: Int32) async throws {
         let resultsRoot = NSTemporaryDirectory() + "cribench-sigint-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: resultsRoot) }
         let bench = BenchProcess(["run", "--flows", flows, "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot],
                                  environment: ["CRIBENCH_LEDGER_DIR": resultsRoot + "/ledger"])
-        let (sawMarker, seen, out, status) = try bench.interrupt(after: "sample 3/500")
+        let (sawMarker, seen, out, status) = try bench.interrupt(after: "sample 3/500", with: [signal])
         #expect(sawMarker, "bench should be sampling: \(seen)")
         let runID = try #require(BenchProcess.runID(announcedIn: seen))
 
-        #expect(status == 130, "exit code after SIGINT: \(status); \(seen)")
+        #expect(status == 128 + signal, "exit code after signal \(signal): \(status); \(seen)")
         #expect(out.contains("partial: true"))
         #expect(out.contains("Benchmark\(measuredOp)/kind=oci-"), "samples measured before the signal are reported")
         let runs = try FileManager.default.contentsOfDirectory(atPath: resultsRoot).filter { $0 != "ledger" }
@@ -167,6 +198,28 @@ struct BenchCommandTests {
             let pods = try await client.listPodSandbox(labels: selector)
             let containers = try await client.listContainers(labels: selector)
             #expect(pods.isEmpty && containers.isEmpty, "run \(runID) left \(pods.count) pods and \(containers.count) containers")
+        }
+    }
+
+    /// A second signal quits at once, as bench says it will, leaving what the first one's
+    /// cleanup had not removed yet; `bench cleanup --run` removes that.
+    @Test func aSecondSignalQuitsAtOnceAndCleanupRemovesWhatItLeft() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-twice-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let ledger = ["CRIBENCH_LEDGER_DIR": scratch + "/ledger"]
+        let bench = BenchProcess(["run", "--flows", "container", "--samples", "500", "--warmup", "0", "--results-dir", scratch],
+                                 environment: ledger)
+        let (sawMarker, seen, _, status) = try bench.interrupt(after: "sample 3/500", with: [SIGTERM, SIGINT])
+        #expect(sawMarker, "bench should be sampling: \(seen)")
+        #expect(status == 128 + SIGINT, "the second signal's exit code: \(status); \(seen.suffix(600))")
+        let runID = try #require(BenchProcess.runID(announcedIn: seen))
+        let cleanup = try BenchProcess.run(["cleanup", "--run", runID], environment: ledger)
+        #expect(cleanup.code == 0, "bench cleanup: \(cleanup.err)")
+        try await withRuntime { client in
+            let selector = [Ownership.ownerLabel: Ownership.ownerValue, Ownership.runLabel: runID]
+            let pods = try await client.listPodSandbox(labels: selector)
+            let containers = try await client.listContainers(labels: selector)
+            #expect(pods.isEmpty && containers.isEmpty, "after cleanup, run \(runID) still has \(pods.count) pods and \(containers.count) containers")
         }
     }
 }

@@ -1,5 +1,5 @@
 import BenchKit
-import CRIClient
+@testable import CRIClient
 import Foundation
 import Testing
 
@@ -42,6 +42,89 @@ struct ClientTransportTests {
             #expect(answers.count == 400)
             #expect(!answers[0].isEmpty && answers.allSatisfy { $0 == answers[0] }, "\(Set(answers))")
         }
+    }
+
+    /// Calls in flight together on distinct objects each get the answer to their own request
+    /// (four pods, each asked for its status by a task of its own, 25 times).
+    @Test func concurrentCallsOnDistinctPodsEachGetTheirOwnAnswer() async throws {
+        try await withRuntime { client in
+            try await withPodSandbox(client, name: "own-0") { first in
+                try await withPodSandbox(client, name: "own-1") { second in
+                    try await withPodSandbox(client, name: "own-2") { third in
+                        try await withPodSandbox(client, name: "own-3") { fourth in
+                            let pods = [first, second, third, fourth]
+                            let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+                                for pod in pods {
+                                    group.addTask {
+                                        var wrong = 0
+                                        for _ in 0..<25 {
+                                            let status = try await client.podSandboxStatus(pod.id).status
+                                            if status.id != pod.id || status.metadata.name != pod.config.metadata.name { wrong += 1 }
+                                        }
+                                        return wrong
+                                    }
+                                }
+                                return try await group.reduce(0, +)
+                            }
+                            #expect(mismatches == 0, "answers that belonged to another request")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A call whose task was cancelled before the call started fails with `.cancelled` and
+    /// never reaches the runtime: no pod of its name exists afterwards.
+    @Test func aCallCancelledBeforeItStartsNeverReachesTheRuntime() async throws {
+        try await withRuntime { client in
+            let name = "never-\(randomSuffix(length: 6))"
+            let config = PodSandboxConfig.make(name: name, uid: name, namespace: Ownership.podNamespace,
+                                               logDirectory: "\(environment.podLogRoot)/\(name)", labels: environment.labels,
+                                               cgroupParent: environment.node.cgroupParent)
+            let handler = environment.runtimeHandler
+            let call = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await client.runPodSandbox(config, runtimeHandler: handler)
+            }
+            let result = await call.result
+            let pods = try await client.listPodSandbox(labels: environment.labels).filter { $0.metadata.name == name }
+            for pod in pods { try? await client.removePodSandboxSharing(pod.id) }
+            guard case .failure(let error) = result else {
+                Issue.record("the cancelled RunPodSandbox returned \(result)")
+                return
+            }
+            #expect((error as? CRIError)?.code == .cancelled, "\(error)")
+            #expect(pods.isEmpty, "the runtime ran the pod of a call cancelled before it started")
+        }
+    }
+
+    /// A method the server does not implement (a real gRPC server: the runtime's, asked for a
+    /// method CRI does not have) is named as unimplemented, not as a broken runtime.
+    @Test func aMethodTheServerLacksIsUnimplementedNamingIt() async throws {
+        try await withRuntime { client in
+            let error = await #expect(throws: CRIError.self) {
+                let _: Runtime_V1_VersionResponse = try await client.perform(.runtime, "NoSuchMethod", Runtime_V1_VersionRequest())
+            }
+            #expect(error?.code == .unimplemented, "\(String(describing: error))")
+            #expect(error?.description.contains("NoSuchMethod") == true, "\(String(describing: error))")
+        }
+    }
+
+    /// A server that accepts the connection and never answers: the call ends at its deadline
+    /// with `.deadlineExceeded`, saying so, instead of hanging.
+    @Test func aServerThatNeverAnswersEndsTheCallAtItsDeadline() async throws {
+        let server = try UnixSocketServer(listening: true, silent: true)
+        defer { server.close() }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let error = await #expect(throws: CRIError.self) {
+            try await withCRIClient(endpoint: CRIEndpoint(socketPath: server.path), timeout: .seconds(2)) { try await $0.version() }
+        }
+        let took = clock.now - began
+        #expect(error?.code == .deadlineExceeded, "\(String(describing: error))")
+        #expect(error?.description.contains("no answer within") == true, "\(String(describing: error))")
+        #expect(took >= .seconds(2) && took < .seconds(15), "the call took \(took)")
     }
 
     /// A task that does not prefer the client's executor (a detached task, on the global

@@ -57,13 +57,14 @@ struct EndpointFaultTests {
 }
 
 /// A unix socket in a temporary directory: bound but not listening (connections are refused),
-/// or listening and answering every connection with `reply` (a server that is not CRI).
+/// or listening and answering every connection with `reply` (a server that is not CRI), or,
+/// `silent`, accepting connections and never answering.
 final class UnixSocketServer: @unchecked Sendable {
     let path: String
     private let fd: Int32
     private var thread: Thread?
 
-    init(listening: Bool, reply: String = "") throws {
+    init(listening: Bool, reply: String = "", silent: Bool = false) throws {
         path = "/tmp/cribench-\(UUID().uuidString.prefix(8)).sock"
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
@@ -83,6 +84,8 @@ final class UnixSocketServer: @unchecked Sendable {
             while true {
                 let client = accept(listener, nil, nil)
                 if client < 0 { return }
+                // Held open, never read or written, until the server closes.
+                if silent { continue }
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 _ = read(client, &buffer, buffer.count)
                 _ = reply.withCString { write(client, $0, strlen($0)) }

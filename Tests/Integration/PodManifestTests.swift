@@ -142,6 +142,27 @@ struct PodManifestTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: volumes)) ?? []).isEmpty, "emptyDir volumes are removed")
     }
 
+    /// SIGTERM, what Kubernetes sends, in the middle of the design notes' Pod sketch run 50
+    /// times: the pods go, and so does the module image bench pod pushed to the registry.
+    @Test func sigtermMidRunRemovesThePodsAndTheModuleImage() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-sigterm-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let server = try ModuleServer(serving: modules)
+        defer { server.stop() }
+        try String(contentsOfFile: "\(Self.examples)/pod-sketch.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "http://127.0.0.1:8765", with: server.baseURL)
+            .write(toFile: "\(scratch)/sketch.yaml", atomically: true, encoding: .utf8)
+        let bench = BenchProcess(["pod", "\(scratch)/sketch.yaml", "--repeat", "50", "--results-dir", "\(scratch)/results"])
+        let (sawMarker, seen, _, status) = try bench.interrupt(after: "pass 1/50", with: [SIGTERM])
+        #expect(sawMarker, "bench pod should be running passes: \(seen.suffix(600))")
+        #expect(status == 128 + SIGTERM, "exit code after SIGTERM: \(status); \(seen.suffix(800))")
+        let id = try #require(runID(seen))
+        #expect(try await leftovers(id) == 0, "the terminated run \(id) left pods or containers")
+        let tag = try #require(seen.firstMatch(of: /is image (\S+)\/cribench\/modules\/(\S+):(\S+)/), "\(seen.suffix(600))")
+        #expect(try registryStatus("/v2/cribench/modules/\(tag.2)/manifests/\(tag.3)") == 404, "the module image is deleted")
+    }
+
     @Test func aFailingInitContainerIsNamedWithItsCodeAndLogsAndNothingIsLeft() async throws {
         let scratch = NSTemporaryDirectory() + "cribench-pod-\(randomSuffix(length: 6))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)

@@ -60,9 +60,9 @@ struct SidesAndABTests {
 
     /// The probe handler made 100 ms slower to create app containers, against runc: bench ab
     /// names exactly the op the delay lands in (runc create runs at StartContainer).
-    @Test(.enabled(if: ProbeRuntime.current != nil, "the probe handler is CRIBench's runtime's own"))
+    @Test(ProbeRuntime.availableOrCI)
     func abNamesExactlyTheOpASlowerCandidateSlowed() throws {
-        let probe = try #require(ProbeRuntime.current)
+        let probe = try ProbeRuntime.required()
         let directory = scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try probe.slowDownContainerCreate(milliseconds: 100)

@@ -60,15 +60,31 @@ extension WasmMatrix {
             try await withRuntime { client in
                 try await withPodSandbox(client, name: "wasm-symlink", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("symlink")) { pod in
                     let id = try await createContainer(client, in: pod, .make(name: "linked", image: environment.wasmImage("symlink")))
-                    var started = true
-                    do { try await client.startContainer(id) } catch { started = false }
-                    if started {
+                    var refusal: String?
+                    do { try await client.startContainer(id) } catch { refusal = "\(error)" }
+                    if refusal == nil {
                         try await eventually("the linked container exits") { try await client.containerStatus(id).state == .containerExited }
                     }
                     let status = try await client.containerStatus(id)
                     let log = containerLogLines(pod, status)
                     #expect(!log.contains { $0.contains("hello from a wat module") }, "the host's module ran: \(log)")
-                    #expect(!started || status.exitCode != 0, "nothing at /entry.wasm inside the rootfs, so nothing may succeed")
+                    if let refusal {
+                        #expect(refusal.contains("entry.wasm"), "the refusal names the entrypoint it could not find: \(refusal)")
+                    } else {
+                        #expect(status.exitCode != 0, "nothing at /entry.wasm inside the rootfs, so nothing may succeed")
+                    }
+                    // Positive control: the module the link names, run from an image that holds it,
+                    // prints the line whose absence is checked above.
+                    try await withImage(client, environment.wasmImage("hello")) {
+                        let control = try await createContainer(client, in: pod, .make(name: "control", image: environment.wasmImage("hello")))
+                        try await client.startContainer(control)
+                        try await eventually("the control exits") { try await client.containerStatus(control).state == .containerExited }
+                        let controlStatus = try await client.containerStatus(control)
+                        #expect(controlStatus.exitCode == 0)
+                        #expect(containerLogLines(pod, controlStatus).contains { $0.contains("hello from a wat module") },
+                                "the hello module prints the line the check looks for")
+                        try await client.removeContainerSharing(control)
+                    }
                 }
             }
         }

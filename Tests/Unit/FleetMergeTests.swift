@@ -40,6 +40,28 @@ struct FleetMergeTests {
         #expect(report.svg().components(separatedBy: "<circle").count - 1 == 3 + 3, "a legend dot and a data dot per node")
     }
 
+    /// Each part of the rule on its own, with samples enough for the significance test (ten per
+    /// node, fully separated: p < 0.001), so that only the part under test can hold a node back:
+    /// two nodes are too few; 1.3x is under the factor; 1.8x but 1.6 ms above is under the
+    /// floor; the same nodes with the rule's part met stand out.
+    @Test(arguments: [
+        ("two nodes are too few", [100.0, 400.0], false),
+        ("three nodes, the third 3x", [100.0, 100.0, 300.0], true),
+        ("1.3x is under the factor", [100.0, 100.0, 130.0], false),
+        ("1.6x is over it", [100.0, 100.0, 160.0], true),
+        ("1.8x but under the floor", [2.0, 2.0, 3.6], false),
+        ("1.8x and over the floor", [20.0, 20.0, 36.0], true),
+    ])
+    func eachPartOfTheRuleHoldsASlowNodeBackOnItsOwn(case name: String, p50Ms: [Double], standsOut: Bool) {
+        let runs = p50Ms.enumerated().map { index, p50 in
+            // Ten samples within ±1% of the p50: every node's samples lie apart from the others'.
+            run(node: "node-\(index)", pull: (0..<10).map { Int64(p50 * 1e6 * (0.995 + 0.001 * Double($0))) })
+        }
+        let report = FleetMerge.merge(runs)
+        let last = "node-\(p50Ms.count - 1)"
+        #expect(report.fleet[0].slowNodes == (standsOut ? [last] : []), "\(name): \(report.perNode)")
+    }
+
     /// Two nodes cannot outvote each other; runs of one node over time pool by node; a run that
     /// named no node is called by its host.
     @Test func fewNodesNeverStandOutAndRunsPoolByNode() {

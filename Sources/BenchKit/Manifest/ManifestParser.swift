@@ -170,87 +170,93 @@ public enum ManifestParser {
             // Its ops are "stop-NAME" beside the sandbox's "stop-sandbox".
             guard name != "sandbox" else { throw nameField.fail("'sandbox' is reserved by bench pod for the pod's own ops: rename the container") }
             let image = try fields.required("image").requireString()
-            let policy: ContainerManifest.PullPolicy
-            if let field = fields.optional("imagePullPolicy") {
-                let text = try field.requireString()
-                guard let value = ContainerManifest.PullPolicy(rawValue: text) else { throw field.fail("must be Always, IfNotPresent or Never, not \(text)") }
-                policy = value
-            } else {
-                policy = ImageReference.hasLatestTag(image) ? .always : .ifNotPresent
-            }
-            var container = ContainerManifest(name: name, image: image, pullPolicy: policy)
+            var container = ContainerManifest(name: name, image: image, pullPolicy: try pullPolicy(&fields, image: image))
             // Informational in Kubernetes (a hostPort would be a port mapping, refused below).
-            if let ports = fields.optional("ports") {
-                for port in try ports.list() {
-                    try port.fields { port in
-                        _ = try port.required("containerPort").requireInt()
-                        port.accept("name", "protocol")
-                    }
-                }
-            }
+            if let ports = fields.optional("ports") { try checkPorts(ports) }
             fields.accept("terminationMessagePath", "terminationMessagePolicy")
             if let command = fields.optional("command") { container.command = try command.stringList() }
             if let args = fields.optional("args") { container.args = try args.stringList() }
-            if let env = fields.optional("env") {
-                container.environment = try env.list().map { item in
-                    try item.fields { variable in
-                        let name = try variable.required("name").requireString()
-                        if let from = variable.optional("valueFrom") {
-                            // The downward API fields a pod knows before it starts.
-                            let found = try from.fields { from in
-                                try from.optional("fieldRef")?.fields { ref in
-                                    ref.accept("apiVersion")
-                                    return try ref.required("fieldPath").requireString()
-                                }
-                            }
-                            guard let path = found else { throw from.fail("needs a fieldRef (the only kind bench pod resolves)") }
-                            guard ContainerManifest.downwardFields.contains(path) else {
-                                throw from.fail("fieldRef \(path) is not supported (use \(ContainerManifest.downwardFields.joined(separator: ", ")))")
-                            }
-                            return (name, ContainerManifest.fieldReference + path)
-                        }
-                        return (name, try variable.optional("value")?.requireString() ?? "")
-                    }
-                }
-            }
+            if let env = fields.optional("env") { container.environment = try env.list().map(environmentVariable) }
             if let dir = fields.optional("workingDir") { container.workingDir = try dir.requireString() }
-            if let resources = fields.optional("resources") {
-                try resources.fields { resources in
-                    if let limits = resources.optional("limits") {
-                        try limits.fields { limits in
-                            if let memory = limits.optional("memory") { container.memoryLimitBytes = try Quantity.bytes(memory) }
-                            if let cpu = limits.optional("cpu") { container.cpuLimitMillis = try Quantity.millicores(cpu) }
-                        }
-                    }
-                    if let requests = resources.optional("requests") {
-                        try requests.fields { requests in
-                            if let cpu = requests.optional("cpu") { container.cpuRequestMillis = try Quantity.millicores(cpu) }
-                            // A memory request only steers scheduling and eviction: no CRI field.
-                            if let memory = requests.optional("memory") { _ = try Quantity.bytes(memory) }
-                        }
-                    }
-                }
-            }
+            if let resources = fields.optional("resources") { try readResources(resources, into: &container) }
             if container.cpuRequestMillis == nil { container.cpuRequestMillis = container.cpuLimitMillis }
-            if let security = fields.optional("securityContext") {
-                try security.fields { security in
-                    if let user = security.optional("runAsUser") { container.runAsUser = try Self.id(user) }
-                    if let group = security.optional("runAsGroup") { container.runAsGroup = try Self.id(group) }
-                    if let readOnly = security.optional("readOnlyRootFilesystem") { container.readOnlyRootFilesystem = try readOnly.requireBool() }
-                }
-            }
-            if let mounts = fields.optional("volumeMounts") {
-                container.volumeMounts = try mounts.list().map { item in
-                    try item.fields { mount in
-                        let path = try mount.required("mountPath").requireString()
-                        guard path.hasPrefix("/") else { throw mount.node.child("mountPath", 0).fail("must be an absolute path, not \(path)") }
-                        return VolumeMount(name: try KubernetesNames.label(try mount.required("name")), mountPath: path,
-                                           readOnly: try mount.optional("readOnly")?.requireBool() ?? false)
-                    }
-                }
-            }
+            if let security = fields.optional("securityContext") { try readSecurityContext(security, into: &container) }
+            if let mounts = fields.optional("volumeMounts") { container.volumeMounts = try mounts.list().map(volumeMount) }
             if let annotations = fields.optional("annotations") { container.annotations = try annotations.stringMap() }
             return container
+        }
+    }
+
+    /// `imagePullPolicy`, else Kubernetes' default: Always for `:latest` or no tag.
+    static func pullPolicy(_ fields: inout FieldReader, image: String) throws -> ContainerManifest.PullPolicy {
+        guard let field = fields.optional("imagePullPolicy") else {
+            return ImageReference.hasLatestTag(image) ? .always : .ifNotPresent
+        }
+        let text = try field.requireString()
+        guard let value = ContainerManifest.PullPolicy(rawValue: text) else { throw field.fail("must be Always, IfNotPresent or Never, not \(text)") }
+        return value
+    }
+
+    static func checkPorts(_ ports: ManifestNode) throws {
+        for port in try ports.list() {
+            try port.fields { port in
+                _ = try port.required("containerPort").requireInt()
+                port.accept("name", "protocol")
+            }
+        }
+    }
+
+    /// A name/value pair, or a value from the downward API fields a pod knows before it starts.
+    static func environmentVariable(_ item: ManifestNode) throws -> (String, String) {
+        try item.fields { variable in
+            let name = try variable.required("name").requireString()
+            guard let from = variable.optional("valueFrom") else { return (name, try variable.optional("value")?.requireString() ?? "") }
+            let found = try from.fields { from in
+                try from.optional("fieldRef")?.fields { ref in
+                    ref.accept("apiVersion")
+                    return try ref.required("fieldPath").requireString()
+                }
+            }
+            guard let path = found else { throw from.fail("needs a fieldRef (the only kind bench pod resolves)") }
+            guard ContainerManifest.downwardFields.contains(path) else {
+                throw from.fail("fieldRef \(path) is not supported (use \(ContainerManifest.downwardFields.joined(separator: ", ")))")
+            }
+            return (name, ContainerManifest.fieldReference + path)
+        }
+    }
+
+    static func readResources(_ resources: ManifestNode, into container: inout ContainerManifest) throws {
+        try resources.fields { resources in
+            if let limits = resources.optional("limits") {
+                try limits.fields { limits in
+                    if let memory = limits.optional("memory") { container.memoryLimitBytes = try Quantity.bytes(memory) }
+                    if let cpu = limits.optional("cpu") { container.cpuLimitMillis = try Quantity.millicores(cpu) }
+                }
+            }
+            if let requests = resources.optional("requests") {
+                try requests.fields { requests in
+                    if let cpu = requests.optional("cpu") { container.cpuRequestMillis = try Quantity.millicores(cpu) }
+                    // A memory request only steers scheduling and eviction: no CRI field.
+                    if let memory = requests.optional("memory") { _ = try Quantity.bytes(memory) }
+                }
+            }
+        }
+    }
+
+    static func readSecurityContext(_ security: ManifestNode, into container: inout ContainerManifest) throws {
+        try security.fields { security in
+            if let user = security.optional("runAsUser") { container.runAsUser = try Self.id(user) }
+            if let group = security.optional("runAsGroup") { container.runAsGroup = try Self.id(group) }
+            if let readOnly = security.optional("readOnlyRootFilesystem") { container.readOnlyRootFilesystem = try readOnly.requireBool() }
+        }
+    }
+
+    static func volumeMount(_ item: ManifestNode) throws -> VolumeMount {
+        try item.fields { mount in
+            let path = try mount.required("mountPath").requireString()
+            guard path.hasPrefix("/") else { throw mount.node.child("mountPath", 0).fail("must be an absolute path, not \(path)") }
+            return VolumeMount(name: try KubernetesNames.label(try mount.required("name")), mountPath: path,
+                               readOnly: try mount.optional("readOnly")?.requireBool() ?? false)
         }
     }
 }

@@ -63,120 +63,165 @@ public struct ManifestPodRunner: Sendable {
 
     func logDirectory(_ pod: PodManifest, uid: String) -> String { "\(context.podLogRoot)/\(pod.namespace)_\(pod.name)_\(uid)" }
 
+    /// One pass of a pod, as the kubelet makes it: sandbox, init containers, containers, the
+    /// wait for them, their logs, then teardown; each CRI call a timed step.
     func pass(_ pod: PodManifest, handler: String, printLogs: Bool, uid: String, volumes: PodVolumes) async throws -> Outcome {
-        var outcome = Outcome()
-        let logDirectory = logDirectory(pod, uid: uid)
-        let clock = ContinuousClock()
-        func timed<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
-            let start = clock.now
-            let value = try await body()
-            outcome.steps.append(Step(operation: operation, nanoseconds: (clock.now - start).nanoseconds))
-            return value
-        }
-        let began = clock.now
-        let sandboxConfig = pod.sandboxConfig(uid: uid, logDirectory: logDirectory, cgroupParent: context.cgroupParent, ownership: context.labels)
-        let sandbox = try await timed("run-sandbox") {
-            do {
-                return try await context.client.runPodSandbox(sandboxConfig, runtimeHandler: handler)
-            } catch {
-                throw BenchError("\(pod.document): RunPodSandbox with runtime handler '\(handler)' failed: \(error)")
-            }
-        }
-        await context.tracker.track(.podSandbox(id: sandbox, logDirectory: logDirectory))
-
-        var started: [(ContainerManifest, String)] = []
-        func start(_ container: ContainerManifest) async throws -> String {
-            let image = try await ensureImage(container, pod: pod) { operation, body in try await timed(operation, body) }
-            let config = container.config(pod: pod, uid: uid, nodeName: nodeName, image: image, hostPaths: volumes.hostPaths, ownership: context.labels,
-                                          imageAnnotations: container.moduleURL.map { [ContainerManifest.moduleURLAnnotation: $0] } ?? [:])
-            let id = try await timed("create-\(container.name)") {
-                do {
-                    return try await context.client.createContainer(in: sandbox, config: config, sandboxConfig: sandboxConfig)
-                } catch {
-                    throw BenchError("\(pod.document): container \(container.name) (image \(container.image)) could not be created: \(error)")
-                }
-            }
-            await context.tracker.track(.container(id: id))
-            try await timed("start-\(container.name)") {
-                do {
-                    try await context.client.startContainer(id)
-                } catch {
-                    throw BenchError("\(pod.document): container \(container.name) could not be started: \(error)")
-                }
-            }
-            started.append((container, id))
-            return id
-        }
-
-        for container in pod.initContainers {
-            let id = try await start(container)
-            let status = try await waitUntil(id, container: container, pod: pod, exited: true)
-            outcome.exitCodes[container.name] = status.exitCode
-            outcome.logs[container.name] = readLog(logDirectory, container.name)
-            if status.exitCode != 0 {
-                throw BenchError("\(pod.document): init container \(container.name) exited with code \(status.exitCode) (\(status.reason))\(tail(outcome.logs[container.name]))")
-            }
-        }
+        var pass = PodPass(pod: pod, uid: uid, logDirectory: logDirectory(pod, uid: uid), hostPaths: volumes.hostPaths,
+                           sandboxConfig: pod.sandboxConfig(uid: uid, logDirectory: logDirectory(pod, uid: uid),
+                                                            cgroupParent: context.cgroupParent, ownership: context.labels))
+        let began = ContinuousClock.now
+        try await runSandbox(&pass, handler: handler)
+        for container in pod.initContainers { try await runInitContainer(container, in: &pass) }
         var running: [(ContainerManifest, String)] = []
-        for container in pod.containers { running.append((container, try await start(container))) }
-        for (container, id) in running {
-            let status = try await waitUntil(id, container: container, pod: pod, exited: pod.runsToCompletion)
-            if status.state == .containerExited {
-                outcome.exitCodes[container.name] = status.exitCode
-                if status.exitCode != 0 || !pod.runsToCompletion {
-                    let logs = readLog(logDirectory, container.name)
-                    let why = pod.runsToCompletion ? "" : " while restartPolicy is Always (a kubelet would restart it; bench pod does not)"
-                    throw BenchError("\(pod.document): container \(container.name) exited with code \(status.exitCode) (\(status.reason))\(why)\(tail(logs))")
-                }
-            }
-        }
-        outcome.steps.append(Step(operation: "startup", nanoseconds: (clock.now - began).nanoseconds))
+        for container in pod.containers { running.append((container, try await start(container, in: &pass))) }
+        for (container, id) in running { try await awaitStarted(container, id: id, in: &pass) }
+        pass.outcome.steps.append(Step(operation: "startup", nanoseconds: (ContinuousClock.now - began).nanoseconds))
         if let untilLog, !pod.runsToCompletion {
-            let deadline = ContinuousClock.now + waitTimeout
-            for (container, id) in running {
-                while !readLog(logDirectory, container.name).contains(where: { $0.contains(untilLog) }) {
-                    let status = try await context.client.containerStatus(id)
-                    if status.state == .containerExited {
-                        throw BenchError("\(pod.document): container \(container.name) exited with code \(status.exitCode) before logging '\(untilLog)'\(tail(readLog(logDirectory, container.name)))")
-                    }
-                    if ContinuousClock.now >= deadline {
-                        throw BenchError("\(pod.document): container \(container.name) did not log '\(untilLog)' within \(waitTimeout)\(tail(readLog(logDirectory, container.name)))")
-                    }
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-            }
+            for (container, id) in running { try await waitForLog(untilLog, container, id: id, pass: pass) }
         }
-        for (container, _) in running {
-            var lines = readLog(logDirectory, container.name)
-            // A container just seen Running is still writing its first lines: print them once
-            // its log has been quiet for 300 ms (at most 3 s; untimed).
-            var quiet = 0, waited = 0
-            while printLogs, !pod.runsToCompletion, quiet < 3 || lines.isEmpty, waited < 30 {
-                try await Task.sleep(for: .milliseconds(100))
-                waited += 1
-                let now = readLog(logDirectory, container.name)
-                quiet = now == lines ? quiet + 1 : 0
-                lines = now
-            }
-            outcome.logs[container.name] = lines
-        }
+        for (container, _) in running { pass.outcome.logs[container.name] = try await settledLog(container, pass: pass, wait: printLogs) }
         if printLogs {
             for container in pod.initContainers + pod.containers {
-                for line in outcome.logs[container.name] ?? [] { log("\(pod.name)/\(container.name): \(line)") }
+                for line in pass.outcome.logs[container.name] ?? [] { log("\(pod.name)/\(container.name): \(line)") }
             }
         }
+        try await tearDown(&pass)
+        return pass.outcome
+    }
 
-        let grace = pod.terminationGracePeriodSeconds
-        for (container, id) in started.reversed() {
-            try await timed("stop-\(container.name)") { try await context.client.stopContainer(id, gracePeriodSeconds: grace) }
-            try await timed("remove-\(container.name)") { try await context.client.removeContainerSharing(id) }
+    /// What one pass knows as it goes: the pod, its sandbox, the containers started so far
+    /// (torn down in reverse), and the outcome with its timed steps.
+    struct PodPass {
+        let pod: PodManifest
+        let uid: String
+        let logDirectory: String
+        let hostPaths: [String: String]
+        let sandboxConfig: PodSandboxConfig
+        var sandbox = ""
+        var started: [(ContainerManifest, String)] = []
+        var outcome = Outcome()
+
+        /// Runs `body` as the timed step `operation`.
+        mutating func timed<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+            let (value, took) = try await BenchKit.timed(body)
+            outcome.steps.append(Step(operation: operation, nanoseconds: took))
+            return value
+        }
+    }
+
+    func runSandbox(_ pass: inout PodPass, handler: String) async throws {
+        let (client, config, document) = (context.client, pass.sandboxConfig, pass.pod.document)
+        pass.sandbox = try await pass.timed("run-sandbox") {
+            do {
+                return try await client.runPodSandbox(config, runtimeHandler: handler)
+            } catch {
+                throw BenchError("\(document): RunPodSandbox with runtime handler '\(handler)' failed: \(error)")
+            }
+        }
+        await context.tracker.track(.podSandbox(id: pass.sandbox, logDirectory: pass.logDirectory))
+    }
+
+    /// Pulls as the pull policy says, then creates and starts a container.
+    func start(_ container: ContainerManifest, in pass: inout PodPass) async throws -> String {
+        let (client, pod, sandbox, sandboxConfig) = (context.client, pass.pod, pass.sandbox, pass.sandboxConfig)
+        var steps: [Step] = []
+        let image = try await ensureImage(container, pod: pod) { operation, body in
+            let (_, took) = try await BenchKit.timed(body)
+            steps.append(Step(operation: operation, nanoseconds: took))
+        }
+        pass.outcome.steps += steps
+        let config = container.config(pod: pod, uid: pass.uid, nodeName: nodeName, image: image, hostPaths: pass.hostPaths,
+                                      ownership: context.labels,
+                                      imageAnnotations: container.moduleURL.map { [ContainerManifest.moduleURLAnnotation: $0] } ?? [:])
+        let id = try await pass.timed("create-\(container.name)") {
+            do {
+                return try await client.createContainer(in: sandbox, config: config, sandboxConfig: sandboxConfig)
+            } catch {
+                throw BenchError("\(pod.document): container \(container.name) (image \(container.image)) could not be created: \(error)")
+            }
+        }
+        await context.tracker.track(.container(id: id))
+        try await pass.timed("start-\(container.name)") {
+            do {
+                try await client.startContainer(id)
+            } catch {
+                throw BenchError("\(pod.document): container \(container.name) could not be started: \(error)")
+            }
+        }
+        pass.started.append((container, id))
+        return id
+    }
+
+    /// An init container, started and waited to its end, which must be a clean exit.
+    func runInitContainer(_ container: ContainerManifest, in pass: inout PodPass) async throws {
+        let id = try await start(container, in: &pass)
+        let status = try await waitUntil(id, container: container, pod: pass.pod, exited: true)
+        pass.outcome.exitCodes[container.name] = status.exitCode
+        pass.outcome.logs[container.name] = readLog(pass.logDirectory, container.name)
+        if status.exitCode != 0 {
+            throw BenchError("\(pass.pod.document): init container \(container.name) exited with code \(status.exitCode) "
+                + "(\(status.reason))\(tail(pass.outcome.logs[container.name]))")
+        }
+    }
+
+    /// A container seen Running, or ended for a run-to-completion pod. A failing exit fails the
+    /// pass; under restartPolicy Always a clean exit counts as started (the kubelet would
+    /// restart the container; bench pod times the one start and goes on).
+    func awaitStarted(_ container: ContainerManifest, id: String, in pass: inout PodPass) async throws {
+        let pod = pass.pod
+        let status = try await waitUntil(id, container: container, pod: pod, exited: pod.runsToCompletion)
+        guard status.state == .containerExited else { return }
+        pass.outcome.exitCodes[container.name] = status.exitCode
+        guard status.exitCode != 0 else { return }
+        let why = pod.runsToCompletion ? "" : " while restartPolicy is Always (a kubelet would restart it; bench pod does not)"
+        throw BenchError("\(pod.document): container \(container.name) exited with code \(status.exitCode) (\(status.reason))"
+            + "\(why)\(tail(readLog(pass.logDirectory, container.name)))")
+    }
+
+    /// Waits until the container's log has a line containing `marker` (`untilLog`).
+    func waitForLog(_ marker: String, _ container: ContainerManifest, id: String, pass: PodPass) async throws {
+        let deadline = ContinuousClock.now + waitTimeout
+        while !readLog(pass.logDirectory, container.name).contains(where: { $0.contains(marker) }) {
+            let status = try await context.client.containerStatus(id)
+            let output = tail(readLog(pass.logDirectory, container.name))
+            if status.state == .containerExited {
+                throw BenchError("\(pass.pod.document): container \(container.name) exited with code \(status.exitCode) before "
+                    + "logging '\(marker)'\(output)")
+            }
+            if ContinuousClock.now >= deadline {
+                throw BenchError("\(pass.pod.document): container \(container.name) did not log '\(marker)' within \(waitTimeout)\(output)")
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// A container's log; with `wait`, a container just seen Running is given time to write its
+    /// first lines: read once the log has been quiet for 300 ms (at most 3 s; untimed).
+    func settledLog(_ container: ContainerManifest, pass: PodPass, wait: Bool) async throws -> [String] {
+        var lines = readLog(pass.logDirectory, container.name)
+        var quiet = 0, waited = 0
+        while wait, !pass.pod.runsToCompletion, quiet < 3 || lines.isEmpty, waited < 30 {
+            try await Task.sleep(for: .milliseconds(100))
+            waited += 1
+            let now = readLog(pass.logDirectory, container.name)
+            quiet = now == lines ? quiet + 1 : 0
+            lines = now
+        }
+        return lines
+    }
+
+    /// Containers stopped and removed in reverse order of start, then the sandbox; timed.
+    func tearDown(_ pass: inout PodPass) async throws {
+        let (client, grace, sandbox) = (context.client, pass.pod.terminationGracePeriodSeconds, pass.sandbox)
+        for (container, id) in pass.started.reversed() {
+            try await pass.timed("stop-\(container.name)") { try await client.stopContainer(id, gracePeriodSeconds: grace) }
+            try await pass.timed("remove-\(container.name)") { try await client.removeContainerSharing(id) }
             await context.tracker.forget(.container(id: id))
         }
-        try await timed("stop-sandbox") { try await context.client.stopPodSandbox(sandbox) }
-        try await timed("remove-sandbox") { try await context.client.removePodSandboxSharing(sandbox) }
-        await context.tracker.forget(.podSandbox(id: sandbox, logDirectory: logDirectory))
-        removeDirectory(logDirectory)
-        return outcome
+        try await pass.timed("stop-sandbox") { try await client.stopPodSandbox(sandbox) }
+        try await pass.timed("remove-sandbox") { try await client.removePodSandboxSharing(sandbox) }
+        await context.tracker.forget(.podSandbox(id: sandbox, logDirectory: pass.logDirectory))
+        removeDirectory(pass.logDirectory)
     }
 
     /// The image a container runs, present on the node as its pull policy asks; an image the

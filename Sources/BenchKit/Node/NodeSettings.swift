@@ -25,7 +25,7 @@ public struct NodeSettings: Sendable, Equatable {
     /// The env file the values came from, when one was read.
     public var sourceFile: String?
 
-    public static let defaultStateDirectory = "/var/lib/cribench"
+    public static let defaultStateDirectory = defaultValue("CRIBENCH_STATE_DIR")
     public static let envFileName = "cribench.env"
 
     /// The settings of this process's environment, read once.
@@ -71,15 +71,37 @@ public struct NodeSettings: Sendable, Equatable {
 
     init(values: [String: String], stateDirectory: String) {
         self.stateDirectory = stateDirectory
-        socketPath = values["CRIBENCH_SOCKET"] ?? stateDirectory + "/run/containerd.sock"
-        registry = values["CRIBENCH_REGISTRY"] ?? "127.0.0.1:5000"
-        cgroupParent = values["CRIBENCH_CGROUP_PARENT"] ?? "/cribench"
-        subnet = values["CRIBENCH_SUBNET"] ?? "10.88.0.0/16"
-        bridge = values["CRIBENCH_BRIDGE"] ?? "cribench0"
-        pauseImage = values["CRIBENCH_PAUSE_IMAGE"] ?? "\(registry)/cribench/pause:3.9"
-        busyboxImage = values["CRIBENCH_BUSYBOX_IMAGE"] ?? "\(registry)/cribench/busybox:1.35"
-        imageTestImage = values["CRIBENCH_IMAGETEST_IMAGE"] ?? "\(registry)/cribench/busybox-imagetest:1.35"
-        podLogRoot = values["CRIBENCH_POD_LOG_ROOT"] ?? stateDirectory + "/pod-logs"
+        let registryValue = values["CRIBENCH_REGISTRY"] ?? Self.defaultValue("CRIBENCH_REGISTRY")
+        // A setting's value, else its default with the state directory and registry filled in.
+        func value(_ key: String) -> String {
+            if let given = values[key] { return given }
+            return Self.defaultValue(key).replacingOccurrences(of: "${CRIBENCH_STATE_DIR}", with: stateDirectory)
+                .replacingOccurrences(of: "${CRIBENCH_REGISTRY}", with: registryValue)
+        }
+        registry = registryValue
+        socketPath = value("CRIBENCH_SOCKET")
+        cgroupParent = value("CRIBENCH_CGROUP_PARENT")
+        subnet = value("CRIBENCH_SUBNET")
+        bridge = value("CRIBENCH_BRIDGE")
+        pauseImage = value("CRIBENCH_PAUSE_IMAGE")
+        busyboxImage = value("CRIBENCH_BUSYBOX_IMAGE")
+        imageTestImage = value("CRIBENCH_IMAGETEST_IMAGE")
+        podLogRoot = value("CRIBENCH_POD_LOG_ROOT")
+    }
+
+    /// The defaults, as node-defaults.env (beside this file) writes them; scripts/lib.sh reads
+    /// the same file.
+    static let defaults: [String: String] = {
+        let text = String(decoding: PackageResources.node_defaults_env, as: UTF8.self)
+        guard let parsed = try? EnvFile.parse(text, file: "node-defaults.env") else {
+            preconditionFailure("node-defaults.env, built into bench, is not KEY=VALUE lines")
+        }
+        return parsed
+    }()
+
+    static func defaultValue(_ key: String) -> String {
+        guard let value = defaults[key] else { preconditionFailure("node-defaults.env, built into bench, has no \(key)") }
+        return value
     }
 
     /// CRIBench's own containerd, the endpoint used when none is given.

@@ -42,33 +42,11 @@ public struct ScaleProbes: Sendable {
         // Let the pods' processes settle (page-ins of start-up done) before reading memory.
         try await Task.sleep(for: .seconds(2))
         if let processes {
-            var shims = Set<Int32>(), podProcesses = Set<Int32>()
-            for pod in pods {
-                let pause = processes.processes(cgroupParent: context.cgroupParent, id: pod.id)
-                let workloadPids = processes.processes(cgroupParent: context.cgroupParent, id: pod.containerID ?? "")
-                point.pauseProcesses += pause.count
-                point.workloadProcesses += workloadPids.count
-                point.pausePSSBytes += pause.compactMap(NodeProcesses.pssBytes).reduce(0, +)
-                point.workloadPSSBytes += workloadPids.compactMap(NodeProcesses.pssBytes).reduce(0, +)
-                podProcesses.formUnion(pause + workloadPids)
-                // The shim is the parent (and reaper) of its pod's processes.
-                for pid in pause + workloadPids { if let parent = NodeProcesses.parent(of: pid), parent > 1 { shims.insert(parent) } }
-            }
-            // A workload's own children (busybox's sleep under sh) have a parent in the pod.
-            shims.subtract(podProcesses)
-            point.shims = shims.count
-            // A shim that serves other pods too (CRIBench's wasm shim serves every wasm-shim pod
-            // of the node) counts for the share of its children that are these pods'.
-            point.shimPSSBytes = shims.map { shim in
-                NodeProcesses.pssBytes(of: shim).map { Int64(Double($0) * NodeProcesses.share(of: shim, in: podProcesses)) } ?? 0
-            }.reduce(0, +)
+            measureProcessTree(of: pods, processes: processes, into: &point)
             if let before = daemonBefore, let after = daemonPid.flatMap(NodeProcesses.pssBytes) { point.daemonGrowthBytes = after - before }
-            // A layout the walk does not know (systemd cgroup driver, another parent) finds
-            // no processes: say CRI-only rather than report 0 B per pod as if it were PSS.
-            // A pod with no pause process is what a shim that runs the sandbox as nothing makes.
-            let pauseExpected = !(point.pauseProcesses == 0 && point.workloadProcesses >= count)
-            if (pauseExpected && point.pauseProcesses < count) || point.workloadProcesses < count || point.shims == 0 {
-                progress("density \(workload.kind.rawValue): found \(point.pauseProcesses) pause process(es) and \(point.shims) shim(s) for \(count) pods under cgroup \(context.cgroupParent); reporting CRI's figures only")
+            if !processTreeIsComplete(point) {
+                progress("density \(workload.kind.rawValue): found \(point.pauseProcesses) pause process(es) and \(point.shims) "
+                    + "shim(s) for \(count) pods under cgroup \(context.cgroupParent); reporting CRI's figures only")
                 point = DensityPoint(kind: point.kind, pods: count, memorySource: .criOnly)
             }
         }
@@ -79,6 +57,39 @@ public struct ScaleProbes: Sendable {
         progress("density \(workload.kind.rawValue) N=\(count): removing the pods")
         try await tearDown(pods)
         return point
+    }
+
+    /// PSS of the pods' pause and workload processes (found by cgroup) and of their shims
+    /// (found as the parents of those processes, never by name).
+    private func measureProcessTree(of pods: [ReadySandbox], processes: NodeProcesses, into point: inout DensityPoint) {
+        var shims = Set<Int32>(), podProcesses = Set<Int32>()
+        for pod in pods {
+            let pause = processes.processes(cgroupParent: context.cgroupParent, id: pod.id)
+            let workloadPids = processes.processes(cgroupParent: context.cgroupParent, id: pod.containerID ?? "")
+            point.pauseProcesses += pause.count
+            point.workloadProcesses += workloadPids.count
+            point.pausePSSBytes += pause.compactMap(NodeProcesses.pssBytes).reduce(0, +)
+            point.workloadPSSBytes += workloadPids.compactMap(NodeProcesses.pssBytes).reduce(0, +)
+            podProcesses.formUnion(pause + workloadPids)
+            // The shim is the parent (and reaper) of its pod's processes.
+            for pid in pause + workloadPids { if let parent = NodeProcesses.parent(of: pid), parent > 1 { shims.insert(parent) } }
+        }
+        // A workload's own children (busybox's sleep under sh) have a parent in the pod.
+        shims.subtract(podProcesses)
+        point.shims = shims.count
+        // A shim that serves other pods too (CRIBench's wasm shim serves every wasm-shim pod
+        // of the node) counts for the share of its children that are these pods'.
+        point.shimPSSBytes = shims.map { shim in
+            NodeProcesses.pssBytes(of: shim).map { Int64(Double($0) * NodeProcesses.share(of: shim, in: podProcesses)) } ?? 0
+        }.reduce(0, +)
+    }
+
+    /// A layout the walk does not know (systemd cgroup driver, another parent) finds no
+    /// processes: say CRI-only rather than report 0 B per pod as if it were PSS. A pod with no
+    /// pause process is what a shim that runs the sandbox as nothing makes.
+    private func processTreeIsComplete(_ point: DensityPoint) -> Bool {
+        let pauseExpected = !(point.pauseProcesses == 0 && point.workloadProcesses >= point.pods)
+        return !((pauseExpected && point.pauseProcesses < point.pods) || point.workloadProcesses < point.pods || point.shims == 0)
     }
 
     /// N idle pods of `workload` started `startParallelism` at a time, each seen Running.

@@ -43,7 +43,12 @@ final class CoreChannel: @unchecked Sendable {
         let timeoutNs = timeout.components.seconds &* 1_000_000_000 &+ timeout.components.attoseconds / 1_000_000_000
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<UnaryOutcome, Never>) in
-                pending.waiting(continuation)
+                // A task cancelled before its call starts never sends it: once started, the
+                // request may reach the runtime before the cancellation does.
+                guard pending.waiting(continuation) else {
+                    continuation.resume(returning: UnaryOutcome(status: .cancelled, details: "cancelled before it started", response: []))
+                    return
+                }
                 let context = Unmanaged.passRetained(pending).toOpaque()
                 let handle = request.withUnsafeBufferPointer { bytes in
                     cribench_unary_start(raw, method, bytes.baseAddress, bytes.count, timeoutNs, completeUnaryCall, context)
@@ -97,8 +102,13 @@ final class PendingUnaryCall: Sendable {
     }
     private let state = Mutex(State())
 
-    func waiting(_ continuation: UnsafeContinuation<UnaryOutcome, Never>) {
-        state.withLock { $0.continuation = continuation }
+    /// Keeps the continuation; false, keeping nothing, when the call was cancelled already.
+    func waiting(_ continuation: UnsafeContinuation<UnaryOutcome, Never>) -> Bool {
+        state.withLock { state in
+            guard !state.cancelled else { return false }
+            state.continuation = continuation
+            return true
+        }
     }
 
     func started(_ handle: Handle) {
