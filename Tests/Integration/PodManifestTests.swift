@@ -87,16 +87,9 @@ struct PodManifestTests {
     /// under the wasm handler whatever its `runtimeHandler: runc` says, and its module sees the
     /// command ahead of the args.
     @Test func thePodSketchRunsAsWritten() async throws {
-        let scratch = NSTemporaryDirectory() + "cribench-sketch-\(randomSuffix(length: 6))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let server = try ModuleServer(serving: modules)
-        defer { server.stop() }
-        let written = try String(contentsOfFile: "\(Self.examples)/pod-sketch.yaml", encoding: .utf8)
-        let served = written.replacingOccurrences(of: "http://127.0.0.1:8765", with: server.baseURL)
-        #expect(served != written, "the sketch's URL is the one thing changed")
-        try served.write(toFile: "\(scratch)/sketch.yaml", atomically: true, encoding: .utf8)
-        let run = try BenchProcess.run(["pod", "\(scratch)/sketch.yaml", "--results-dir", "\(scratch)/results"])
+        let run = try withServedSketch { scratch in
+            try BenchProcess.run(["pod", "\(scratch)/sketch.yaml", "--results-dir", "\(scratch)/results"])
+        }
         #expect(run.code == 0, "bench pod failed: \(run.err.suffix(1500))")
         #expect(run.err.contains("default/my-pod [wasm] pass 1/1"), "\(run.err.suffix(800))")
         for (index, word) in ["/wasi_example_main.wasm", "my-command", "args1", "args2", "args3...."].enumerated() {
@@ -145,16 +138,10 @@ struct PodManifestTests {
     /// SIGTERM, what Kubernetes sends, in the middle of the design notes' Pod sketch run 50
     /// times: the pods go, and so does the module image bench pod pushed to the registry.
     @Test func sigtermMidRunRemovesThePodsAndTheModuleImage() async throws {
-        let scratch = NSTemporaryDirectory() + "cribench-sigterm-\(randomSuffix(length: 6))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let server = try ModuleServer(serving: modules)
-        defer { server.stop() }
-        try String(contentsOfFile: "\(Self.examples)/pod-sketch.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "http://127.0.0.1:8765", with: server.baseURL)
-            .write(toFile: "\(scratch)/sketch.yaml", atomically: true, encoding: .utf8)
-        let bench = BenchProcess(["pod", "\(scratch)/sketch.yaml", "--repeat", "50", "--results-dir", "\(scratch)/results"])
-        let (sawMarker, seen, _, status) = try bench.interrupt(after: "pass 1/50", with: [SIGTERM])
+        let (sawMarker, seen, _, status) = try withServedSketch { scratch in
+            try BenchProcess(["pod", "\(scratch)/sketch.yaml", "--repeat", "50", "--results-dir", "\(scratch)/results"])
+                .interrupt(after: "pass 1/50", with: [SIGTERM])
+        }
         #expect(sawMarker, "bench pod should be running passes: \(seen.suffix(600))")
         #expect(status == 128 + SIGTERM, "exit code after SIGTERM: \(status); \(seen.suffix(800))")
         let id = try #require(runID(seen))
@@ -265,6 +252,21 @@ struct PodManifestTests {
         #expect(two.code != 0 && two.err.contains("container second: module URL \(good.baseURL)/missing.wasm answered HTTP 404"), "\(two.err.suffix(600))")
         let first = try #require(two.err.firstMatch(of: /is image [^\/\s]+\/cribench\/modules\/(\S+):(\S+)/), "the first module was published: \(two.err)")
         #expect(try registryStatus("/v2/cribench/modules/\(first.1)/manifests/\(first.2)") == 404, "the first module's image is deleted from the registry")
+    }
+
+    /// Runs `body` with the design notes' Pod sketch as written, its module URL pointed at a
+    /// local server of CRIBench's modules, in a scratch directory (`sketch.yaml`) removed after.
+    func withServedSketch<T>(_ body: (String) throws -> T) throws -> T {
+        let scratch = NSTemporaryDirectory() + "cribench-sketch-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let server = try ModuleServer(serving: modules)
+        defer { server.stop() }
+        let written = try String(contentsOfFile: "\(Self.examples)/pod-sketch.yaml", encoding: .utf8)
+        let served = written.replacingOccurrences(of: "http://127.0.0.1:8765", with: server.baseURL)
+        #expect(served != written, "the sketch's URL is the one thing changed")
+        try served.write(toFile: "\(scratch)/sketch.yaml", atomically: true, encoding: .utf8)
+        return try body(scratch)
     }
 
     func registryStatus(_ path: String) throws -> Int {
