@@ -10,7 +10,8 @@ extension CRIClient {
     /// Pulls with an ImageSpec of its own: its annotations reach the runtime (a wasm module's
     /// URL, for a runtime that resolves modules itself).
     public func pullImage(_ spec: ImageSpec, timeout: Duration? = nil) async throws(CRIError) -> String {
-        let response: Runtime_V1_PullImageResponse = try await perform(.image, "PullImage", Runtime_V1_PullImageRequest.with { $0.image = spec }, timeout: timeout)
+        let response: Runtime_V1_PullImageResponse = try await perform(
+            .image, "PullImage", Runtime_V1_PullImageRequest.with { $0.image = spec }, timeout: timeout)
         return response.imageRef
     }
 
@@ -22,7 +23,8 @@ extension CRIClient {
     }
 
     public func listImages() async throws(CRIError) -> [CRIImage] {
-        let response: Runtime_V1_ListImagesResponse = try await perform(.image, "ListImages", Runtime_V1_ListImagesRequest())
+        let response: Runtime_V1_ListImagesResponse = try await perform(
+            .image, "ListImages", Runtime_V1_ListImagesRequest())
         return response.images
     }
 
@@ -33,7 +35,8 @@ extension CRIClient {
     }
 
     public func imageFsInfo() async throws(CRIError) -> [FilesystemUsage] {
-        let response: Runtime_V1_ImageFsInfoResponse = try await perform(.image, "ImageFsInfo", Runtime_V1_ImageFsInfoRequest())
+        let response: Runtime_V1_ImageFsInfoResponse = try await perform(
+            .image, "ImageFsInfo", Runtime_V1_ImageFsInfoRequest())
         return response.imageFilesystems
     }
 }

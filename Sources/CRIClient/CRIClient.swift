@@ -41,16 +41,22 @@ public struct CRIClient: Sendable {
         do {
             bytes = try request.serializedBytes()
         } catch {
-            throw CRIError(.invalidArgument, call: method, endpoint: endpoint.description, message: "cannot encode the request: \(error)")
+            throw CRIError(
+                .invalidArgument, call: method, endpoint: endpoint.description,
+                message: "cannot encode the request: \(error)")
         }
         let outcome = await channel.unary(method: service.path(of: method), request: bytes, timeout: deadline)
         guard outcome.status == .ok else {
-            throw CRIError(status: outcome.status, details: outcome.details, call: method, endpoint: endpoint.description, timeout: deadline)
+            throw CRIError(
+                status: outcome.status, details: outcome.details, call: method, endpoint: endpoint.description,
+                timeout: deadline)
         }
         do {
             return try Response(serializedBytes: outcome.response)
         } catch {
-            throw CRIError(.notCRI, call: method, endpoint: endpoint.description, message: "the answer is not a CRI v1 \(Response.protoMessageName): \(error)")
+            throw CRIError(
+                .notCRI, call: method, endpoint: endpoint.description,
+                message: "the answer is not a CRI v1 \(Response.protoMessageName): \(error)")
         }
     }
 }

@@ -19,20 +19,28 @@ public struct CRIEndpoint: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws(CRIError) {
         let trimmed = text.trimmingWhitespace()
         if trimmed.isEmpty {
-            throw CRIError(.invalidEndpoint, call: nil, endpoint: text, message: "empty endpoint; give unix:///path/to/socket")
+            throw CRIError(
+                .invalidEndpoint, call: nil, endpoint: text, message: "empty endpoint; give unix:///path/to/socket")
         }
         if trimmed.hasPrefix("unix://") {
             let path = String(trimmed.dropFirst("unix://".count))
             guard path.hasPrefix("/") else {
-                throw CRIError(.invalidEndpoint, call: nil, endpoint: text, message: "a unix endpoint needs an absolute path, as in unix:///run/containerd/containerd.sock")
+                throw CRIError(
+                    .invalidEndpoint, call: nil, endpoint: text,
+                    message: "a unix endpoint needs an absolute path, as in unix:///run/containerd/containerd.sock")
             }
             self.socketPath = path
         } else if trimmed.hasPrefix("/") {
             self.socketPath = trimmed
         } else if let scheme = trimmed.split(separator: ":", maxSplits: 1).first, trimmed.contains("://") {
-            throw CRIError(.invalidEndpoint, call: nil, endpoint: text, message: "scheme \(scheme) is not supported; CRIBench talks to runtimes over unix sockets (unix:///path)")
+            throw CRIError(
+                .invalidEndpoint, call: nil, endpoint: text,
+                message:
+                    "scheme \(scheme) is not supported; CRIBench talks to runtimes over unix sockets (unix:///path)")
         } else {
-            throw CRIError(.invalidEndpoint, call: nil, endpoint: text, message: "not a socket path; give unix:///path/to/socket or an absolute path")
+            throw CRIError(
+                .invalidEndpoint, call: nil, endpoint: text,
+                message: "not a socket path; give unix:///path/to/socket or an absolute path")
         }
     }
 
@@ -52,22 +60,27 @@ public struct CRIEndpoint: Sendable, Hashable, CustomStringConvertible {
         var info = stat()
         if stat(socketPath, &info) != 0 {
             let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
-            throw CRIError(.noSuchSocket, call: nil, endpoint: description,
-                           message: "\(reason): is the runtime running? (CRIBench's own: scripts/start-containerd.sh)")
+            throw CRIError(
+                .noSuchSocket, call: nil, endpoint: description,
+                message: "\(reason): is the runtime running? (CRIBench's own: scripts/start-containerd.sh)")
         }
         guard (info.st_mode & S_IFMT) == S_IFSOCK else {
             throw CRIError(.notASocket, call: nil, endpoint: description, message: "exists but is not a unix socket")
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
-            throw CRIError(.connectionFailed, call: nil, endpoint: description, message: "cannot create a socket: \(String(cString: strerror(errno)))")
+            throw CRIError(
+                .connectionFailed, call: nil, endpoint: description,
+                message: "cannot create a socket: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard socketPath.utf8.count < capacity else {
-            throw CRIError(.invalidEndpoint, call: nil, endpoint: description, message: "socket path is longer than \(capacity - 1) bytes")
+            throw CRIError(
+                .invalidEndpoint, call: nil, endpoint: description,
+                message: "socket path is longer than \(capacity - 1) bytes")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
             buffer.copyBytes(from: socketPath.utf8)
@@ -80,7 +93,10 @@ public struct CRIEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
         if result != 0 {
             let cause = errno
-            let hint = cause == ECONNREFUSED ? "connection refused: nobody serves this socket (stale socket of a stopped runtime?)" : String(cString: strerror(cause))
+            let hint =
+                cause == ECONNREFUSED
+                ? "connection refused: nobody serves this socket (stale socket of a stopped runtime?)"
+                : String(cString: strerror(cause))
             throw CRIError(.connectionFailed, call: nil, endpoint: description, message: hint)
         }
     }

@@ -41,7 +41,9 @@ public struct CRIError: Error, Sendable, CustomStringConvertible {
         let message = details.isEmpty ? "gRPC status \(status)" : details.replacingNewlines()
         switch status {
         case .deadlineExceeded:
-            self.init(.deadlineExceeded, call: call, endpoint: endpoint, message: "no answer within \(timeout) (raise the timeout, or check the runtime's log)")
+            self.init(
+                .deadlineExceeded, call: call, endpoint: endpoint,
+                message: "no answer within \(timeout) (raise the timeout, or check the runtime's log)")
         case .unavailable where Self.looksLikeHTTP1(message):
             self.init(.notCRI, call: call, endpoint: endpoint, message: "the server does not speak gRPC: \(message)")
         case .unavailable:
@@ -55,7 +57,9 @@ public struct CRIError: Error, Sendable, CustomStringConvertible {
         case .failedPrecondition:
             self.init(.failedPrecondition, call: call, endpoint: endpoint, message: message)
         case .unimplemented:
-            self.init(.unimplemented, call: call, endpoint: endpoint, message: "\(message) (the server does not implement CRI v1's \(call))")
+            self.init(
+                .unimplemented, call: call, endpoint: endpoint,
+                message: "\(message) (the server does not implement CRI v1's \(call))")
         case .cancelled:
             self.init(.cancelled, call: call, endpoint: endpoint, message: message)
         case .internalError where Self.looksLikeHTTP1(message):

@@ -52,7 +52,11 @@ extension ContainerConfig {
             $0.image = .with { $0.image = image }
             $0.command = command
             $0.args = args
-            $0.envs = environment.sorted { $0.key < $1.key }.map { pair in .with { $0.key = pair.key; $0.value = pair.value } }
+            $0.envs = environment.sorted { $0.key < $1.key }.map { pair in
+                .with {
+                    $0.key = pair.key; $0.value = pair.value
+                }
+            }
             $0.labels = labels
             $0.logPath = "\(name)_\(attempt).log"
             if let memoryLimitBytes {

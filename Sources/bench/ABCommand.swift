@@ -21,7 +21,9 @@ struct ABCommand: AsyncParsableCommand {
     @Option(help: "Runtime handler of side b, the candidate.") var b: String
     @Option(help: "Images both sides run: oci (busybox) or wasm (CRIBench's modules); default from a's name.")
     var family: WorkloadFamily?
-    @Option(help: ArgumentHelp("Flows to run, comma-separated (as bench run's --flows).", valueName: "flows"), transform: FlowName.list)
+    @Option(
+        help: ArgumentHelp("Flows to run, comma-separated (as bench run's --flows).", valueName: "flows"),
+        transform: FlowName.list)
     var flows = FlowName.defaults
     @Option(help: "Measured samples per flow and side.") var samples = 40
     @Option(help: "Warm-up samples per flow and side.") var warmup = 3
@@ -32,10 +34,18 @@ struct ABCommand: AsyncParsableCommand {
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
 
     func validate() throws {
-        guard a != b else { throw ValidationError("--a and --b name the same handler '\(a)'; an A/B run needs two (register a second build with scripts/add-runtime-handler.sh)") }
+        guard a != b else {
+            throw ValidationError(
+                "--a and --b name the same handler '\(a)'; an A/B run needs two (register a second build with scripts/add-runtime-handler.sh)"
+            )
+        }
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1, got \(threshold)") }
-        guard samples >= 3 else { throw ValidationError("--samples must be at least 3 for a significance test, got \(samples)") }
-        guard (0.0001...0.2).contains(significance) else { throw ValidationError("--significance must be between 0.0001 and 0.2") }
+        guard samples >= 3 else {
+            throw ValidationError("--samples must be at least 3 for a significance test, got \(samples)")
+        }
+        guard (0.0001...0.2).contains(significance) else {
+            throw ValidationError("--significance must be between 0.0001 and 0.2")
+        }
     }
 
     func run() async throws {
@@ -44,16 +54,21 @@ struct ABCommand: AsyncParsableCommand {
         try ledger.prepare()
         let images = family ?? .guess(handler: a)
         let (reference, candidate) = (WorkloadKind(rawValue: "a"), WorkloadKind(rawValue: "b"))
-        let sides = [Workload.side(reference, handler: a, family: images), Workload.side(candidate, handler: b, family: images)]
-        let run = BenchmarkRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
-                               plan: SamplingPlan(samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
-                               flows: flows.map(\.flow), ledger: ledger, stopGracePeriodSeconds: 10)
+        let sides = [
+            Workload.side(reference, handler: a, family: images), Workload.side(candidate, handler: b, family: images),
+        ]
+        let run = BenchmarkRun(
+            endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
+            plan: SamplingPlan(
+                samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
+            flows: flows.map(\.flow), ledger: ledger, stopGracePeriodSeconds: 10)
         let (results, signal) = try await run.execute { progress($0) }
         let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, significance: significance)
         var evaluation = GateEvaluation()
         if !results.operations.isEmpty {
             let findings = try ABComparison.findings(results, reference: reference, candidate: candidate, gate: gate)
-            evaluation = GateEvaluation(verdict: .init(source: "side a (\(a)), measured interleaved with side b (\(b))", findings: findings))
+            evaluation = GateEvaluation(
+                verdict: .init(source: "side a (\(a)), measured interleaved with side b (\(b))", findings: findings))
         }
         print(GoBenchReporter.render(results), terminator: "")
         try write(FlowRunReport(results, gate: evaluation), under: resultsDir)

@@ -4,7 +4,11 @@ import CRIClient
 
 /// How to reach the runtime, with crictl's flag names.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: [.customShort("r"), .long], help: "CRI runtime endpoint, unix:///path or /path (default: $CONTAINER_RUNTIME_ENDPOINT, else CRIBench's own containerd as $CRIBENCH_STATE_DIR/cribench.env records it).")
+    @Option(
+        name: [.customShort("r"), .long],
+        help:
+            "CRI runtime endpoint, unix:///path or /path (default: $CONTAINER_RUNTIME_ENDPOINT, else CRIBench's own containerd as $CRIBENCH_STATE_DIR/cribench.env records it)."
+    )
     var runtimeEndpoint: String?
 
     @Option(name: [.customShort("t"), .long], help: "Deadline of each CRI call, in seconds.")

@@ -9,7 +9,8 @@ enum FlowName: String, CaseIterable, Sendable {
     /// it measures only the sides that can exec, and the machine histories the gate keeps were
     /// recorded with these five.
     static let defaults: [FlowName] = [.image, .pod, .container, .e2e, .reads]
-    static let help = "image, pod, container, e2e (in-flow), reads (status and list calls back to back, as critest "
+    static let help =
+        "image, pod, container, e2e (in-flow), reads (status and list calls back to back, as critest "
         + "times them), exec (an exec probe's ExecSync; a side that cannot exec is reported as not measured)"
 
     var flow: any Flow {
@@ -29,7 +30,8 @@ enum FlowName: String, CaseIterable, Sendable {
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let key = part.trimmingCharacters(in: .whitespaces)
             guard let name = FlowName(rawValue: key) else {
-                throw ValidationError("unknown flow '\(key)'; choose from \(allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "unknown flow '\(key)'; choose from \(allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard !names.contains(name) else { throw ValidationError("flow '\(key)' is named twice") }
             names.append(name)

@@ -13,7 +13,8 @@ struct MergeCommand: ParsableCommand {
             summary.md and chart.svg under RESULTS/merge-TIME/, and prints bench.txt.
             """)
 
-    @Argument(help: ArgumentHelp("Run directories, or directories of runs.", valueName: "results-dir")) var inputs: [String]
+    @Argument(help: ArgumentHelp("Run directories, or directories of runs.", valueName: "results-dir")) var inputs:
+        [String]
     @Option(help: "Directory under which merge-TIME/ is written.") var resultsDir = "results"
 
     func run() throws {
@@ -22,7 +23,9 @@ struct MergeCommand: ParsableCommand {
         let directory = try ResultsWriter(root: resultsDir).write(FleetMergeReport(report))
         print(report.goBenchmarkText(), terminator: "")
         for operation in report.fleet where !operation.slowNodes.isEmpty {
-            progress("\(operation.key): \(operation.slowNodes.joined(separator: ", ")) stand(s) out (fleet median p50 \(formatDuration(operation.medianOfNodeP50Ns)))")
+            progress(
+                "\(operation.key): \(operation.slowNodes.joined(separator: ", ")) stand(s) out (fleet median p50 \(formatDuration(operation.medianOfNodeP50Ns)))"
+            )
         }
         progress("merged \(runs.count) run(s) of \(report.nodes.count) node(s) into \(directory)/")
     }

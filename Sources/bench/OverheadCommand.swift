@@ -34,9 +34,14 @@ struct OverheadCommand: AsyncParsableCommand {
             for pattern in [TimingPattern.backToBack, .afterIdle] {
                 let samples = try await overhead.measure(pattern, with: client)
                 let summary = Summary(samples)!
-                print("BenchmarkClientOverhead/op=Version/pattern=\(pattern.rawValue) \(calls) \(Int64(summary.p50)) ns/op \(Int64(summary.p99)) p99-ns/op")
-                progress(String(format: "%@: p50 %.3f ms p99 %.3f ms (%d calls%@)", pattern.rawValue, summary.p50 / 1e6, summary.p99 / 1e6, calls,
-                                pattern == .afterIdle ? ", \(pauseMs) ms idle before each" : ""))
+                print(
+                    "BenchmarkClientOverhead/op=Version/pattern=\(pattern.rawValue) \(calls) \(Int64(summary.p50)) ns/op \(Int64(summary.p99)) p99-ns/op"
+                )
+                progress(
+                    String(
+                        format: "%@: p50 %.3f ms p99 %.3f ms (%d calls%@)", pattern.rawValue, summary.p50 / 1e6,
+                        summary.p99 / 1e6, calls,
+                        pattern == .afterIdle ? ", \(pauseMs) ms idle before each" : ""))
             }
         }
     }

@@ -21,15 +21,23 @@ struct PodCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: ArgumentHelp("Manifest files (YAML, one or many documents).", valueName: "file")) var files: [String]
+    @Argument(help: ArgumentHelp("Manifest files (YAML, one or many documents).", valueName: "file")) var files:
+        [String]
     @Option(help: "Runs of each pod.") var `repeat` = 1
-    @Option(name: .customLong("runtime-class"), help: ArgumentHelp("Maps a runtimeClassName to a runtime handler (repeatable).", valueName: "name=handler"))
+    @Option(
+        name: .customLong("runtime-class"),
+        help: ArgumentHelp("Maps a runtimeClassName to a runtime handler (repeatable).", valueName: "name=handler"))
     var runtimeClasses: [String] = []
-    @Option(help: "Runtime handler that counts as the wasm side (and runs the wasm fork's wasm-sandbox pods).") var wasmHandler = "wasm"
+    @Option(help: "Runtime handler that counts as the wasm side (and runs the wasm fork's wasm-sandbox pods).")
+    var wasmHandler = "wasm"
     @Option(help: "Seconds a pod may take to get its containers Running (or finished).") var waitTimeout = 120
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
-    @Option(help: "The node name the pods see as spec.nodeName through the downward API (default: the host name).") var nodeName: String?
-    @Option(help: ArgumentHelp("For pods that never end by themselves (a DaemonSet's): wait until each container logs a line containing this before the pod is removed.", valueName: "text"))
+    @Option(help: "The node name the pods see as spec.nodeName through the downward API (default: the host name).")
+    var nodeName: String?
+    @Option(
+        help: ArgumentHelp(
+            "For pods that never end by themselves (a DaemonSet's): wait until each container logs a line containing this before the pod is removed.",
+            valueName: "text"))
     var untilLog: String?
 
     func validate() throws {
@@ -42,7 +50,9 @@ struct PodCommand: AsyncParsableCommand {
         var map: [String: String] = [:]
         for entry in runtimeClasses {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--runtime-class takes NAME=HANDLER, got '\(entry)'") }
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--runtime-class takes NAME=HANDLER, got '\(entry)'")
+            }
             map[parts[0]] = parts[1]
         }
         return map
@@ -60,14 +70,20 @@ struct PodCommand: AsyncParsableCommand {
         let ledger = ImageLedger()
         try ledger.prepare()
         let settings = try NodeSettings.load()
-        var run = ManifestRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout), manifest: manifest, repeats: `repeat`,
-                              runtimeClasses: try classMap(), wasmHandler: wasmHandler, volumeRoot: settings.stateDirectory + "/pod-volumes",
-                              waitTimeout: .seconds(waitTimeout), ledger: ledger, moduleImages: ModuleURLImages(registry: settings.registry))
+        var run = ManifestRun(
+            endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout), manifest: manifest,
+            repeats: `repeat`,
+            runtimeClasses: try classMap(), wasmHandler: wasmHandler,
+            volumeRoot: settings.stateDirectory + "/pod-volumes",
+            waitTimeout: .seconds(waitTimeout), ledger: ledger,
+            moduleImages: ModuleURLImages(registry: settings.registry))
         run.nodeName = nodeName
         run.untilLog = untilLog
-        let (results, signal) = try await run.execute(progress: { progress($0) }, log: { line in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        })
+        let (results, signal) = try await run.execute(
+            progress: { progress($0) },
+            log: { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            })
         print(GoBenchReporter.render(results), terminator: "")
         try write(FlowRunReport(results), under: resultsDir)
         try conclude(results, signal: signal, command: "bench pod")

@@ -7,7 +7,9 @@ import BenchKit
 func conclude(_ report: some RunReport, signal: Int32?, command: String) throws {
     if let signal { throw ExitCode(128 + signal) }
     if !report.errors.isEmpty {
-        throw BenchError("\(command) stopped with errors (its partial results are written): \(report.errors.joined(separator: "; "))")
+        throw BenchError(
+            "\(command) stopped with errors (its partial results are written): \(report.errors.joined(separator: "; "))"
+        )
     }
 }
 

@@ -22,26 +22,39 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "Churn points: pods in flight at once, comma-separated.") var parallel = "1,4,8"
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
     @Option(help: "Runtime handler of the wasm side.") var wasmHandler = "wasm"
-    @Option(name: .customLong("side"), help: ArgumentHelp(
-        "A side NAME=HANDLER[:oci|wasm], repeatable, in place of the OCI and wasm sides (e.g. --side oci=runc "
-            + "--side wasm=wasm --side wasm-shim=wasm-shim); each point runs every side in turn.",
-        valueName: "side"))
+    @Option(
+        name: .customLong("side"),
+        help: ArgumentHelp(
+            "A side NAME=HANDLER[:oci|wasm], repeatable, in place of the OCI and wasm sides (e.g. --side oci=runc "
+                + "--side wasm=wasm --side wasm-shim=wasm-shim); each point runs every side in turn.",
+            valueName: "side"))
     var sideTexts: [String] = []
-    @Option(help: "Steady-state points: pod counts held under the kubelet's periodic load, comma-separated (empty: none).")
+    @Option(
+        help: "Steady-state points: pod counts held under the kubelet's periodic load, comma-separated (empty: none).")
     var steadyPods = ""
     @Option(help: "How long each steady-state point runs the kubelet's load, in seconds.") var steadySeconds = 60
-    @Option(help: "Steady state: the relist period (ListPodSandbox, ListContainers, statuses), in ms.") var relistPeriodMs = 1000
-    @Option(help: "Steady state: the stats period (ListContainerStats, ListPodSandboxStats), in ms.") var statsPeriodMs = 10_000
+    @Option(help: "Steady state: the relist period (ListPodSandbox, ListContainers, statuses), in ms.")
+    var relistPeriodMs = 1000
+    @Option(help: "Steady state: the stats period (ListContainerStats, ListPodSandboxStats), in ms.")
+    var statsPeriodMs = 10_000
     @Option(help: "Steady state: each container's exec probe period, in ms.") var probePeriodMs = 10_000
     @Option(help: "Steady state: share of the pods whose statuses each relist asks (0-1).") var statusShare = 1.0
     @Option(help: "Steady state: share of the containers with an exec probe (0-1).") var probeShare = 1.0
     @Option(help: "Directory under which results/scale-RUN/ is written.") var resultsDir = "results"
-    @Option(help: ArgumentHelp("Machine history to gate against: churn startup latencies as bench run's ops, memory per pod at 1.10x (keep it apart from bench run's).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Machine history to gate against: churn startup latencies as bench run's ops, memory per pod at 1.10x (keep it apart from bench run's).",
+            valueName: "dir"))
     var history: String?
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
-    @Option(help: ArgumentHelp("Default tolerance of the churn startup latencies (the history gate learns each op's own from 3 runs on).", valueName: "factor"))
+    @Option(
+        help: ArgumentHelp(
+            "Default tolerance of the churn startup latencies (the history gate learns each op's own from 3 runs on).",
+            valueName: "factor"))
     var threshold = 1.3
-    @Option(help: ArgumentHelp("The smallest tolerance the history gate may learn for a startup latency.", valueName: "factor"))
+    @Option(
+        help: ArgumentHelp(
+            "The smallest tolerance the history gate may learn for a startup latency.", valueName: "factor"))
     var minTolerance = 1.2
     @Option(help: "Ignore p50 differences smaller than this many milliseconds.") var noiseFloorMs = 20.0
 
@@ -69,22 +82,27 @@ struct ScaleCommand: AsyncParsableCommand {
     }
 
     func sides() throws -> [Workload] {
-        guard !sideTexts.isEmpty else { return [Workload.defaultOCI(handler: ociHandler), Workload.defaultWasm(handler: wasmHandler)] }
+        guard !sideTexts.isEmpty else {
+            return [Workload.defaultOCI(handler: ociHandler), Workload.defaultWasm(handler: wasmHandler)]
+        }
         return try SideSpec.parseAll(sideTexts).map { Workload.side($0.kind, handler: $0.handler, family: $0.family) }
     }
 
     func run() async throws {
         try ResultsWriter.prepare(root: resultsDir)
-        var gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: false)
+        var gate = RegressionGate(
+            threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, normalizeByHarnessOverhead: false)
         gate.minimumTolerance = minTolerance
         let gatePlan = GatePlan(gate: gate, historyRoot: history, historyDepth: historyDepth, baselinePath: nil)
         _ = try gatePlan.prepare()
         let ledger = ImageLedger()
         try ledger.prepare()
-        var run = ScaleRun(endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
-                           sides: try sides(),
-                           densityPods: try counts(pods, "pods"), churnPods: churnPods, churnParallel: try counts(parallel, "parallel"),
-                           ledger: ledger)
+        var run = ScaleRun(
+            endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
+            sides: try sides(),
+            densityPods: try counts(pods, "pods"), churnPods: churnPods,
+            churnParallel: try counts(parallel, "parallel"),
+            ledger: ledger)
         var steadyPlan = SteadyPlan()
         steadyPlan.seconds = steadySeconds
         steadyPlan.relistPeriodMs = relistPeriodMs
@@ -100,7 +118,9 @@ struct ScaleCommand: AsyncParsableCommand {
         try conclude(results, signal: signal, command: "bench scale")
         let failed = results.churn.filter { $0.errors > 0 }
         if !failed.isEmpty {
-            throw BenchError("\(failed.map(\.errors).reduce(0, +)) pod(s) failed to start in churn; first: \(failed[0].firstError ?? "?")")
+            throw BenchError(
+                "\(failed.map(\.errors).reduce(0, +)) pod(s) failed to start in churn; first: \(failed[0].firstError ?? "?")"
+            )
         }
         if history != nil, !results.churn.isEmpty || !results.density.isEmpty {
             let gateable = results.gateable

@@ -4,7 +4,8 @@ import CRIClient
 
 struct VersionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "version", abstract: "Print bench's own version, and the runtime's name and version as CRI reports them.")
+        commandName: "version",
+        abstract: "Print bench's own version, and the runtime's name and version as CRI reports them.")
 
     @OptionGroup var connection: ConnectionOptions
 

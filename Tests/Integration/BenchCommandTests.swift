@@ -5,7 +5,8 @@ import Testing
 
 /// The `bench` command as a user runs it: a separate process, its exit code and its output.
 struct BenchProcess {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static var executable: URL { repository.appendingPathComponent(".build/debug/bench") }
 
     let process = Process()
@@ -52,8 +53,11 @@ struct BenchProcess {
     /// Ctrl-C in the middle: starts bench, waits for `marker` on stderr, sends `signals` (SIGINT;
     /// SIGTERM is what Kubernetes sends) one after the other, and reads both streams to their end
     /// (stderr on a thread of its own, so neither pipe fills up).
-    func interrupt(after marker: String, with signals: [Int32] = [SIGINT]) throws
-        -> (sawMarker: Bool, stderr: String, stdout: String, status: Int32) {
+    func interrupt(
+        after marker: String, with signals: [Int32] = [SIGINT]
+    ) throws
+        -> (sawMarker: Bool, stderr: String, stdout: String, status: Int32)
+    {
         try start()
         var seen = readStderr(until: marker)
         let sawMarker = seen.contains(marker)
@@ -77,7 +81,8 @@ struct BenchProcess {
         Task.detached {
             try await Task.sleep(for: deadline)
             if process.isRunning {
-                FileHandle.standardError.write(Data("[test] bench (pid \(pid)) outlived its \(deadline): killed\n".utf8))
+                FileHandle.standardError.write(
+                    Data("[test] bench (pid \(pid)) outlived its \(deadline): killed\n".utf8))
                 kill(pid, SIGKILL)
             }
         }
@@ -89,7 +94,9 @@ struct BenchProcess {
     }
 
     /// Runs to the end; returns exit code, stdout and stderr.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:]
+    ) throws -> (code: Int32, out: String, err: String) {
         try ChildProcess.run(executable.path, arguments, environment: Self.environment(environment))
     }
 }
@@ -106,7 +113,8 @@ struct BenchCommandTests {
         }
         #expect(clock.now - began < .seconds(10))
         #expect(error?.description.contains("/bin/sleep 60 did not end within") == true, "\(String(describing: error))")
-        let quick = try ChildProcess.run("/bin/sh", ["-c", "exit 3"], environment: ChildProcess.cleanEnvironment, timeout: .seconds(5))
+        let quick = try ChildProcess.run(
+            "/bin/sh", ["-c", "exit 3"], environment: ChildProcess.cleanEnvironment, timeout: .seconds(5))
         #expect(quick.code == 3, "a child that ends in time gives its exit code")
     }
 
@@ -122,7 +130,9 @@ struct BenchCommandTests {
         #expect(flag.code == 0 && flag.out == "CRIBench \(BenchVersion.current)\n", "\(flag)")
         let version = try BenchProcess.run(["version"])
         #expect(version.code == 0, "\(version.err)")
-        #expect(version.out.hasPrefix("bench: CRIBench \(BenchVersion.current), CRIClient on gRPC C core "), "\(version.out)")
+        #expect(
+            version.out.hasPrefix("bench: CRIBench \(BenchVersion.current), CRIClient on gRPC C core "),
+            "\(version.out)")
         #expect(version.out.contains("\nruntime: containerd "), "\(version.out)")
     }
 
@@ -156,11 +166,15 @@ struct BenchCommandTests {
     @Test func aSecondRunOnTheSameRuntimeIsRefusedWhileTheFirstRuns() async throws {
         let resultsRoot = NSTemporaryDirectory() + "cribench-lock-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: resultsRoot) }
-        let first = BenchProcess(["run", "--flows", "pod", "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot])
+        let first = BenchProcess([
+            "run", "--flows", "pod", "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot,
+        ])
         try first.start()
         let seen = first.readStderr(until: "sample 2/500")
         #expect(seen.contains("sample 2/500"), "the first run should be sampling: \(seen)")
-        let second = try BenchProcess.run(["run", "--flows", "pod", "--samples", "1", "--warmup", "0", "--results-dir", resultsRoot])
+        let second = try BenchProcess.run([
+            "run", "--flows", "pod", "--samples", "1", "--warmup", "0", "--results-dir", resultsRoot,
+        ])
         kill(first.process.processIdentifier, SIGINT)
         let drained = PipeReader(first.stderr.fileHandleForReading)
         _ = first.stdout.fileHandleForReading.readDataToEndOfFile()
@@ -169,19 +183,24 @@ struct BenchCommandTests {
         #expect(second.code != 0, "\(second.err)")
         #expect(second.err.contains("another CRIBench run (pid \(first.process.processIdentifier))"), "\(second.err)")
         #expect(second.out.isEmpty, "the refused run measured nothing")
-        let third = try BenchProcess.run(["run", "--flows", "pod", "--samples", "1", "--warmup", "0", "--results-dir", resultsRoot])
+        let third = try BenchProcess.run([
+            "run", "--flows", "pod", "--samples", "1", "--warmup", "0", "--results-dir", resultsRoot,
+        ])
         #expect(third.code == 0, "the lock went with the first run: \(third.err)")
     }
 
     /// In the pod flow and in the container flow (a container in the middle of its lifecycle),
     /// with a ledger of the test's own, never the user's.
-    @Test(arguments: [("pod,container", "PodSandboxInCri/op=run", SIGINT), ("container", "ContainerInCri/op=create", SIGINT),
-                      ("container", "ContainerInCri/op=create", SIGTERM)])
+    @Test(arguments: [
+        ("pod,container", "PodSandboxInCri/op=run", SIGINT), ("container", "ContainerInCri/op=create", SIGINT),
+        ("container", "ContainerInCri/op=create", SIGTERM),
+    ])
     func interruptCleansUpAndKeepsPartialResults(flows: String, measuredOp: String, signal: Int32) async throws {
         let resultsRoot = NSTemporaryDirectory() + "cribench-sigint-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: resultsRoot) }
-        let bench = BenchProcess(["run", "--flows", flows, "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot],
-                                 environment: ["CRIBENCH_LEDGER_DIR": resultsRoot + "/ledger"])
+        let bench = BenchProcess(
+            ["run", "--flows", flows, "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot],
+            environment: ["CRIBENCH_LEDGER_DIR": resultsRoot + "/ledger"])
         let (sawMarker, seen, out, status) = try bench.interrupt(after: "sample 3/500", with: [signal])
         #expect(sawMarker, "bench should be sampling: \(seen)")
         let runID = try #require(BenchProcess.runID(announcedIn: seen))
@@ -190,14 +209,17 @@ struct BenchCommandTests {
         #expect(out.contains("partial: true"))
         #expect(out.contains("Benchmark\(measuredOp)/kind=oci-"), "samples measured before the signal are reported")
         let runs = try FileManager.default.contentsOfDirectory(atPath: resultsRoot).filter { $0 != "ledger" }
-        let json = try #require(runs.first.flatMap { FileManager.default.contents(atPath: "\(resultsRoot)/\($0)/results.json") })
+        let json = try #require(
+            runs.first.flatMap { FileManager.default.contents(atPath: "\(resultsRoot)/\($0)/results.json") })
         let report = try JSONSerialization.jsonObject(with: json) as! [String: Any]
         #expect(report["partial"] as? Bool == true)
         try await withRuntime { client in
             let selector = [Ownership.ownerLabel: Ownership.ownerValue, Ownership.runLabel: runID]
             let pods = try await client.listPodSandbox(labels: selector)
             let containers = try await client.listContainers(labels: selector)
-            #expect(pods.isEmpty && containers.isEmpty, "run \(runID) left \(pods.count) pods and \(containers.count) containers")
+            #expect(
+                pods.isEmpty && containers.isEmpty,
+                "run \(runID) left \(pods.count) pods and \(containers.count) containers")
         }
     }
 
@@ -207,8 +229,9 @@ struct BenchCommandTests {
         let scratch = NSTemporaryDirectory() + "cribench-twice-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let ledger = ["CRIBENCH_LEDGER_DIR": scratch + "/ledger"]
-        let bench = BenchProcess(["run", "--flows", "container", "--samples", "500", "--warmup", "0", "--results-dir", scratch],
-                                 environment: ledger)
+        let bench = BenchProcess(
+            ["run", "--flows", "container", "--samples", "500", "--warmup", "0", "--results-dir", scratch],
+            environment: ledger)
         let (sawMarker, seen, _, status) = try bench.interrupt(after: "sample 3/500", with: [SIGTERM, SIGINT])
         #expect(sawMarker, "bench should be sampling: \(seen)")
         #expect(status == 128 + SIGINT, "the second signal's exit code: \(status); \(seen.suffix(600))")
@@ -219,7 +242,9 @@ struct BenchCommandTests {
             let selector = [Ownership.ownerLabel: Ownership.ownerValue, Ownership.runLabel: runID]
             let pods = try await client.listPodSandbox(labels: selector)
             let containers = try await client.listContainers(labels: selector)
-            #expect(pods.isEmpty && containers.isEmpty, "after cleanup, run \(runID) still has \(pods.count) pods and \(containers.count) containers")
+            #expect(
+                pods.isEmpty && containers.isEmpty,
+                "after cleanup, run \(runID) still has \(pods.count) pods and \(containers.count) containers")
         }
     }
 }

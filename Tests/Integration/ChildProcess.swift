@@ -11,12 +11,15 @@ enum ChildProcess {
     /// waitpid cannot be ended by its suite's time limit, so a hung child would hang the run.
     static let defaultTimeout: Duration = .seconds(300)
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String],
-                    timeout: Duration = defaultTimeout) throws -> (code: Int32, out: String, err: String) {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String],
+        timeout: Duration = defaultTimeout
+    ) throws -> (code: Int32, out: String, err: String) {
         let scratch = NSTemporaryDirectory() + "cribench-child-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let pid = try spawn(executable, arguments, environment: environment, stdout: scratch + "/out", stderr: scratch + "/err")
+        let pid = try spawn(
+            executable, arguments, environment: environment, stdout: scratch + "/out", stderr: scratch + "/err")
         guard let code = try wait(pid, timeout: timeout) else {
             kill(pid, SIGTERM)
             if try wait(pid, timeout: .seconds(5)) == nil {
@@ -24,7 +27,9 @@ enum ChildProcess {
                 _ = try wait(pid)
             }
             let err = (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? ""
-            throw TestFailure("\(([executable] + arguments).joined(separator: " ")) did not end within \(timeout); stopped it. stderr: \(err.suffix(1000))")
+            throw TestFailure(
+                "\(([executable] + arguments).joined(separator: " ")) did not end within \(timeout); stopped it. stderr: \(err.suffix(1000))"
+            )
         }
         let out = (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? ""
         let err = (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? ""
@@ -32,8 +37,10 @@ enum ChildProcess {
     }
 
     /// Starts `executable` with stdin from /dev/null and its output in the given files.
-    static func spawn(_ executable: String, _ arguments: [String], environment: [String: String],
-                      stdout: String = "/dev/null", stderr: String = "/dev/null") throws -> pid_t {
+    static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String],
+        stdout: String = "/dev/null", stderr: String = "/dev/null"
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -91,7 +98,9 @@ enum ChildProcess {
 
     /// The suite's environment without CRIBench's settings or an endpoint, as a fresh shell has.
     static var cleanEnvironment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CRIBENCH_") && $0.key != "CONTAINER_RUNTIME_ENDPOINT" }
+        ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("CRIBENCH_") && $0.key != "CONTAINER_RUNTIME_ENDPOINT"
+        }
     }
 }
 

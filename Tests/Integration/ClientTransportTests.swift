@@ -17,7 +17,10 @@ struct ClientTransportTests {
             var failures: [String] = []
             for index in 0..<1000 {
                 do {
-                    _ = try await index % 2 == 0 ? client.version().runtimeName : (client.imageStatus(TestEnvironment.shared.node.busyboxImage)?.id ?? "")
+                    _ =
+                        try await index % 2 == 0
+                        ? client.version().runtimeName
+                        : (client.imageStatus(TestEnvironment.shared.node.busyboxImage)?.id ?? "")
                 } catch {
                     failures.append("call \(index): \(error)")
                 }
@@ -59,7 +62,9 @@ struct ClientTransportTests {
                                         var wrong = 0
                                         for _ in 0..<25 {
                                             let status = try await client.podSandboxStatus(pod.id).status
-                                            if status.id != pod.id || status.metadata.name != pod.config.metadata.name { wrong += 1 }
+                                            if status.id != pod.id || status.metadata.name != pod.config.metadata.name {
+                                                wrong += 1
+                                            }
                                         }
                                         return wrong
                                     }
@@ -79,9 +84,10 @@ struct ClientTransportTests {
     @Test func aCallCancelledBeforeItStartsNeverReachesTheRuntime() async throws {
         try await withRuntime { client in
             let name = "never-\(randomSuffix(length: 6))"
-            let config = PodSandboxConfig.make(name: name, uid: name, namespace: Ownership.podNamespace,
-                                               logDirectory: "\(environment.podLogRoot)/\(name)", labels: environment.labels,
-                                               cgroupParent: environment.node.cgroupParent)
+            let config = PodSandboxConfig.make(
+                name: name, uid: name, namespace: Ownership.podNamespace,
+                logDirectory: "\(environment.podLogRoot)/\(name)", labels: environment.labels,
+                cgroupParent: environment.node.cgroupParent)
             let handler = environment.runtimeHandler
             let call = Task {
                 withUnsafeCurrentTask { $0?.cancel() }
@@ -104,7 +110,8 @@ struct ClientTransportTests {
     @Test func aMethodTheServerLacksIsUnimplementedNamingIt() async throws {
         try await withRuntime { client in
             let error = await #expect(throws: CRIError.self) {
-                let _: Runtime_V1_VersionResponse = try await client.perform(.runtime, "NoSuchMethod", Runtime_V1_VersionRequest())
+                let _: Runtime_V1_VersionResponse = try await client.perform(
+                    .runtime, "NoSuchMethod", Runtime_V1_VersionRequest())
             }
             #expect(error?.code == .unimplemented, "\(String(describing: error))")
             #expect(error?.description.contains("NoSuchMethod") == true, "\(String(describing: error))")
@@ -119,7 +126,9 @@ struct ClientTransportTests {
         let clock = ContinuousClock()
         let began = clock.now
         let error = await #expect(throws: CRIError.self) {
-            try await withCRIClient(endpoint: CRIEndpoint(socketPath: server.path), timeout: .seconds(2)) { try await $0.version() }
+            try await withCRIClient(endpoint: CRIEndpoint(socketPath: server.path), timeout: .seconds(2)) {
+                try await $0.version()
+            }
         }
         let took = clock.now - began
         #expect(error?.code == .deadlineExceeded, "\(String(describing: error))")
@@ -133,7 +142,9 @@ struct ClientTransportTests {
         try await withRuntime { client in
             let name = try await Task.detached { try await client.version().runtimeName }.value
             #expect(!name.isEmpty)
-            let inPreferred = try await Task(executorPreference: client.preferredExecutor) { try await client.version().runtimeName }.value
+            let inPreferred = try await Task(executorPreference: client.preferredExecutor) {
+                try await client.version().runtimeName
+            }.value
             #expect(inPreferred == name)
         }
     }
@@ -143,7 +154,8 @@ struct ClientTransportTests {
     @Test func cancellingATaskCancelsItsCall() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "cancel", image: environment.busyboxImage) { pod in
-                let id = try await createContainer(client, in: pod, .make(name: "idle", image: environment.busyboxImage, command: ["sleep", "3600"]))
+                let id = try await createContainer(
+                    client, in: pod, .make(name: "idle", image: environment.busyboxImage, command: ["sleep", "3600"]))
                 try await client.startContainer(id)
                 let clock = ContinuousClock()
                 let began = clock.now

@@ -16,8 +16,10 @@ struct ContainerTests {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "lifecycle", image: environment.busyboxImage) { pod in
                 let marker = "cribench-hello-\(randomSuffix(length: 6))"
-                let id = try await createContainer(client, in: pod, .make(
-                    name: "waiter", image: environment.busyboxImage, command: waitingShell(marker: marker)))
+                let id = try await createContainer(
+                    client, in: pod,
+                    .make(
+                        name: "waiter", image: environment.busyboxImage, command: waitingShell(marker: marker)))
                 #expect(try await client.containerStatus(id).state == .containerCreated)
 
                 try await client.startContainer(id)
@@ -31,10 +33,13 @@ struct ContainerTests {
 
                 let clock = ContinuousClock()
                 let took = try await clock.measure { try await client.stopContainer(id, gracePeriodSeconds: 10) }
-                #expect(took < .seconds(10), "a container that exits on SIGTERM must stop before the grace period ends (took \(took))")
+                #expect(
+                    took < .seconds(10),
+                    "a container that exits on SIGTERM must stop before the grace period ends (took \(took))")
                 let stopped = try await client.containerStatus(id)
                 #expect(stopped.state == .containerExited)
-                #expect(stopped.exitCode == 0, "the trap exits 0 on SIGTERM; got \(stopped.exitCode) (\(stopped.reason))")
+                #expect(
+                    stopped.exitCode == 0, "the trap exits 0 on SIGTERM; got \(stopped.exitCode) (\(stopped.reason))")
                 #expect(stopped.finishedAt >= stopped.startedAt)
 
                 try await client.removeContainer(id)
@@ -49,8 +54,10 @@ struct ContainerTests {
         let workload = Workload.defaultOCI(handler: environment.runtimeHandler)
         try await withRuntime { client in
             try await withPodSandbox(client, name: "bench-idle", image: workload.idleImage) { pod in
-                let id = try await createContainer(client, in: pod, .make(
-                    name: "idle", image: workload.idleImage, command: workload.idleCommand))
+                let id = try await createContainer(
+                    client, in: pod,
+                    .make(
+                        name: "idle", image: workload.idleImage, command: workload.idleCommand))
                 try await client.startContainer(id)
                 try await eventually("the idle workload says it is ready") {
                     containerLogLines(pod, try await client.containerStatus(id)).contains("ready")
@@ -58,7 +65,9 @@ struct ContainerTests {
                 let clock = ContinuousClock()
                 let took = try await clock.measure { try await client.stopContainer(id, gracePeriodSeconds: 30) }
                 let status = try await client.containerStatus(id)
-                #expect(status.exitCode == 0, "left by its SIGTERM trap, not killed; got \(status.exitCode) (\(status.reason))")
+                #expect(
+                    status.exitCode == 0,
+                    "left by its SIGTERM trap, not killed; got \(status.exitCode) (\(status.reason))")
                 #expect(took < .seconds(5), "StopContainer took \(took) with a 30 s grace period")
             }
         }
@@ -67,8 +76,10 @@ struct ContainerTests {
     @Test func exitCodeReachesContainerStatus() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "exitcode", image: environment.busyboxImage) { pod in
-                let id = try await createContainer(client, in: pod, .make(
-                    name: "exits", image: environment.busyboxImage, command: ["sh", "-c", "echo bye; exit 7"]))
+                let id = try await createContainer(
+                    client, in: pod,
+                    .make(
+                        name: "exits", image: environment.busyboxImage, command: ["sh", "-c", "echo bye; exit 7"]))
                 try await client.startContainer(id)
                 try await eventually("the container exits") {
                     try await client.containerStatus(id).state == .containerExited
@@ -84,13 +95,17 @@ struct ContainerTests {
     @Test func containerIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "stubborn", image: environment.busyboxImage) { pod in
-                let id = try await createContainer(client, in: pod, .make(
-                    name: "stubborn", image: environment.busyboxImage,
-                    command: ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"]))
+                let id = try await createContainer(
+                    client, in: pod,
+                    .make(
+                        name: "stubborn", image: environment.busyboxImage,
+                        command: ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"]))
                 try await client.startContainer(id)
                 let clock = ContinuousClock()
                 let took = try await clock.measure { try await client.stopContainer(id, gracePeriodSeconds: 1) }
-                #expect(took >= .seconds(1) && took < .seconds(15), "SIGKILL should follow a 1 s grace period (took \(took))")
+                #expect(
+                    took >= .seconds(1) && took < .seconds(15),
+                    "SIGKILL should follow a 1 s grace period (took \(took))")
                 let status = try await client.containerStatus(id)
                 #expect(status.state == .containerExited)
                 #expect(status.exitCode == 137, "killed by SIGKILL: 128+9; got \(status.exitCode)")
@@ -101,8 +116,10 @@ struct ContainerTests {
     @Test func execSyncRunsInTheContainer() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "exec", image: environment.busyboxImage) { pod in
-                let id = try await createContainer(client, in: pod, .make(
-                    name: "target", image: environment.busyboxImage, command: waitingShell(marker: "up")))
+                let id = try await createContainer(
+                    client, in: pod,
+                    .make(
+                        name: "target", image: environment.busyboxImage, command: waitingShell(marker: "up")))
                 try await client.startContainer(id)
                 let result = try await client.execSync(id, command: ["sh", "-c", "echo from-exec; exit 3"])
                 #expect(String(decoding: result.stdout, as: UTF8.self) == "from-exec\n")
@@ -114,9 +131,11 @@ struct ContainerTests {
     @Test func statsReportMemoryOfARunningContainer() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "stats", image: environment.busyboxImage) { pod in
-                let id = try await createContainer(client, in: pod, .make(
-                    name: "measured", image: environment.busyboxImage, command: waitingShell(marker: "up"),
-                    memoryLimitBytes: 64 * 1024 * 1024))
+                let id = try await createContainer(
+                    client, in: pod,
+                    .make(
+                        name: "measured", image: environment.busyboxImage, command: waitingShell(marker: "up"),
+                        memoryLimitBytes: 64 * 1024 * 1024))
                 try await client.startContainer(id)
                 try await eventually("ContainerStats reports a working set") {
                     try await client.containerStats(id).memory.workingSetBytes.value > 0
@@ -132,7 +151,8 @@ struct ContainerTests {
     @Test func containerRestartUnderTheSameName() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "restart", image: environment.busyboxImage) { pod in
-                let config = ContainerConfig.make(name: "instance", image: environment.busyboxImage, command: waitingShell(marker: "first"))
+                let config = ContainerConfig.make(
+                    name: "instance", image: environment.busyboxImage, command: waitingShell(marker: "first"))
                 let first = try await createContainer(client, in: pod, config)
                 try await client.startContainer(first)
                 #expect(try await client.containerStatus(first).state == .containerRunning)

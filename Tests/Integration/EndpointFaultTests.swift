@@ -17,7 +17,9 @@ struct EndpointFaultTests {
     }
 
     @Test func missingSocket() async throws {
-        try await expectFailure(CRIEndpoint(socketPath: "/run/cribench-no-such-dir/cri.sock"), code: .noSuchSocket, mentioning: ["no such file", "start-containerd.sh"])
+        try await expectFailure(
+            CRIEndpoint(socketPath: "/run/cribench-no-such-dir/cri.sock"), code: .noSuchSocket,
+            mentioning: ["no such file", "start-containerd.sh"])
     }
 
     @Test func pathThatIsNotASocket() async throws {
@@ -30,14 +32,18 @@ struct EndpointFaultTests {
     @Test func socketNobodyServes() async throws {
         let server = try UnixSocketServer(listening: false)
         defer { server.close() }
-        try await expectFailure(CRIEndpoint(socketPath: server.path), code: .connectionFailed, mentioning: ["connection refused"])
+        try await expectFailure(
+            CRIEndpoint(socketPath: server.path), code: .connectionFailed, mentioning: ["connection refused"])
     }
 
     @Test func serverThatIsNotACRIRuntime() async throws {
-        let server = try UnixSocketServer(listening: true, reply: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        let server = try UnixSocketServer(
+            listening: true, reply: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         defer { server.close() }
         let error = await #expect(throws: CRIError.self) {
-            try await withCRIClient(endpoint: CRIEndpoint(socketPath: server.path), timeout: .seconds(5)) { try await $0.version() }
+            try await withCRIClient(endpoint: CRIEndpoint(socketPath: server.path), timeout: .seconds(5)) {
+                try await $0.version()
+            }
         }
         let message = try #require(error).description
         #expect(try #require(error).code == .notCRI, "\(message)")
@@ -51,7 +57,9 @@ struct EndpointFaultTests {
     }
 
     @Test func endpointsParseLikeCrictl() throws {
-        #expect(try CRIEndpoint(parsing: "unix:///run/containerd/containerd.sock").socketPath == "/run/containerd/containerd.sock")
+        #expect(
+            try CRIEndpoint(parsing: "unix:///run/containerd/containerd.sock").socketPath
+                == "/run/containerd/containerd.sock")
         #expect(try CRIEndpoint(parsing: "/run/x.sock").description == "unix:///run/x.sock")
     }
 }
@@ -74,7 +82,9 @@ final class UnixSocketServer: @unchecked Sendable {
             buffer[path.utf8.count] = 0
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard bound == 0 else { throw TestFailure("cannot bind \(path)") }
         guard listening else { return }

@@ -22,8 +22,11 @@ struct ForeignCollectorTests {
         let reaped = Reaped()
         let running = Task.detached {
             defer { Task { await reaped.finish() } }
-            return try BenchProcess.run(["run", "--flows", "container,e2e,pod", "--samples", "8", "--warmup", "0", "--stop-timeout", "0",
-                                         "--results-dir", scratch], environment: ["CRIBENCH_LEDGER_DIR": "\(scratch)/ledger"])
+            return try BenchProcess.run(
+                [
+                    "run", "--flows", "container,e2e,pod", "--samples", "8", "--warmup", "0", "--stop-timeout", "0",
+                    "--results-dir", scratch,
+                ], environment: ["CRIBENCH_LEDGER_DIR": "\(scratch)/ledger"])
         }
         // The collector: CRIBench's pods only (the suite runs one test at a time, so they are
         // the run's), exited containers and not-ready sandboxes, every 20 ms.
@@ -31,7 +34,8 @@ struct ForeignCollectorTests {
             let owned = [Ownership.ownerLabel: Ownership.ownerValue]
             while !(await reaped.done) {
                 var containers = 0, sandboxes = 0
-                for container in (try? await client.listContainers(labels: owned)) ?? [] where container.state == .containerExited {
+                for container in (try? await client.listContainers(labels: owned)) ?? []
+                where container.state == .containerExited {
                     if (try? await client.removeContainer(container.id)) != nil { containers += 1 }
                 }
                 for pod in (try? await client.listPodSandbox(labels: owned)) ?? [] where pod.state == .sandboxNotready {
@@ -44,9 +48,14 @@ struct ForeignCollectorTests {
         let run = try await running.value
         let (containers, sandboxes) = (await reaped.containers, await reaped.sandboxes)
         #expect(containers + sandboxes > 0, "the collector should have taken something from under the run")
-        #expect(run.code == 0, "bench run failed beside the collector (it took \(containers) container(s), \(sandboxes) sandbox(es)): \(run.err.suffix(1500))")
+        #expect(
+            run.code == 0,
+            "bench run failed beside the collector (it took \(containers) container(s), \(sandboxes) sandbox(es)): \(run.err.suffix(1500))"
+        )
         for op in ["ContainerInCri/op=remove", "EndToEnd/op=teardown", "PodSandboxInCri/op=remove"] {
-            #expect(run.out.contains("Benchmark\(op)/kind=oci-") && run.out.contains("Benchmark\(op)/kind=wasm-"), "\(op) missing")
+            #expect(
+                run.out.contains("Benchmark\(op)/kind=oci-") && run.out.contains("Benchmark\(op)/kind=wasm-"),
+                "\(op) missing")
         }
     }
 }

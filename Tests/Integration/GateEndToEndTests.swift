@@ -13,17 +13,23 @@ struct GateEndToEndTests {
         let probe = try ProbeRuntime.required()
         let scratch = NSTemporaryDirectory() + "cribench-gate-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let arguments = ["run", "--flows", "container", "--samples", "12", "--warmup", "2", "--oci-handler", ProbeRuntime.handler,
-                         "--history", "\(scratch)/history", "--results-dir", "\(scratch)/results", "--threshold", "1.5", "--noise-floor-ms", "150"]
+        let arguments = [
+            "run", "--flows", "container", "--samples", "12", "--warmup", "2", "--oci-handler", ProbeRuntime.handler,
+            "--history", "\(scratch)/history", "--results-dir", "\(scratch)/results", "--threshold", "1.5",
+            "--noise-floor-ms", "150",
+        ]
         let ledger = ["CRIBENCH_LEDGER_DIR": "\(scratch)/ledger"]
 
         // The history's runs: one file per passing run, named TIME-RUNID.json.
         func recordedRuns() throws -> [String] {
             let machines = try FileManager.default.contentsOfDirectory(atPath: "\(scratch)/history")
             try #require(machines.count == 1, "one machine: \(machines)")
-            return try FileManager.default.contentsOfDirectory(atPath: "\(scratch)/history/\(machines[0])/runs").sorted()
+            return try FileManager.default.contentsOfDirectory(atPath: "\(scratch)/history/\(machines[0])/runs")
+                .sorted()
         }
-        func runID(_ run: (code: Int32, out: String, err: String)) -> String { BenchProcess.runID(announcedIn: run.err) ?? "?" }
+        func runID(_ run: (code: Int32, out: String, err: String)) -> String {
+            BenchProcess.runID(announcedIn: run.err) ?? "?"
+        }
 
         let first = try BenchProcess.run(arguments, environment: ledger)
         #expect(first.code == 0, "first run: \(first.err)")

@@ -9,25 +9,32 @@ struct ImageTests {
         let node = TestEnvironment.shared.node
         try await withRuntime { client in
             // Never an image the node held before: somebody else's pods may need it.
-            let image = try #require(try await client.firstAbsentImage([node.imageTestImage, node.busyboxImage]),
-                                     "both \(node.imageTestImage) and \(node.busyboxImage) are on the node already; the test removes only an image it pulled")
+            let image = try #require(
+                try await client.firstAbsentImage([node.imageTestImage, node.busyboxImage]),
+                "both \(node.imageTestImage) and \(node.busyboxImage) are on the node already; the test removes only an image it pulled"
+            )
 
             let reference = try await client.pullImage(image)
             try await withCleanup {
                 #expect(!reference.isEmpty)
-                let status = try #require(try await client.imageStatus(image), "ImageStatus should see \(image) after PullImage")
+                let status = try #require(
+                    try await client.imageStatus(image), "ImageStatus should see \(image) after PullImage")
                 #expect(status.id == reference)
                 #expect(status.repoTags.contains(image))
                 #expect(status.size > 0)
                 let listed = try await client.listImages()
-                #expect(listed.contains { $0.id == reference && $0.repoTags.contains(image) }, "ListImages should list \(image)")
+                #expect(
+                    listed.contains { $0.id == reference && $0.repoTags.contains(image) },
+                    "ListImages should list \(image)")
             } cleanup: {
                 try? await client.removeImage(image)
             }
 
             #expect(try await client.imageStatus(image) == nil, "ImageStatus should not see \(image) after RemoveImage")
             let listed = try await client.listImages()
-            #expect(!listed.contains { $0.repoTags.contains(image) }, "ListImages should not list \(image) after RemoveImage")
+            #expect(
+                !listed.contains { $0.repoTags.contains(image) },
+                "ListImages should not list \(image) after RemoveImage")
         }
     }
 

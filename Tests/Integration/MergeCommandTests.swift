@@ -11,9 +11,12 @@ struct MergeCommandTests {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let nodes = [("node-a", "runc"), ("node-b", "runc"), ("node-c", ProbeRuntime.handler)]
         for (node, handler) in nodes {
-            let run = try BenchProcess.run(["run", "--flows", "reads", "--samples", "3", "--warmup", "0", "--node-name", node,
-                                            "--oci-handler", handler, "--results-dir", "\(scratch)/runs"],
-                                           environment: ["CRIBENCH_LEDGER_DIR": "\(scratch)/ledger"])
+            let run = try BenchProcess.run(
+                [
+                    "run", "--flows", "reads", "--samples", "3", "--warmup", "0", "--node-name", node,
+                    "--oci-handler", handler, "--results-dir", "\(scratch)/runs",
+                ],
+                environment: ["CRIBENCH_LEDGER_DIR": "\(scratch)/ledger"])
             #expect(run.code == 0, "\(node): \(run.err.suffix(800))")
             #expect(run.out.contains("node: \(node)"))
         }
@@ -29,7 +32,8 @@ struct MergeCommandTests {
         let directory = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(scratch)/merged").first)
         let summary = try String(contentsOfFile: "\(scratch)/merged/\(directory)/summary.md", encoding: .utf8)
         #expect(summary.contains("oci=\(ProbeRuntime.handler)"), "node-c's handlers are shown")
-        let fleet = try JSONDecoder().decode(FleetReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(scratch)/merged/\(directory)/fleet.json")))
+        let fleet = try JSONDecoder().decode(
+            FleetReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(scratch)/merged/\(directory)/fleet.json")))
         // Listed by name: the three runs started within a second, so their directories' order is random.
         #expect(fleet.nodes.map(\.name) == ["node-a", "node-b", "node-c"])
         #expect(fleet.fleet.allSatisfy { $0.nodes == 3 && $0.samples == 9 })

@@ -14,11 +14,15 @@ final class ModuleServer: @unchecked Sendable {
         self.directory = directory
         scratch = NSTemporaryDirectory() + "cribench-modserver-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        guard let python = ["/usr/bin/python3", "/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) else {
+        guard
+            let python = ["/usr/bin/python3", "/bin/python3", "/usr/local/bin/python3"].first(
+                where: FileManager.default.isExecutableFile)
+        else {
             throw TestFailure("python3 is needed to serve modules over HTTP: apt-get install python3")
         }
-        pid = try ChildProcess.spawn(python, ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory],
-                                     environment: ChildProcess.cleanEnvironment, stdout: scratch + "/out", stderr: scratch + "/err")
+        pid = try ChildProcess.spawn(
+            python, ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory],
+            environment: ChildProcess.cleanEnvironment, stdout: scratch + "/out", stderr: scratch + "/err")
         var found: Int?
         for _ in 0..<100 {
             let out = (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? ""
@@ -28,7 +32,9 @@ final class ModuleServer: @unchecked Sendable {
         guard let found else {
             kill(pid, SIGKILL)
             _ = try? ChildProcess.wait(pid)
-            throw TestFailure("the module server did not start: \((try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? "")")
+            throw TestFailure(
+                "the module server did not start: \((try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? "")"
+            )
         }
         port = found
     }

@@ -46,7 +46,10 @@ struct PodSandboxTests {
                 let status = try await client.podSandboxStatus(pod.id).status
                 #expect(status.linux.namespaces.options.network == .pod)
                 #expect(!status.network.ip.isEmpty, "a pod on the CNI bridge should have an IP")
-                #expect(environment.node.subnetContains(status.network.ip), "IP \(status.network.ip) should come from the subnet of CRIBench's bridge, \(environment.node.subnet)")
+                #expect(
+                    environment.node.subnetContains(status.network.ip),
+                    "IP \(status.network.ip) should come from the subnet of CRIBench's bridge, \(environment.node.subnet)"
+                )
             }
         }
     }

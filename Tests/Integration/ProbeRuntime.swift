@@ -17,24 +17,29 @@ struct ProbeRuntime {
     /// missing one is a failure (`required()`); elsewhere the test is reported skipped, never
     /// passed.
     static var availableOrCI: ConditionTrait {
-        .enabled(if: current != nil || RuntimeCrashTests.inCI,
-                 "needs the probe handler \(handler) of CRIBench's own runtime (scripts/start-containerd.sh)")
+        .enabled(
+            if: current != nil || RuntimeCrashTests.inCI,
+            "needs the probe handler \(handler) of CRIBench's own runtime (scripts/start-containerd.sh)")
     }
 
     /// The probe runtime, or a failure naming what to do.
     static func required() throws -> ProbeRuntime {
         let endpoint = TestEnvironment.shared.endpoint
-        return try #require(current, "runtime handler \(handler) is not set up on \(endpoint): run CRIBench's own runtime")
+        return try #require(
+            current, "runtime handler \(handler) is not set up on \(endpoint): run CRIBench's own runtime")
     }
 
     static var runc: String {
-        ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "runc"
+        ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        } ?? "runc"
     }
 
     /// runc, but `create` of an application container (not a pod's pause) waits `milliseconds`
     /// first: under CRI that is StartContainer, which creates and starts the task.
     func slowDownContainerCreate(milliseconds: Int) throws {
-        try install("""
+        try install(
+            """
             #!/bin/sh
             # CRIBench probe runtime, slowed by GateEndToEndTests: create of app containers waits.
             bundle= previous=
@@ -59,7 +64,8 @@ struct ProbeRuntime {
     func failContainerCreates(after containers: Int) throws {
         let counter = path + ".created"
         try? FileManager.default.removeItem(atPath: counter)
-        try install("""
+        try install(
+            """
             #!/bin/sh
             # CRIBench probe runtime, set by ScaleCommandTests: the node is full after \(containers) containers.
             bundle= previous= log=
@@ -87,7 +93,8 @@ struct ProbeRuntime {
 
     /// runc, but `exec` (an ExecSync, as an exec probe makes) waits `milliseconds` first.
     func slowDownExec(milliseconds: Int) throws {
-        try install("""
+        try install(
+            """
             #!/bin/sh
             # CRIBench probe runtime, slowed by SteadyStateTests: exec waits.
             case " $* " in
@@ -108,6 +115,8 @@ struct ProbeRuntime {
         let staging = path + ".new"
         try script.write(toFile: staging, atomically: false, encoding: .utf8)
         chmod(staging, 0o755)
-        guard rename(staging, path) == 0 else { throw TestFailure("cannot replace \(path): \(String(cString: strerror(errno)))") }
+        guard rename(staging, path) == 0 else {
+            throw TestFailure("cannot replace \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }

@@ -14,8 +14,8 @@ struct OwnContainerd {
         let pidFile = URL(fileURLWithPath: TestEnvironment.shared.endpoint.socketPath)
             .deletingLastPathComponent().appendingPathComponent("containerd.pid").path
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
-              let commandLine = Self.commandLine(of: pid), commandLine.first?.hasSuffix("containerd") == true
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
+            let commandLine = Self.commandLine(of: pid), commandLine.first?.hasSuffix("containerd") == true
         else { return nil }
         return OwnContainerd(pidFile: pidFile, pid: pid, commandLine: commandLine)
     }
@@ -54,7 +54,9 @@ struct OwnContainerd {
                 try "\(pid)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
                 // Back into the runtime's own cgroup, where start-containerd.sh put it (bench
                 // scale reads the runtime's CPU there).
-                let record = URL(fileURLWithPath: pidFile).deletingLastPathComponent().appendingPathComponent("runtime-cgroups").path
+                let record = URL(fileURLWithPath: pidFile).deletingLastPathComponent().appendingPathComponent(
+                    "runtime-cgroups"
+                ).path
                 for directory in ((try? String(contentsOfFile: record, encoding: .utf8)) ?? "").split(separator: "\n") {
                     try "\(pid)\n".write(toFile: "\(directory)/cgroup.procs", atomically: false, encoding: .utf8)
                 }
@@ -75,7 +77,8 @@ struct RuntimeCrashTests {
     /// labelled pods and containers, and the images its ledger lists), and a new run works.
     @Test(.enabled(if: inCI || OwnContainerd.current != nil, "needs CRIBench's own containerd, to kill and restart it"))
     func benchFailsClearlyAndCleanupRemovesWhatTheBrokenRunLeft() async throws {
-        let containerd = try #require(OwnContainerd.current, "CRIBench's containerd (a pid file beside the socket) is needed to test a crash")
+        let containerd = try #require(
+            OwnContainerd.current, "CRIBench's containerd (a pid file beside the socket) is needed to test a crash")
         let scratch = NSTemporaryDirectory() + "cribench-crash-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let ledgerEnvironment = [ImageLedger.directoryEnvironmentVariable: "\(scratch)/ledger"]
@@ -91,10 +94,16 @@ struct RuntimeCrashTests {
         // Images the node held before would make the ledger and cleanup checks below hold
         // whatever bench does.
         let present = idleImages.filter { !absentBefore.contains($0) }
-        try #require(present.isEmpty, "\(present) already on the node; this test needs a runtime without them (as the test command starts)")
+        try #require(
+            present.isEmpty,
+            "\(present) already on the node; this test needs a runtime without them (as the test command starts)")
 
-        let bench = BenchProcess(["run", "--flows", "container", "--samples", "500", "--warmup", "0", "--results-dir", "\(scratch)/results"],
-                                 environment: ledgerEnvironment)
+        let bench = BenchProcess(
+            [
+                "run", "--flows", "container", "--samples", "500", "--warmup", "0", "--results-dir",
+                "\(scratch)/results",
+            ],
+            environment: ledgerEnvironment)
         try bench.process.run()
         let watchdog = Task {
             try await Task.sleep(for: .seconds(240))
@@ -117,11 +126,14 @@ struct RuntimeCrashTests {
         let run = try #require(runID, "bench names its run on stderr: \(seen)")
         #expect(bench.process.terminationStatus == 1, "exit code of the broken run: \(bench.process.terminationStatus)")
         let lastLine = seen.split(separator: "\n").last { $0.hasPrefix("Error: ") } ?? ""
-        #expect(lastLine.contains(TestEnvironment.shared.endpoint.description), "the error names the endpoint: \(lastLine)")
+        #expect(
+            lastLine.contains(TestEnvironment.shared.endpoint.description), "the error names the endpoint: \(lastLine)")
 
         let selector = [Ownership.ownerLabel: Ownership.ownerValue, Ownership.runLabel: run]
         let pulled = try ledger.entries(run: run).map(\.image)
-        #expect(Set(idleImages).isSubset(of: pulled), "the ledger lists the images the broken run pulled: \(pulled), expected \(idleImages)")
+        #expect(
+            Set(idleImages).isSubset(of: pulled),
+            "the ledger lists the images the broken run pulled: \(pulled), expected \(idleImages)")
         try await withRuntime { client in
             let pods = try await client.listPodSandbox(labels: selector)
             #expect(!pods.isEmpty, "the broken run should have left its ready sandboxes behind")
@@ -132,15 +144,20 @@ struct RuntimeCrashTests {
         try await withRuntime { client in
             let pods = try await client.listPodSandbox(labels: selector)
             let containers = try await client.listContainers(labels: selector)
-            #expect(pods.isEmpty && containers.isEmpty, "cleanup left \(pods.count) pods and \(containers.count) containers of run \(run)")
+            #expect(
+                pods.isEmpty && containers.isEmpty,
+                "cleanup left \(pods.count) pods and \(containers.count) containers of run \(run)")
             for image in pulled {
-                #expect(try await client.imageStatus(image) == nil, "cleanup should remove \(image), which the broken run pulled")
+                #expect(
+                    try await client.imageStatus(image) == nil,
+                    "cleanup should remove \(image), which the broken run pulled")
             }
         }
         #expect(try ledger.entries(run: run).isEmpty)
 
-        let again = try BenchProcess.run(["run", "--flows", "pod", "--samples", "2", "--warmup", "0", "--results-dir", "\(scratch)/results"],
-                                         environment: ledgerEnvironment)
+        let again = try BenchProcess.run(
+            ["run", "--flows", "pod", "--samples", "2", "--warmup", "0", "--results-dir", "\(scratch)/results"],
+            environment: ledgerEnvironment)
         #expect(again.code == 0, "a new run after the restart: \(again.err)")
         #expect(try ledger.entries().isEmpty, "a run that ends normally leaves nothing in the ledger")
     }

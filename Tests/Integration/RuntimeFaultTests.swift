@@ -9,7 +9,8 @@ struct RuntimeFaultTests {
 
     func expectNothingLeft(_ client: CRIClient) async throws {
         #expect(try await client.listPodSandbox(labels: environment.labels).isEmpty, "no pod of this run may be left")
-        #expect(try await client.listContainers(labels: environment.labels).isEmpty, "no container of this run may be left")
+        #expect(
+            try await client.listContainers(labels: environment.labels).isEmpty, "no container of this run may be left")
     }
 
     @Test func unknownRuntimeHandlerIsNamed() async throws {
@@ -17,7 +18,8 @@ struct RuntimeFaultTests {
             let error = await #expect(throws: CRIError.self) {
                 try await withPodSandbox(client, name: "bad-handler", handler: "no-such-handler") { _ in }
             }
-            #expect(error?.description.contains("no-such-handler") == true, "\(error.map(String.init(describing:)) ?? "")")
+            #expect(
+                error?.description.contains("no-such-handler") == true, "\(error.map(String.init(describing:)) ?? "")")
             #expect(error?.call == "RunPodSandbox")
             try await expectNothingLeft(client)
         }
@@ -51,7 +53,9 @@ struct RuntimeFaultTests {
         try await withRuntime { client in
             let error = await #expect(throws: CRIError.self) { try await client.pullImage(reference) }
             let message = error.map(String.init(describing:)) ?? ""
-            #expect(message.contains("PullImage") && message.contains(reference), "names the call and the reference: \(message)")
+            #expect(
+                message.contains("PullImage") && message.contains(reference),
+                "names the call and the reference: \(message)")
             // containerd 1.6 answers a reference it cannot parse with gRPC UNKNOWN and these words.
             #expect(error?.code == .runtime, "\(message)")
             #expect(message.contains("invalid reference format"), "\(message)")
@@ -65,7 +69,8 @@ struct RuntimeFaultTests {
                 let error = await #expect(throws: CRIError.self) {
                     try await createContainer(client, in: pod, .make(name: "ghost", image: image))
                 }
-                #expect(error?.description.contains("never-pulled") == true, "\(error.map(String.init(describing:)) ?? "")")
+                #expect(
+                    error?.description.contains("never-pulled") == true, "\(error.map(String.init(describing:)) ?? "")")
             }
             try await expectNothingLeft(client)
         }

@@ -17,8 +17,12 @@ struct RuntimeInfoTests {
         try await withRuntime { client in
             let status = try await client.status()
             let conditions = Dictionary(uniqueKeysWithValues: status.status.conditions.map { ($0.type, $0) })
-            #expect(conditions["RuntimeReady"]?.status == true, "RuntimeReady: \(conditions["RuntimeReady"]?.message ?? "missing")")
-            #expect(conditions["NetworkReady"]?.status == true, "NetworkReady: \(conditions["NetworkReady"]?.message ?? "missing")")
+            #expect(
+                conditions["RuntimeReady"]?.status == true,
+                "RuntimeReady: \(conditions["RuntimeReady"]?.message ?? "missing")")
+            #expect(
+                conditions["NetworkReady"]?.status == true,
+                "NetworkReady: \(conditions["NetworkReady"]?.message ?? "missing")")
         }
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// The pid containerd names in a verbose ContainerStatus or PodSandboxStatus info.
 func verbosePID(_ info: [String: String]) -> Int? {
     guard let text = info["info"], let data = text.data(using: .utf8),
-          let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else { return nil }
     return object["pid"] as? Int
 }
 
@@ -11,9 +12,10 @@ func verbosePID(_ info: [String: String]) -> Int? {
 /// puts the spec under `runtimeSpec`).
 func specNamespacePath(_ info: [String: String], _ type: String) -> String? {
     guard let text = info["info"], let data = text.data(using: .utf8),
-          let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let spec = object["runtimeSpec"] as? [String: Any], let linux = spec["linux"] as? [String: Any],
-          let namespaces = linux["namespaces"] as? [[String: Any]] else { return nil }
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let spec = object["runtimeSpec"] as? [String: Any], let linux = spec["linux"] as? [String: Any],
+        let namespaces = linux["namespaces"] as? [[String: Any]]
+    else { return nil }
     return namespaces.first { $0["type"] as? String == type }?["path"] as? String
 }
 

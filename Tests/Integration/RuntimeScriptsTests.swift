@@ -13,7 +13,8 @@ struct RuntimeScriptsTests {
 
     /// Runs one of the scripts with a fresh shell's environment plus `settings`.
     static func script(_ name: String, _ settings: [String: String]) throws -> (code: Int32, out: String, err: String) {
-        try ChildProcess.run("/bin/bash", ["\(scripts)/\(name)"], environment: ChildProcess.cleanEnvironment.merging(settings) { $1 })
+        try ChildProcess.run(
+            "/bin/bash", ["\(scripts)/\(name)"], environment: ChildProcess.cleanEnvironment.merging(settings) { $1 })
     }
 
     @Test(.enabled(if: getuid() == 0, "starts a second containerd, which needs root"))
@@ -29,14 +30,17 @@ struct RuntimeScriptsTests {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "bystander") { bystander in
                 let marker = "CRIBENCH_CALLER_MARKER=\(tag)"
-                let started = try Self.script("start-containerd.sh", other.settings.merging(["CRIBENCH_CALLER_MARKER": tag]) { $1 })
-                try #require(started.code == 0, "start-containerd.sh with overrides failed: \(started.err.suffix(2000))")
+                let started = try Self.script(
+                    "start-containerd.sh", other.settings.merging(["CRIBENCH_CALLER_MARKER": tag]) { $1 })
+                try #require(
+                    started.code == 0, "start-containerd.sh with overrides failed: \(started.err.suffix(2000))")
                 // containerd, and so every shim and runtime it starts, has none of the caller's variables.
                 let daemon = try String(contentsOfFile: "\(other.stateDirectory)/run/containerd.pid", encoding: .utf8)
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(daemon)/environ"))
                 let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-                #expect(!variables.contains(marker) && variables.allSatisfy { !$0.hasPrefix("CRIBENCH_") }, "\(variables)")
+                #expect(
+                    !variables.contains(marker) && variables.allSatisfy { !$0.hasPrefix("CRIBENCH_") }, "\(variables)")
                 #expect(variables.contains { $0.hasPrefix("PATH=") })
                 #expect(started.out.contains("unix://\(other.stateDirectory)/run/containerd.sock"))
 
@@ -50,45 +54,61 @@ struct RuntimeScriptsTests {
                 // bench finds the other runtime, its images and its cgroup from that file alone.
                 let results = NSTemporaryDirectory() + "cribench-scripts-test-\(tag)"
                 defer { try? FileManager.default.removeItem(atPath: results) }
-                let bench = try ChildProcess.run(BenchProcess.executable.path,
-                                                 ["run", "--flows", "pod,container", "--samples", "1", "--warmup", "0", "--results-dir", results],
-                                                 environment: ChildProcess.cleanEnvironment.merging([
-                                                     "CRIBENCH_STATE_DIR": other.stateDirectory, "CRIBENCH_LEDGER_DIR": results + "/ledger",
-                                                 ]) { $1 })
+                let bench = try ChildProcess.run(
+                    BenchProcess.executable.path,
+                    ["run", "--flows", "pod,container", "--samples", "1", "--warmup", "0", "--results-dir", results],
+                    environment: ChildProcess.cleanEnvironment.merging([
+                        "CRIBENCH_STATE_DIR": other.stateDirectory, "CRIBENCH_LEDGER_DIR": results + "/ledger",
+                    ]) { $1 })
                 #expect(bench.code == 0, "bench against the overridden runtime failed: \(bench.err.suffix(1500))")
-                #expect(bench.err.contains("against unix://\(other.stateDirectory)/run/containerd.sock"), "\(bench.err.prefix(600))")
+                #expect(
+                    bench.err.contains("against unix://\(other.stateDirectory)/run/containerd.sock"),
+                    "\(bench.err.prefix(600))")
 
                 // A pod of the other runtime, left running for its stop to end: it is on the
                 // overridden subnet and in the overridden cgroup parent.
-                let leftPausePid = try await withCRIClient(endpoint: node.endpoint, timeout: .seconds(60)) { otherClient in
+                let leftPausePid = try await withCRIClient(endpoint: node.endpoint, timeout: .seconds(60)) {
+                    otherClient in
                     let name = "left-running-\(tag)"
-                    let config = PodSandboxConfig.make(name: name, uid: name, namespace: Ownership.podNamespace,
-                                                       logDirectory: "\(node.podLogRoot)/\(name)", labels: Ownership.labels(run: RunID.make()),
-                                                       cgroupParent: node.cgroupParent)
+                    let config = PodSandboxConfig.make(
+                        name: name, uid: name, namespace: Ownership.podNamespace,
+                        logDirectory: "\(node.podLogRoot)/\(name)", labels: Ownership.labels(run: RunID.make()),
+                        cgroupParent: node.cgroupParent)
                     let id = try await otherClient.runPodSandbox(config, runtimeHandler: "runc")
                     let ip = try await otherClient.podSandboxStatus(id).status.network.ip
                     #expect(node.subnetContains(ip), "pod IP \(ip) is not in the overridden subnet \(node.subnet)")
                     #expect(!TestEnvironment.shared.node.subnetContains(ip))
                     let processes = try #require(NodeProcesses(), "no cgroup hierarchy found")
-                    return try #require(processes.processes(cgroupParent: node.cgroupParent, id: id).first, "no process in the pod's cgroup under \(node.cgroupParent)")
+                    return try #require(
+                        processes.processes(cgroupParent: node.cgroupParent, id: id).first,
+                        "no process in the pod's cgroup under \(node.cgroupParent)")
                 }
 
                 // A careless stop: the caller's environment names the foreign cgroup as parent.
-                let stopped = try Self.script("stop-containerd.sh", other.settings.merging(["CRIBENCH_CGROUP_PARENT": foreign.cgroupParent]) { $1 })
+                let stopped = try Self.script(
+                    "stop-containerd.sh",
+                    other.settings.merging(["CRIBENCH_CGROUP_PARENT": foreign.cgroupParent]) { $1 })
                 #expect(stopped.code == 0, "stop failed: \(stopped.err)")
                 #expect(kill(leftPausePid, 0) != 0, "the stopped runtime's pod process \(leftPausePid) survived")
                 let shims = NodeProcesses.allCommandLines().filter { $0.contains("-address \(node.socketPath)") }
                 #expect(shims.isEmpty, "the stopped runtime's shims survived: \(shims)")
-                #expect(!FileManager.default.fileExists(atPath: node.socketPath), "the stopped runtime's socket is still there")
-                #expect(!FileManager.default.fileExists(atPath: (NodeProcesses()?.cgroupRoot ?? "") + other.settings["CRIBENCH_CGROUP_PARENT"]!))
-                #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpuacct\(other.settings["CRIBENCH_CGROUP_PARENT"]!)-runtime"),
-                        "the stopped runtime's own cgroup is still there")
+                #expect(
+                    !FileManager.default.fileExists(atPath: node.socketPath),
+                    "the stopped runtime's socket is still there")
+                #expect(
+                    !FileManager.default.fileExists(
+                        atPath: (NodeProcesses()?.cgroupRoot ?? "") + other.settings["CRIBENCH_CGROUP_PARENT"]!))
+                #expect(
+                    !FileManager.default.fileExists(
+                        atPath: "/sys/fs/cgroup/cpuacct\(other.settings["CRIBENCH_CGROUP_PARENT"]!)-runtime"),
+                    "the stopped runtime's own cgroup is still there")
                 #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(other.settings["CRIBENCH_BRIDGE"]!)"))
                 try foreign.expectIntact()
 
                 // Stale pid files that now name the foreign process.
                 for file in ["containerd.pid", "registry.pid"] {
-                    try String(foreign.pid).write(toFile: "\(other.stateDirectory)/run/\(file)", atomically: true, encoding: .utf8)
+                    try String(foreign.pid).write(
+                        toFile: "\(other.stateDirectory)/run/\(file)", atomically: true, encoding: .utf8)
                 }
                 let again = try Self.script("stop-containerd.sh", other.settings)
                 #expect(again.code == 0, "second stop failed: \(again.err)")
@@ -99,9 +119,13 @@ struct RuntimeScriptsTests {
                 let root = try Self.script("stop-containerd.sh", ["CRIBENCH_STATE_DIR": "/", "CRIBENCH_PURGE": "1"])
                 #expect(root.code != 0 && root.err.contains("system directory"), "\(root.err)")
                 // Under /tmp (writable by all) it is refused before its contents are even looked at.
-                let stranger = try Self.script("stop-containerd.sh", ["CRIBENCH_STATE_DIR": foreign.directory, "CRIBENCH_PURGE": "1"])
-                #expect(stranger.code != 0 && (stranger.err.contains("not CRIBench's") || stranger.err.contains("writable by group or others")),
-                        "\(stranger.err)")
+                let stranger = try Self.script(
+                    "stop-containerd.sh", ["CRIBENCH_STATE_DIR": foreign.directory, "CRIBENCH_PURGE": "1"])
+                #expect(
+                    stranger.code != 0
+                        && (stranger.err.contains("not CRIBench's")
+                            || stranger.err.contains("writable by group or others")),
+                    "\(stranger.err)")
                 try foreign.expectIntact()
 
                 // The first runtime and its pod went through all of it.
@@ -116,10 +140,12 @@ extension RuntimeScriptsTests {
     /// A state directory another user owns, or one group or others may write to, could feed
     /// the root scripts settings, pid files and a runtime to run: start and stop refuse it,
     /// naming the path and why, before reading anything in it.
-    @Test(.enabled(if: getuid() == 0, "makes directories owned by another user"), arguments: [
-        (owner: uid_t(65534), mode: mode_t(0o755), reason: "is owned by uid 65534, not root"),
-        (owner: uid_t(0), mode: mode_t(0o775), reason: "is writable by group or others (mode 775)"),
-    ])
+    @Test(
+        .enabled(if: getuid() == 0, "makes directories owned by another user"),
+        arguments: [
+            (owner: uid_t(65534), mode: mode_t(0o755), reason: "is owned by uid 65534, not root"),
+            (owner: uid_t(0), mode: mode_t(0o775), reason: "is writable by group or others (mode 775)"),
+        ])
     func anUntrustedStateDirectoryIsRefused(owner: uid_t, mode: mode_t, reason: String) throws {
         let directory = "/var/lib/cribench-untrusted-\(randomSuffix(length: 6))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
@@ -144,10 +170,15 @@ extension RuntimeScriptsTests {
         let cwd = NSTemporaryDirectory() + "cribench-relative-\(randomSuffix(length: 6))"
         try FileManager.default.createDirectory(atPath: "\(cwd)/planted", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: cwd) }
-        try "CRIBENCH_WASM_RUNTIME=/tmp/planted-runtime\n".write(toFile: "\(cwd)/planted/cribench.env", atomically: false, encoding: .utf8)
-        let run = try ChildProcess.run("/bin/bash", ["-c", "cd \"$1\" && source \"$2/lib.sh\" && echo \"runtime=$CRIBENCH_WASM_RUNTIME\"",
-                                                     "test", cwd, Self.scripts],
-                                       environment: ChildProcess.cleanEnvironment.merging(["CRIBENCH_STATE_DIR": "planted"]) { $1 })
+        try "CRIBENCH_WASM_RUNTIME=/tmp/planted-runtime\n".write(
+            toFile: "\(cwd)/planted/cribench.env", atomically: false, encoding: .utf8)
+        let run = try ChildProcess.run(
+            "/bin/bash",
+            [
+                "-c", "cd \"$1\" && source \"$2/lib.sh\" && echo \"runtime=$CRIBENCH_WASM_RUNTIME\"",
+                "test", cwd, Self.scripts,
+            ],
+            environment: ChildProcess.cleanEnvironment.merging(["CRIBENCH_STATE_DIR": "planted"]) { $1 })
         #expect(run.code != 0 && run.err.contains("is not an absolute path"), "\(run.out) \(run.err)")
         #expect(!run.out.contains("/tmp/planted-runtime"))
     }
@@ -189,7 +220,8 @@ struct ForeignThings {
         let root = try #require(NodeProcesses()?.cgroupRoot, "no cgroup hierarchy found")
         try FileManager.default.createDirectory(atPath: root + cgroupParent, withIntermediateDirectories: false)
         try String(pid).write(toFile: root + cgroupParent + "/cgroup.procs", atomically: false, encoding: .utf8)
-        let added = try ChildProcess.run("/usr/sbin/ip", ["netns", "add", netns], environment: ChildProcess.cleanEnvironment)
+        let added = try ChildProcess.run(
+            "/usr/sbin/ip", ["netns", "add", netns], environment: ChildProcess.cleanEnvironment)
         guard added.code == 0 else { throw TestFailure("ip netns add \(netns): \(added.err)") }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "not CRIBench's".write(toFile: directory + "/data", atomically: true, encoding: .utf8)
@@ -198,14 +230,17 @@ struct ForeignThings {
     func expectIntact() throws {
         var status: Int32 = 0
         #expect(waitpid(pid, &status, WNOHANG) == 0, "a foreign process (pid \(pid)) was killed")
-        #expect(FileManager.default.fileExists(atPath: "/var/run/netns/\(netns)"), "the foreign network namespace \(netns) was removed")
+        #expect(
+            FileManager.default.fileExists(atPath: "/var/run/netns/\(netns)"),
+            "the foreign network namespace \(netns) was removed")
         #expect(FileManager.default.fileExists(atPath: directory + "/data"), "a foreign directory's file was removed")
     }
 
     func remove() {
         kill(pid, SIGKILL)
         _ = try? ChildProcess.wait(pid)
-        _ = try? ChildProcess.run("/usr/sbin/ip", ["netns", "delete", netns], environment: ChildProcess.cleanEnvironment)
+        _ = try? ChildProcess.run(
+            "/usr/sbin/ip", ["netns", "delete", netns], environment: ChildProcess.cleanEnvironment)
         if createdNetnsDirectory { rmdir("/var/run/netns") }
         if let root = NodeProcesses()?.cgroupRoot { rmdir(root + cgroupParent) }
         try? FileManager.default.removeItem(atPath: directory)
@@ -222,7 +257,9 @@ func freeLocalPort() throws -> Int {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
     }
     guard bound else { throw TestFailure("bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
     return Int(UInt16(bigEndian: address.sin_port))

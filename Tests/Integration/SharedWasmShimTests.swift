@@ -37,36 +37,43 @@ struct SharedWasmShimTests {
                     let parents = Set(instances.compactMap { NodeProcesses.parent(of: $0.pid) })
                     #expect(parents.count == 1, "one shim is the parent of every instance: \(parents)")
                     let shim = try #require(parents.first)
-                    #expect(commandLine(shim).hasSuffix(" serve"),
-                            "the parent is the serving shim: \(commandLine(shim))")
+                    #expect(
+                        commandLine(shim).hasSuffix(" serve"),
+                        "the parent is the serving shim: \(commandLine(shim))")
                     let processes = try #require(NodeProcesses())
                     for pod in pods {
-                        #expect(processes.processes(cgroupParent: environment.node.cgroupParent, id: pod.id).isEmpty,
-                                "no pause process in sandbox \(pod.id)'s cgroup")
+                        #expect(
+                            processes.processes(cgroupParent: environment.node.cgroupParent, id: pod.id).isEmpty,
+                            "no pause process in sandbox \(pod.id)'s cgroup")
                     }
                     var networkByPod: [String: UInt64] = [:]
                     for instance in instances {
                         let info = try await client.podSandboxStatus(instance.pod.id, verbose: true).info
-                        let netns = try #require(specNamespacePath(info, "network"),
-                                                 "the sandbox's spec names its netns")
+                        let netns = try #require(
+                            specNamespacePath(info, "network"),
+                            "the sandbox's spec names its netns")
                         let network = inode("/proc/\(instance.pid)/ns/net")
                         #expect(network != nil && network == inode(netns), "instance \(instance.pid) is in \(netns)")
                         networkByPod[instance.pod.id] = network
                         for kind in ["net", "ipc", "uts"] {
-                            #expect(inode("/proc/\(instance.pid)/ns/\(kind)") != inode("/proc/self/ns/\(kind)"),
-                                    "not the host's \(kind)")
-                            #expect(inode("/proc/\(instance.pid)/ns/\(kind)") != inode("/proc/\(shim)/ns/\(kind)"),
-                                    "not the shim's \(kind)")
+                            #expect(
+                                inode("/proc/\(instance.pid)/ns/\(kind)") != inode("/proc/self/ns/\(kind)"),
+                                "not the host's \(kind)")
+                            #expect(
+                                inode("/proc/\(instance.pid)/ns/\(kind)") != inode("/proc/\(shim)/ns/\(kind)"),
+                                "not the shim's \(kind)")
                         }
                     }
                     #expect(Set(networkByPod.values).count == pods.count, "each pod has a network namespace of its own")
                     let first = instances.filter { $0.pod.id == pods[0].id }
                     for kind in ["net", "ipc", "uts"] {
-                        #expect(inode("/proc/\(first[0].pid)/ns/\(kind)") == inode("/proc/\(first[1].pid)/ns/\(kind)"),
-                                "containers of one pod share its \(kind) namespace")
+                        #expect(
+                            inode("/proc/\(first[0].pid)/ns/\(kind)") == inode("/proc/\(first[1].pid)/ns/\(kind)"),
+                            "containers of one pod share its \(kind) namespace")
                     }
-                    #expect(inode("/proc/\(first[0].pid)/ns/ipc") != inode("/proc/\(instances[2].pid)/ns/ipc"),
-                            "pods do not share an IPC namespace")
+                    #expect(
+                        inode("/proc/\(first[0].pid)/ns/ipc") != inode("/proc/\(instances[2].pid)/ns/ipc"),
+                        "pods do not share an IPC namespace")
                 }
             }
         }
@@ -82,13 +89,17 @@ struct SharedWasmShimTests {
                     try await withPodSandbox(client, name: "shim-mixed", handler: Self.handler) { pod in
                         let wasm = try await createContainer(client, in: pod, .make(name: "module", image: idle))
                         try await client.startContainer(wasm)
-                        let oci = try await createContainer(client, in: pod, .make(name: "native",
-                                                                                    image: environment.busyboxImage,
-                                                                                    command: ["sleep", "60"]))
+                        let oci = try await createContainer(
+                            client, in: pod,
+                            .make(
+                                name: "native",
+                                image: environment.busyboxImage,
+                                command: ["sleep", "60"]))
                         let error = await #expect(throws: CRIError.self) { try await client.startContainer(oci) }
                         let message = error?.description ?? ""
-                        #expect(message.contains(Self.handler) && message.contains(environment.busyboxImage),
-                                "\(message)")
+                        #expect(
+                            message.contains(Self.handler) && message.contains(environment.busyboxImage),
+                            "\(message)")
                         #expect(try await client.containerStatus(oci).state != .containerRunning)
                         #expect(try await client.containerStatus(wasm).state == .containerRunning, "the module runs on")
                     }
@@ -126,9 +137,10 @@ struct SharedWasmShimTests {
             }
             try await eventually("no mount is left in a task bundle") { bundleMounts().isEmpty }
             for id in ids {
-                #expect(!FileManager.default.fileExists(
-                            atPath: "/sys/fs/cgroup/memory\(environment.node.cgroupParent)/\(id)"),
-                        "container \(id)'s cgroup is removed")
+                #expect(
+                    !FileManager.default.fileExists(
+                        atPath: "/sys/fs/cgroup/memory\(environment.node.cgroupParent)/\(id)"),
+                    "container \(id)'s cgroup is removed")
             }
         }
     }
@@ -136,8 +148,10 @@ struct SharedWasmShimTests {
     /// containerd killed and started again while a wasm-shim pod runs: the pod is still Ready
     /// and its container Running (containerd reconnects to the shim through the bundle's
     /// address), and both can then be stopped and removed.
-    @Test(.enabled(if: RuntimeCrashTests.inCI || OwnContainerd.current != nil,
-                   "needs CRIBench's own containerd to restart it"))
+    @Test(
+        .enabled(
+            if: RuntimeCrashTests.inCI || OwnContainerd.current != nil,
+            "needs CRIBench's own containerd to restart it"))
     func podsSurviveAContainerdRestartAndAreManagedAgain() async throws {
         let containerd = try #require(OwnContainerd.current, "CRIBench's containerd (a pid file beside the socket)")
         try await withRuntime { client in
@@ -155,8 +169,9 @@ struct SharedWasmShimTests {
                     #expect(try await client.containerStatus(id).state == .containerRunning)
                     #expect(kill(pid, 0) == 0, "the instance lived through the restart")
                     try await client.stopContainer(id, gracePeriodSeconds: 10)
-                    #expect(try await client.containerStatus(id).state == .containerExited,
-                            "the exit reached CRI after the restart")
+                    #expect(
+                        try await client.containerStatus(id).state == .containerExited,
+                        "the exit reached CRI after the restart")
                 }
             }
             try await eventually("no mount is left in a task bundle") { bundleMounts().isEmpty }
@@ -173,16 +188,21 @@ struct SharedWasmShimTests {
                     let roundIDs = try await withThrowingTaskGroup(of: String.self) { group in
                         for index in 0..<8 {
                             group.addTask {
-                                try await withPodSandbox(client, name: "shim-churn-\(round)-\(index)",
-                                                         handler: Self.handler) { pod in
-                                    let id = try await createContainer(client, in: pod,
-                                                                       .make(name: "idle", image: idle))
+                                try await withPodSandbox(
+                                    client, name: "shim-churn-\(round)-\(index)",
+                                    handler: Self.handler
+                                ) { pod in
+                                    let id = try await createContainer(
+                                        client, in: pod,
+                                        .make(name: "idle", image: idle))
                                     try await client.startContainer(id)
-                                    #expect(try await client.containerStatus(id).state == .containerRunning,
-                                            "round \(round)")
+                                    #expect(
+                                        try await client.containerStatus(id).state == .containerRunning,
+                                        "round \(round)")
                                     try await client.stopContainer(id, gracePeriodSeconds: 10)
-                                    #expect(try await client.containerStatus(id).state == .containerExited,
-                                            "round \(round)")
+                                    #expect(
+                                        try await client.containerStatus(id).state == .containerExited,
+                                        "round \(round)")
                                     return id
                                 }
                             }
@@ -204,8 +224,10 @@ struct SharedWasmShimTests {
     // MARK: Helpers
 
     /// `count` wasm-shim pods, run in parallel, removed afterwards.
-    func withPods(_ client: CRIClient, count: Int, name: String,
-                  _ body: ([TestPod]) async throws -> Void) async throws {
+    func withPods(
+        _ client: CRIClient, count: Int, name: String,
+        _ body: ([TestPod]) async throws -> Void
+    ) async throws {
         func nest(_ pods: [TestPod]) async throws {
             guard pods.count < count else { return try await body(pods) }
             try await withPodSandbox(client, name: "\(name)-\(pods.count)", handler: Self.handler) { pod in

@@ -23,16 +23,20 @@ struct ShortRunTests {
             // The image flow may only pull and remove images the node does not hold already (a
             // user may have pulled busybox by hand): take the first candidate that is absent.
             let client = session.client
-            let ociImage = try #require(try await client.firstAbsentImage([node.busyboxImage, node.imageTestImage]),
-                                        "every OCI candidate image is present on the node; remove one of them")
-            let wasmImage = try #require(try await client.firstAbsentImage(["wasi-example", "hello", "exit-code"].map(node.wasmImage)),
-                                         "every wasm candidate image is present on the node; remove one of them")
+            let ociImage = try #require(
+                try await client.firstAbsentImage([node.busyboxImage, node.imageTestImage]),
+                "every OCI candidate image is present on the node; remove one of them")
+            let wasmImage = try #require(
+                try await client.firstAbsentImage(["wasi-example", "hello", "exit-code"].map(node.wasmImage)),
+                "every wasm candidate image is present on the node; remove one of them")
             let oci = Workload.defaultOCI(), wasm = Workload.defaultWasm()
             let sides = [
-                Workload(kind: .oci, image: ociImage, idleImage: oci.idleImage, idleCommand: oci.idleCommand,
-                         runtimeHandler: oci.runtimeHandler),
-                Workload(kind: .wasm, image: wasmImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand,
-                         runtimeHandler: wasm.runtimeHandler),
+                Workload(
+                    kind: .oci, image: ociImage, idleImage: oci.idleImage, idleCommand: oci.idleCommand,
+                    runtimeHandler: oci.runtimeHandler),
+                Workload(
+                    kind: .wasm, image: wasmImage, idleImage: wasm.idleImage, idleCommand: wasm.idleCommand,
+                    runtimeHandler: wasm.runtimeHandler),
             ]
             let plan = SamplingPlan(samples: 2, warmup: 1, flowBudget: nil, sides: sides)
             await Sampler(plan: plan, context: session.context) { _ in }.run(flows, into: &results)
@@ -42,11 +46,16 @@ struct ShortRunTests {
             let selector = Ownership.labels(run: setup.runID)
             let pods = try await client.listPodSandbox(labels: selector)
             let containers = try await client.listContainers(labels: selector)
-            #expect(pods.isEmpty && containers.isEmpty, "the run left \(pods.count) pods and \(containers.count) containers")
+            #expect(
+                pods.isEmpty && containers.isEmpty, "the run left \(pods.count) pods and \(containers.count) containers"
+            )
         }
         #expect(results.errors.isEmpty, "\(results.errors)")
-        let expected = ["ImageInCri": ["pull", "status", "list", "remove"], "PodSandboxInCri": ["run", "status", "stop", "remove"],
-                        "ContainerInCri": ["create", "start", "status", "stop", "remove"], "EndToEnd": ["run-to-first-line", "teardown"]]
+        let expected = [
+            "ImageInCri": ["pull", "status", "list", "remove"], "PodSandboxInCri": ["run", "status", "stop", "remove"],
+            "ContainerInCri": ["create", "start", "status", "stop", "remove"],
+            "EndToEnd": ["run-to-first-line", "teardown"],
+        ]
         #expect(results.flows == expected)
         for (flow, operations) in expected {
             for operation in operations {

@@ -15,9 +15,12 @@ struct SidesAndABTests {
         let directory = scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Two warm-up samples: the first measured sample still starts with the first side.
-        let run = try BenchProcess.run(["run", "--flows", "reads,container", "--samples", "3", "--warmup", "2",
-                                        "--side", "oci=runc", "--side", "probe=\(ProbeRuntime.handler)", "--side", "wasm=wasm",
-                                        "--results-dir", "\(directory)/results"], environment: ["CRIBENCH_LEDGER_DIR": "\(directory)/ledger"])
+        let run = try BenchProcess.run(
+            [
+                "run", "--flows", "reads,container", "--samples", "3", "--warmup", "2",
+                "--side", "oci=runc", "--side", "probe=\(ProbeRuntime.handler)", "--side", "wasm=wasm",
+                "--results-dir", "\(directory)/results",
+            ], environment: ["CRIBENCH_LEDGER_DIR": "\(directory)/ledger"])
         #expect(run.code == 0, "\(run.err.suffix(1500))")
         let kinds = ["oci", "probe", "wasm"]
         // Go's benchmark format: "BenchmarkNAME[/key=value...] <iterations> <value> <unit>".
@@ -25,7 +28,9 @@ struct SidesAndABTests {
         for line in run.out.split(separator: "\n") where line.hasPrefix("Benchmark") {
             var fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             // The name ends in "-GOMAXPROCS".
-            if let dash = fields.first?.lastIndex(of: "-"), fields[0][fields[0].index(after: dash)...].allSatisfy(\.isNumber) {
+            if let dash = fields.first?.lastIndex(of: "-"),
+                fields[0][fields[0].index(after: dash)...].allSatisfy(\.isNumber)
+            {
                 fields[0] = fields[0][..<dash]
             }
             guard fields.count >= 4, Int(fields[1]) != nil, Double(fields[2]) != nil, fields[3] == "ns/op" else {
@@ -34,26 +39,34 @@ struct SidesAndABTests {
             }
             let parts = fields[0].split(separator: "/")
             guard let kind = parts.first(where: { $0.hasPrefix("kind=") })?.dropFirst(5),
-                  let op = parts.first(where: { $0.hasPrefix("op=") }) else { continue }
+                let op = parts.first(where: { $0.hasPrefix("op=") })
+            else { continue }
             byKind[String(kind), default: []].insert("\(parts[0])/\(op)")
         }
         #expect(byKind.keys.sorted() == kinds)
         #expect(Set(kinds.map { byKind[$0] ?? [] }).count == 1, "every op has samples of every side: \(byKind)")
 
-        let directoryName = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/results").first)
-        let results = try JSONReporter.load(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/results/\(directoryName)/results.json")))
+        let directoryName = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "\(directory)/results").first)
+        let results = try JSONReporter.load(
+            try Data(contentsOf: URL(fileURLWithPath: "\(directory)/results/\(directoryName)/results.json")))
         #expect(results.kinds.map(\.rawValue) == kinds, "the reference side first")
         // Each sample's first side, from the start times cri-tools' files record per sample.
         let starts = try kinds.map { kind -> [Int64] in
             let file = "\(directory)/results/\(directoryName)/critest-ContainerInCri-\(kind).json"
-            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
-            return (object?["datapoints"] as? [[String: Any]] ?? []).compactMap { ($0["startTime"] as? NSNumber)?.int64Value }
+            let object =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
+            return (object?["datapoints"] as? [[String: Any]] ?? []).compactMap {
+                ($0["startTime"] as? NSNumber)?.int64Value
+            }
         }
         try #require(starts.allSatisfy { $0.count == 3 }, "\(starts)")
         let firsts = (0..<3).map { sample in kinds[starts.indices.min { starts[$0][sample] < starts[$1][sample] }!] }
         #expect(firsts == kinds, "sample 1 starts with oci, 2 with probe, 3 with wasm")
         let summary = try String(contentsOfFile: "\(directory)/results/\(directoryName)/summary.md", encoding: .utf8)
-        #expect(summary.contains("| op | OCI p50 | probe p50 | wasm p50 | probe/OCI | wasm/OCI |"), "\(summary.prefix(1200))")
+        #expect(
+            summary.contains("| op | OCI p50 | probe p50 | wasm p50 | probe/OCI | wasm/OCI |"),
+            "\(summary.prefix(1200))")
         let chart = try String(contentsOfFile: "\(directory)/results/\(directoryName)/chart.svg", encoding: .utf8)
         #expect(kinds.allSatisfy { chart.contains(">\($0) (") }, "a legend entry per side")
     }
@@ -69,9 +82,12 @@ struct SidesAndABTests {
         defer { try? probe.restore() }
         // The probe is runc behind a shell script: a few ms slower on every runc call, which a
         // 30 ms noise floor keeps out of the verdict.
-        let ab = try BenchProcess.run(["ab", "--a", "runc", "--b", ProbeRuntime.handler, "--flows", "container", "--samples", "12",
-                                       "--warmup", "2", "--noise-floor-ms", "30", "--results-dir", "\(directory)/results"],
-                                      environment: ["CRIBENCH_LEDGER_DIR": "\(directory)/ledger"])
+        let ab = try BenchProcess.run(
+            [
+                "ab", "--a", "runc", "--b", ProbeRuntime.handler, "--flows", "container", "--samples", "12",
+                "--warmup", "2", "--noise-floor-ms", "30", "--results-dir", "\(directory)/results",
+            ],
+            environment: ["CRIBENCH_LEDGER_DIR": "\(directory)/ledger"])
         try probe.restore()
         let flagged = ab.err.split(separator: "\n").filter { $0.contains("REGRESSION ") }
             .compactMap { $0.split(separator: " ").dropFirst(2).first.map { String($0.dropLast()) } }
@@ -84,31 +100,46 @@ struct SidesAndABTests {
     @Test(.enabled(if: getuid() == 0, "registers a runtime handler, which restarts containerd"))
     func abOfRuncAgainstItselfRaisesNothingInFiveRuns() throws {
         let script = BenchProcess.repository.appendingPathComponent("scripts/add-runtime-handler.sh").path
-        let runc = try #require(["/usr/sbin/runc", "/usr/bin/runc"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let runc = try #require(
+            ["/usr/sbin/runc", "/usr/bin/runc"].first { FileManager.default.isExecutableFile(atPath: $0) })
         let handler = "runc-aa-\(randomSuffix(length: 4).lowercased())"
-        let added = try ChildProcess.run("/bin/bash", [script, handler, runc], environment: ChildProcess.cleanEnvironment)
+        let added = try ChildProcess.run(
+            "/bin/bash", [script, handler, runc], environment: ChildProcess.cleanEnvironment)
         try #require(added.code == 0, "\(added.err)")
-        defer { _ = try? ChildProcess.run("/bin/bash", [script, "--remove", handler], environment: ChildProcess.cleanEnvironment) }
-        let again = try ChildProcess.run("/bin/bash", [script, handler, runc], environment: ChildProcess.cleanEnvironment)
+        defer {
+            _ = try? ChildProcess.run(
+                "/bin/bash", [script, "--remove", handler], environment: ChildProcess.cleanEnvironment)
+        }
+        let again = try ChildProcess.run(
+            "/bin/bash", [script, handler, runc], environment: ChildProcess.cleanEnvironment)
         #expect(again.code == 0 && again.err.contains("containerd keeps running"), "\(again.err)")
 
         let directory = scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var largest: (ratio: Double, op: String) = (0, "")
         for round in 1...5 {
-            let ab = try BenchProcess.run(["ab", "--a", "runc", "--b", handler, "--flows", "container,pod", "--samples", "12", "--warmup", "2",
-                                           "--results-dir", "\(directory)/results-\(round)"], environment: ["CRIBENCH_LEDGER_DIR": "\(directory)/ledger"])
+            let ab = try BenchProcess.run(
+                [
+                    "ab", "--a", "runc", "--b", handler, "--flows", "container,pod", "--samples", "12", "--warmup", "2",
+                    "--results-dir", "\(directory)/results-\(round)",
+                ], environment: ["CRIBENCH_LEDGER_DIR": "\(directory)/ledger"])
             #expect(ab.code == 0 && !ab.err.contains("REGRESSION"), "round \(round): \(ab.err.suffix(1500))")
-            let name = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/results-\(round)").first)
-            let results = try JSONReporter.load(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/results-\(round)/\(name)/results.json")))
+            let name = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: "\(directory)/results-\(round)").first)
+            let results = try JSONReporter.load(
+                try Data(contentsOf: URL(fileURLWithPath: "\(directory)/results-\(round)/\(name)/results.json")))
             let gate = RegressionGate(threshold: 1.15, noiseFloorNs: 2e6, significance: 0.01)
-            for finding in try ABComparison.findings(results, reference: .init(rawValue: "a"), candidate: .init(rawValue: "b"), gate: gate) {
+            for finding in try ABComparison.findings(
+                results, reference: .init(rawValue: "a"), candidate: .init(rawValue: "b"), gate: gate)
+            {
                 if let judged = finding.judgedRatio, judged > largest.ratio { largest = (judged, finding.key) }
             }
         }
-        let removed = try ChildProcess.run("/bin/bash", [script, "--remove", handler], environment: ChildProcess.cleanEnvironment)
+        let removed = try ChildProcess.run(
+            "/bin/bash", [script, "--remove", handler], environment: ChildProcess.cleanEnvironment)
         #expect(removed.code == 0, "\(removed.err)")
         #expect(largest.ratio > 0, "the A/A runs were judged op by op")
-        print("A/A, 5 runs: the largest shift of b over a was \(String(format: "%.2f", largest.ratio))x (\(largest.op))")
+        print(
+            "A/A, 5 runs: the largest shift of b over a was \(String(format: "%.2f", largest.ratio))x (\(largest.op))")
     }
 }

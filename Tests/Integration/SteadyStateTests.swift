@@ -15,29 +15,36 @@ extension ScaleCommandTests {
     @Test func steadyStateCallsFollowTheKubeletsScheduleAndTheirCostIsShared() async throws {
         let results = NSTemporaryDirectory() + "cribench-steady-\(randomSuffix(length: 6))"
         defer { try? FileManager.default.removeItem(atPath: results) }
-        let run = try BenchProcess.run(["scale", "--pods", "", "--churn-pods", "0", "--steady-pods", "2,8",
-                                        "--steady-seconds", "15", "--probe-share", "0.5", "--results-dir", results])
+        let run = try BenchProcess.run([
+            "scale", "--pods", "", "--churn-pods", "0", "--steady-pods", "2,8",
+            "--steady-seconds", "15", "--probe-share", "0.5", "--results-dir", results,
+        ])
         #expect(run.code == 0, "bench scale failed: \(run.err.suffix(1500))")
-        let runID = try #require(run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?
-            .split(separator: " ")[3].description)
+        let runID = try #require(
+            run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?
+                .split(separator: " ")[3].description)
         let json = try Data(contentsOf: URL(fileURLWithPath: "\(results)/scale-\(runID)/results.json"))
         let decoded = try JSONDecoder.withISODates.decode(ScaleResults.self, from: json)
         for kind in [WorkloadKind.oci, .wasm] {
             var perMinute: [Int: Double] = [:]
             for pods in [2, 8] {
-                let point = try #require(decoded.steady?.first { $0.kind == kind && $0.pods == pods }, "no point \(kind) N=\(pods)")
+                let point = try #require(
+                    decoded.steady?.first { $0.kind == kind && $0.pods == pods }, "no point \(kind) N=\(pods)")
                 let plan = point.plan
                 let relists = plan.scheduled(periodMs: plan.relistPeriodMs)
                 func near(_ call: String, _ expected: Int, within slack: Int) {
                     let made = point.calls[call] ?? 0
-                    #expect(abs(made - expected) <= slack, "\(kind) N=\(pods) \(call): \(made) calls, the schedule says \(expected)")
+                    #expect(
+                        abs(made - expected) <= slack,
+                        "\(kind) N=\(pods) \(call): \(made) calls, the schedule says \(expected)")
                 }
                 near(SteadyPoint.Call.relist, relists, within: 1)
                 near(SteadyPoint.Call.listPods, relists, within: 1)
                 near(SteadyPoint.Call.podStatus, relists * pods, within: pods)
                 near(SteadyPoint.Call.containerStatus, relists * pods, within: pods)
-                near(SteadyPoint.Call.listContainerStats,
-                     plan.scheduled(periodMs: plan.statsPeriodMs, offsetMs: plan.relistPeriodMs / 2), within: 1)
+                near(
+                    SteadyPoint.Call.listContainerStats,
+                    plan.scheduled(periodMs: plan.statsPeriodMs, offsetMs: plan.relistPeriodMs / 2), within: 1)
                 let probed = plan.probedPods(of: pods)
                 let probes = (0..<probed).map {
                     plan.scheduled(periodMs: plan.probePeriodMs, offsetMs: plan.probePeriodMs * $0 / probed)
@@ -46,10 +53,16 @@ extension ScaleCommandTests {
                 perMinute[pods] = try #require(point.runtimeCPUNsPerPodPerMinute, "\(kind): no runtime CPU")
                 if kind == .oci {
                     #expect(point.probesUnsupported == 0 && point.probeFailures == 0, "\(point.firstProbeError ?? "")")
-                    #expect((point.latencyNs[SteadyPoint.Call.execProbe] ?? []).count == point.calls[SteadyPoint.Call.execProbe])
+                    #expect(
+                        (point.latencyNs[SteadyPoint.Call.execProbe] ?? []).count
+                            == point.calls[SteadyPoint.Call.execProbe])
                 } else {
-                    #expect(point.probesUnsupported == point.calls[SteadyPoint.Call.execProbe] && point.probesUnsupported > 0)
-                    #expect(point.latencyNs[SteadyPoint.Call.execProbe] == nil, "a refused probe is never timed as a fast one")
+                    #expect(
+                        point.probesUnsupported == point.calls[SteadyPoint.Call.execProbe]
+                            && point.probesUnsupported > 0)
+                    #expect(
+                        point.latencyNs[SteadyPoint.Call.execProbe] == nil,
+                        "a refused probe is never timed as a fast one")
                 }
                 #expect(run.out.contains("BenchmarkSteady/pods=\(pods)/kind=\(kind.rawValue)-"))
             }
@@ -71,12 +84,15 @@ extension ScaleCommandTests {
         defer { try? probe.restore() }
         let results = NSTemporaryDirectory() + "cribench-steady-\(randomSuffix(length: 6))"
         defer { try? FileManager.default.removeItem(atPath: results) }
-        let run = try BenchProcess.run(["scale", "--pods", "", "--churn-pods", "0", "--steady-pods", "2", "--steady-seconds", "6",
-                                        "--probe-period-ms", "1000", "--side", "slow=\(ProbeRuntime.handler):oci",
-                                        "--results-dir", results])
+        let run = try BenchProcess.run([
+            "scale", "--pods", "", "--churn-pods", "0", "--steady-pods", "2", "--steady-seconds", "6",
+            "--probe-period-ms", "1000", "--side", "slow=\(ProbeRuntime.handler):oci",
+            "--results-dir", results,
+        ])
         #expect(run.code == 0, "bench scale failed: \(run.err.suffix(1500))")
-        let runID = try #require(run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?
-            .split(separator: " ")[3].description)
+        let runID = try #require(
+            run.err.split(separator: "\n").first { $0.hasPrefix("[bench] scale run ") }?
+                .split(separator: " ")[3].description)
         let json = try Data(contentsOf: URL(fileURLWithPath: "\(results)/scale-\(runID)/results.json"))
         let point = try #require(try JSONDecoder.withISODates.decode(ScaleResults.self, from: json).steady?.first)
         let lag = point.lagNs["probe"] ?? []

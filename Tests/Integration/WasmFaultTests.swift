@@ -10,9 +10,13 @@ extension WasmMatrix {
 
         @Test func invalidModuleIsRefusedWithItsReason() async throws {
             try await withRuntime { client in
-                try await withPodSandbox(client, name: "wasm-invalid", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("invalid")) { pod in
+                try await withPodSandbox(
+                    client, name: "wasm-invalid", handler: environment.wasmRuntimeHandler,
+                    image: environment.wasmImage("invalid")
+                ) { pod in
                     let error = await #expect(throws: CRIError.self) {
-                        let id = try await createContainer(client, in: pod, .make(name: "invalid", image: environment.wasmImage("invalid")))
+                        let id = try await createContainer(
+                            client, in: pod, .make(name: "invalid", image: environment.wasmImage("invalid")))
                         try await client.startContainer(id)
                     }
                     let message = error?.description ?? ""
@@ -24,9 +28,15 @@ extension WasmMatrix {
 
         @Test func moduleOverItsMemoryLimitIsOOMKilled() async throws {
             try await withRuntime { client in
-                try await withPodSandbox(client, name: "wasm-oom", handler: environment.wasmRuntimeHandler, image: environment.wasmImage("memory-hog")) { pod in
-                    let id = try await createContainer(client, in: pod, .make(
-                        name: "hog", image: environment.wasmImage("memory-hog"), memoryLimitBytes: 48 * 1024 * 1024))
+                try await withPodSandbox(
+                    client, name: "wasm-oom", handler: environment.wasmRuntimeHandler,
+                    image: environment.wasmImage("memory-hog")
+                ) { pod in
+                    let id = try await createContainer(
+                        client, in: pod,
+                        .make(
+                            name: "hog", image: environment.wasmImage("memory-hog"), memoryLimitBytes: 48 * 1024 * 1024)
+                    )
                     try await client.startContainer(id)
                     try await eventually(timeout: .seconds(60), "the memory hog is stopped") {
                         try await client.containerStatus(id).state == .containerExited

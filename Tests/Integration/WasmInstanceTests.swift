@@ -8,12 +8,17 @@ extension WasmMatrix {
     struct WasmInstanceTests {
         let environment = TestEnvironment.shared
 
-        func withWasmPod<Result>(_ client: CRIClient, name: String, module: String, _ body: (TestPod) async throws -> Result) async throws -> Result {
-            try await withPodSandbox(client, name: name, handler: environment.wasmRuntimeHandler, image: environment.wasmImage(module), body)
+        func withWasmPod<Result>(
+            _ client: CRIClient, name: String, module: String, _ body: (TestPod) async throws -> Result
+        ) async throws -> Result {
+            try await withPodSandbox(
+                client, name: name, handler: environment.wasmRuntimeHandler, image: environment.wasmImage(module), body)
         }
 
         func waitUntilExited(_ client: CRIClient, _ id: String) async throws -> ContainerStatus {
-            try await eventually("wasm instance \(id) exits") { try await client.containerStatus(id).state == .containerExited }
+            try await eventually("wasm instance \(id) exits") {
+                try await client.containerStatus(id).state == .containerExited
+            }
             return try await client.containerStatus(id)
         }
 
@@ -24,7 +29,9 @@ extension WasmMatrix {
             for round in 1...2 {
                 let id = try await createContainer(client, in: pod, config)
                 try await client.startContainer(id)
-                #expect(try await client.containerStatus(id).state == .containerRunning, "round \(round): the instance should run")
+                #expect(
+                    try await client.containerStatus(id).state == .containerRunning,
+                    "round \(round): the instance should run")
                 try await client.stopContainer(id, gracePeriodSeconds: 10)
                 #expect(try await client.containerStatus(id).state == .containerExited, "round \(round)")
                 try await client.removeContainer(id)
@@ -46,9 +53,11 @@ extension WasmMatrix {
         @Test func wasiExampleWritesArgsEnvRandomAndFileToTheLog() async throws {
             try await withRuntime { client in
                 try await withWasmPod(client, name: "wasm-example", module: "wasi-example") { pod in
-                    let id = try await createContainer(client, in: pod, .make(
-                        name: "example", image: environment.wasmImage("wasi-example"),
-                        args: ["first", "second arg"], environment: ["GREETING": "hello-wasm"]))
+                    let id = try await createContainer(
+                        client, in: pod,
+                        .make(
+                            name: "example", image: environment.wasmImage("wasi-example"),
+                            args: ["first", "second arg"], environment: ["GREETING": "hello-wasm"]))
                     try await client.startContainer(id)
                     let status = try await waitUntilExited(client, id)
                     #expect(status.exitCode == 0, "reason: \(status.reason) \(status.message)")
@@ -68,8 +77,10 @@ extension WasmMatrix {
         func exitCodeReachesContainerStatus(code: Int32) async throws {
             try await withRuntime { client in
                 try await withWasmPod(client, name: "wasm-exit", module: "exit-code") { pod in
-                    let id = try await createContainer(client, in: pod, .make(
-                        name: "exits", image: environment.wasmImage("exit-code"), args: ["\(code)"]))
+                    let id = try await createContainer(
+                        client, in: pod,
+                        .make(
+                            name: "exits", image: environment.wasmImage("exit-code"), args: ["\(code)"]))
                     try await client.startContainer(id)
                     let status = try await waitUntilExited(client, id)
                     #expect(status.exitCode == code)
@@ -81,7 +92,8 @@ extension WasmMatrix {
         @Test func trapGivesNonZeroExitAndReadableReason() async throws {
             try await withRuntime { client in
                 try await withWasmPod(client, name: "wasm-trap", module: "trap") { pod in
-                    let id = try await createContainer(client, in: pod, .make(name: "traps", image: environment.wasmImage("trap")))
+                    let id = try await createContainer(
+                        client, in: pod, .make(name: "traps", image: environment.wasmImage("trap")))
                     try await client.startContainer(id)
                     let status = try await waitUntilExited(client, id)
                     #expect(status.exitCode == 134, "a trap exits 134; got \(status.exitCode)")
@@ -95,18 +107,22 @@ extension WasmMatrix {
         @Test func idleModuleStopsPromptlyAndUsesNoCPU() async throws {
             try await withRuntime { client in
                 try await withWasmPod(client, name: "wasm-idle", module: "idle") { pod in
-                    let id = try await createContainer(client, in: pod, .make(name: "idle", image: environment.wasmImage("idle")))
+                    let id = try await createContainer(
+                        client, in: pod, .make(name: "idle", image: environment.wasmImage("idle")))
                     try await client.startContainer(id)
                     try await eventually("the idle module says it is ready") {
                         containerLogLines(pod, try await client.containerStatus(id)).contains("idle: ready")
                     }
                     try await Task.sleep(for: .seconds(2))
                     let stats = try await client.containerStats(id)
-                    #expect(stats.memory.workingSetBytes.value > 0, "ContainerStats should report the instance's memory")
+                    #expect(
+                        stats.memory.workingSetBytes.value > 0, "ContainerStats should report the instance's memory")
                     let cpu = stats.cpu.usageCoreNanoSeconds.value
                     #expect(cpu < 1_000_000_000, "an idle instance must not spin: \(cpu) ns of CPU after ~2 s")
 
-                    let took = try await ContinuousClock().measure { try await client.stopContainer(id, gracePeriodSeconds: 10) }
+                    let took = try await ContinuousClock().measure {
+                        try await client.stopContainer(id, gracePeriodSeconds: 10)
+                    }
                     #expect(took < .seconds(5), "SIGTERM should end an idle instance at once (took \(took))")
                     let status = try await client.containerStatus(id)
                     #expect(status.state == .containerExited)
@@ -118,13 +134,17 @@ extension WasmMatrix {
         @Test func computeLoopIsStoppedWithinTheTimeout() async throws {
             try await withRuntime { client in
                 try await withWasmPod(client, name: "wasm-spin", module: "spin") { pod in
-                    let id = try await createContainer(client, in: pod, .make(name: "spin", image: environment.wasmImage("spin")))
+                    let id = try await createContainer(
+                        client, in: pod, .make(name: "spin", image: environment.wasmImage("spin")))
                     try await client.startContainer(id)
                     try await eventually("the spinning module started") {
                         containerLogLines(pod, try await client.containerStatus(id)).contains("spin: computing forever")
                     }
-                    let took = try await ContinuousClock().measure { try await client.stopContainer(id, gracePeriodSeconds: 5) }
-                    #expect(took < .seconds(7), "StopContainer must end a compute loop within its timeout (took \(took))")
+                    let took = try await ContinuousClock().measure {
+                        try await client.stopContainer(id, gracePeriodSeconds: 5)
+                    }
+                    #expect(
+                        took < .seconds(7), "StopContainer must end a compute loop within its timeout (took \(took))")
                     #expect(try await client.containerStatus(id).state == .containerExited)
                 }
             }
@@ -132,17 +152,24 @@ extension WasmMatrix {
 
         @Test func ociContainerAndWasmInstanceSideBySide() async throws {
             try await withRuntime { client in
-                try await withPodSandbox(client, name: "side-oci", handler: "runc", image: environment.busyboxImage) { ociPod in
+                try await withPodSandbox(client, name: "side-oci", handler: "runc", image: environment.busyboxImage) {
+                    ociPod in
                     try await withWasmPod(client, name: "side-wasm", module: "idle") { wasmPod in
-                        let oci = try await createContainer(client, in: ociPod, .make(
-                            name: "oci", image: environment.busyboxImage, command: ["sh", "-c", "echo oci-up; exec sleep 3600"]))
-                        let wasm = try await createContainer(client, in: wasmPod, .make(name: "wasm", image: environment.wasmImage("idle")))
+                        let oci = try await createContainer(
+                            client, in: ociPod,
+                            .make(
+                                name: "oci", image: environment.busyboxImage,
+                                command: ["sh", "-c", "echo oci-up; exec sleep 3600"]))
+                        let wasm = try await createContainer(
+                            client, in: wasmPod, .make(name: "wasm", image: environment.wasmImage("idle")))
                         try await client.startContainer(oci)
                         try await client.startContainer(wasm)
                         #expect(try await client.containerStatus(oci).state == .containerRunning)
                         #expect(try await client.containerStatus(wasm).state == .containerRunning)
                         #expect(try await client.podSandboxStatus(ociPod.id).status.runtimeHandler == "runc")
-                        #expect(try await client.podSandboxStatus(wasmPod.id).status.runtimeHandler == environment.wasmRuntimeHandler)
+                        #expect(
+                            try await client.podSandboxStatus(wasmPod.id).status.runtimeHandler
+                                == environment.wasmRuntimeHandler)
                         let stats = try await client.listContainerStats(labels: environment.labels)
                         #expect(Set(stats.map(\.attributes.id)).isSuperset(of: [oci, wasm]))
                     }

@@ -13,16 +13,22 @@ extension WasmMatrix {
 
         /// Publishes `module` from CRIBench's modules under a name no image on the node has, runs
         /// `body` with its reference and URL, and deletes it from the registry again.
-        func withModuleByURL<Result>(_ module: String, _ body: (_ image: String, _ url: String) async throws -> Result) async throws -> Result {
+        func withModuleByURL<Result>(
+            _ module: String, _ body: (_ image: String, _ url: String) async throws -> Result
+        ) async throws -> Result {
             let server = try ModuleServer(serving: environment.stateDirectory + "/wasm-modules")
             defer { server.stop() }
             let url = "\(server.baseURL)/\(module)"
             let images = ModuleURLImages(registry: environment.node.registry)
-            let (published, pushed) = try await images.publish(url: url, imageName: "url-test-\(randomSuffix(length: 6))")
+            let (published, pushed) = try await images.publish(
+                url: url, imageName: "url-test-\(randomSuffix(length: 6))")
             return try await withCleanup {
                 try await body(published.reference, url)
             } cleanup: {
-                if pushed { await images.unpublish([.init(repository: published.repository, digest: published.manifestDigest)]) { Issue.record(Comment(rawValue: $0)) } }
+                if pushed {
+                    await images.unpublish([.init(repository: published.repository, digest: published.manifestDigest)])
+                    { Issue.record(Comment(rawValue: $0)) }
+                }
             }
         }
 
@@ -30,16 +36,22 @@ extension WasmMatrix {
             try await withModuleByURL("hello.wasm") { image, url in
                 try await withRuntime { client in
                     #expect(try await client.imageStatus(image) == nil)
-                    let reference = try await client.pullImage(ImageSpec.with { $0.image = image; $0.annotations = [ContainerManifest.moduleURLAnnotation: url] })
+                    let reference = try await client.pullImage(
+                        ImageSpec.with {
+                            $0.image = image; $0.annotations = [ContainerManifest.moduleURLAnnotation: url]
+                        })
                     try await withCleanup {
-                        let status = try #require(try await client.imageStatus(image), "ImageStatus should see \(image) after PullImage")
+                        let status = try #require(
+                            try await client.imageStatus(image), "ImageStatus should see \(image) after PullImage")
                         #expect(status.id == reference)
                         #expect(status.repoTags.contains(image))
                         #expect(try await client.listImages().contains { $0.repoTags.contains(image) })
                     } cleanup: {
                         try? await client.removeImage(image)
                     }
-                    #expect(try await client.imageStatus(image) == nil, "ImageStatus should not see \(image) after RemoveImage")
+                    #expect(
+                        try await client.imageStatus(image) == nil,
+                        "ImageStatus should not see \(image) after RemoveImage")
                 }
             }
         }
@@ -47,7 +59,9 @@ extension WasmMatrix {
         @Test func wasmInstanceRestartByURL() async throws {
             try await withModuleByURL("idle.wasm") { image, _ in
                 try await withRuntime { client in
-                    try await withPodSandbox(client, name: "wasm-url-restart", handler: environment.wasmRuntimeHandler, image: image) { pod in
+                    try await withPodSandbox(
+                        client, name: "wasm-url-restart", handler: environment.wasmRuntimeHandler, image: image
+                    ) { pod in
                         try await WasmInstanceTests.runTwiceInOnePod(client, pod, image: image)
                     }
                 }

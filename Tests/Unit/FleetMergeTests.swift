@@ -5,11 +5,15 @@ import Testing
 @Suite("bench merge: fleet logic")
 struct FleetMergeTests {
     func run(node: String?, host: String = "h", kernel: String = "6.1", pull: [Int64]) -> ResultSet {
-        var results = ResultSet(runID: "run-\(node ?? host)-\(pull.first ?? 0)", environment: .init(
-            goarch: "amd64", cpu: "CPU", cpuCount: 2, host: host, runtime: "containerd 1.6", endpoint: "unix:///s",
-            handlers: ["oci": "runc"], kernel: kernel, node: node))
+        var results = ResultSet(
+            runID: "run-\(node ?? host)-\(pull.first ?? 0)",
+            environment: .init(
+                goarch: "amd64", cpu: "CPU", cpuCount: 2, host: host, runtime: "containerd 1.6", endpoint: "unix:///s",
+                handlers: ["oci": "runc"], kernel: kernel, node: node))
         results.flows["ImageInCri"] = ["pull"]
-        for sample in pull { results.record(flow: "ImageInCri", operations: ["pull"], kind: .oci, durations: [sample], window: [0, 0]) }
+        for sample in pull {
+            results.record(flow: "ImageInCri", operations: ["pull"], kind: .oci, durations: [sample], window: [0, 0])
+        }
         return results
     }
 
@@ -37,7 +41,8 @@ struct FleetMergeTests {
             run(node: "c", pull: [20_000_000, 6_000_000, 20_000_000, 6_000_000, 20_000_000]),
         ])
         #expect(bimodal.fleet[0].slowNodes.isEmpty, "a bimodal op whose upper mode came up more often on one node")
-        #expect(report.svg().components(separatedBy: "<circle").count - 1 == 3 + 3, "a legend dot and a data dot per node")
+        #expect(
+            report.svg().components(separatedBy: "<circle").count - 1 == 3 + 3, "a legend dot and a data dot per node")
     }
 
     /// Each part of the rule on its own, with samples enough for the significance test (ten per
@@ -66,7 +71,8 @@ struct FleetMergeTests {
     /// named no node is called by its host.
     @Test func fewNodesNeverStandOutAndRunsPoolByNode() {
         let report = FleetMerge.merge([
-            run(node: "a", pull: [100_000_000]), run(node: "a", pull: [104_000_000]), run(node: nil, host: "box", pull: [900_000_000]),
+            run(node: "a", pull: [100_000_000]), run(node: "a", pull: [104_000_000]),
+            run(node: nil, host: "box", pull: [900_000_000]),
         ])
         #expect(report.nodes.map(\.name) == ["a", "box"])
         #expect(report.nodes[0].runs.count == 2)

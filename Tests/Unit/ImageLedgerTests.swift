@@ -12,10 +12,14 @@ import Testing
         try ledger.record("registry/a:1", run: "run-1", endpoint: "unix:///one.sock")
         try ledger.record("registry/b:1", run: "run-1", endpoint: "unix:///one.sock")
         try ledger.record("registry/a:1", run: "run-2", endpoint: "unix:///two.sock")
-        #expect(try ledger.entries(run: "run-1").map(\.image) == ["registry/a:1", "registry/b:1"], "a second record of the same image is not a second entry")
-        #expect(try ledger.entries().map { "\($0.runID) \($0.endpoint) \($0.image)" } == [
-            "run-1 unix:///one.sock registry/a:1", "run-1 unix:///one.sock registry/b:1", "run-2 unix:///two.sock registry/a:1",
-        ])
+        #expect(
+            try ledger.entries(run: "run-1").map(\.image) == ["registry/a:1", "registry/b:1"],
+            "a second record of the same image is not a second entry")
+        #expect(
+            try ledger.entries().map { "\($0.runID) \($0.endpoint) \($0.image)" } == [
+                "run-1 unix:///one.sock registry/a:1", "run-1 unix:///one.sock registry/b:1",
+                "run-2 unix:///two.sock registry/a:1",
+            ])
 
         try ledger.erase("registry/a:1", run: "run-1", endpoint: "unix:///one.sock")
         #expect(try ledger.entries(run: "run-1").map(\.image) == ["registry/b:1"])
@@ -32,12 +36,18 @@ import Testing
 
     @Test func anUnwritableDirectoryIsNamed() throws {
         let ledger = ImageLedger(directory: "/proc/cribench-ledger")
-        #expect { try ledger.prepare() } throws: { "\($0)".contains("/proc/cribench-ledger") && "\($0)".contains("CRIBENCH_LEDGER_DIR") }
+        #expect { try ledger.prepare() } throws: {
+            "\($0)".contains("/proc/cribench-ledger") && "\($0)".contains("CRIBENCH_LEDGER_DIR")
+        }
     }
 
     @Test func defaultDirectoryFollowsTheEnvironment() {
         #expect(ImageLedger.defaultDirectory(environment: ["CRIBENCH_LEDGER_DIR": "/x"]) == "/x")
-        #expect(ImageLedger.defaultDirectory(environment: ["XDG_STATE_HOME": "/state", "HOME": "/home/u"]) == "/state/cribench/image-ledger")
-        #expect(ImageLedger.defaultDirectory(environment: ["HOME": "/home/u"]) == "/home/u/.local/state/cribench/image-ledger")
+        #expect(
+            ImageLedger.defaultDirectory(environment: ["XDG_STATE_HOME": "/state", "HOME": "/home/u"])
+                == "/state/cribench/image-ledger")
+        #expect(
+            ImageLedger.defaultDirectory(environment: ["HOME": "/home/u"])
+                == "/home/u/.local/state/cribench/image-ledger")
     }
 }

@@ -11,12 +11,19 @@ import Testing
 
     /// A history run holding a steady op and a volatile op, each at its base times `factor`.
     func run(_ index: Int, steady: Double, volatile: Double) -> Baseline {
-        let samplesByKey = ["ImageInCri/pull/oci": samples(20e6 * steady), "ContainerInCri/stop/oci": samples(20e6 * volatile)]
-        return Baseline(recordedOn: "m", runID: "r\(index)", p50Ns: samplesByKey.mapValues { Summary($0)!.p50 }, samplesNs: samplesByKey)
+        let samplesByKey = [
+            "ImageInCri/pull/oci": samples(20e6 * steady), "ContainerInCri/stop/oci": samples(20e6 * volatile),
+        ]
+        return Baseline(
+            recordedOn: "m", runID: "r\(index)", p50Ns: samplesByKey.mapValues { Summary($0)!.p50 },
+            samplesNs: samplesByKey)
     }
 
     func results(steady: Double, volatile: Double) -> ResultSet {
-        var results = ResultSet(runID: "now", environment: .init(goarch: "amd64", cpu: "c", cpuCount: 2, host: "h", runtime: "r", endpoint: "e", handlers: [:]))
+        var results = ResultSet(
+            runID: "now",
+            environment: .init(
+                goarch: "amd64", cpu: "c", cpuCount: 2, host: "h", runtime: "r", endpoint: "e", handlers: [:]))
         for (pull, stop) in zip(samples(20e6 * steady), samples(20e6 * volatile)) {
             results.record(flow: "ImageInCri", operations: ["pull"], kind: .oci, durations: [pull], window: [0, 0])
             results.record(flow: "ContainerInCri", operations: ["stop"], kind: .oci, durations: [stop], window: [0, 0])
@@ -30,7 +37,8 @@ import Testing
 
     @Test func aSteadyOpGetsTheFloorAndAVolatileOpItsOwnSpread() throws {
         let tolerances = LearnedTolerance.learn(history, defaultThreshold: 1.3, floor: 1.2)
-        let steady = try #require(tolerances["ImageInCri/pull/oci"]), volatile = try #require(tolerances["ContainerInCri/stop/oci"])
+        let steady = try #require(tolerances["ImageInCri/pull/oci"]),
+            volatile = try #require(tolerances["ContainerInCri/stop/oci"])
         #expect(steady.factor == 1.2 && steady.runs == 5)
         #expect((steady.spread ?? 0) < 1.05, "\(steady)")
         // The 0.95 run against the others (median 1.05): about 1.11x apart; the tolerance doubles that.
@@ -45,10 +53,18 @@ import Testing
         let run = results(steady: 1.25, volatile: 1.42)
         let pooled = try #require(Baseline.pooled(history))
         let fixed = try gate.compare(run, with: pooled, named: "h")
-        let learned = try gate.compare(run, with: pooled, named: "h", tolerances: LearnedTolerance.learn(history, defaultThreshold: 1.3, floor: 1.2))
-        func verdict(_ findings: [RegressionFinding], _ key: String) -> RegressionFinding.Verdict? { findings.first { $0.key == key }?.verdict }
-        #expect(verdict(fixed, "ContainerInCri/stop/oci") == .regressed && verdict(fixed, "ImageInCri/pull/oci") == .unchanged)
-        #expect(verdict(learned, "ContainerInCri/stop/oci") == .unchanged && verdict(learned, "ImageInCri/pull/oci") == .regressed)
+        let learned = try gate.compare(
+            run, with: pooled, named: "h",
+            tolerances: LearnedTolerance.learn(history, defaultThreshold: 1.3, floor: 1.2))
+        func verdict(_ findings: [RegressionFinding], _ key: String) -> RegressionFinding.Verdict? {
+            findings.first { $0.key == key }?.verdict
+        }
+        #expect(
+            verdict(fixed, "ContainerInCri/stop/oci") == .regressed
+                && verdict(fixed, "ImageInCri/pull/oci") == .unchanged)
+        #expect(
+            verdict(learned, "ContainerInCri/stop/oci") == .unchanged
+                && verdict(learned, "ImageInCri/pull/oci") == .regressed)
         let pull = try #require(learned.first { $0.key == "ImageInCri/pull/oci" })
         #expect(pull.rule == "shift" && pull.tolerance == 1.2 && (pull.judgedRatio ?? 0) > 1.2)
     }
@@ -67,19 +83,28 @@ import Testing
             (0..<fast).map { 6_000_000 + Int64($0) * 1_000 } + (0..<slow).map { 20_000_000 + Int64($0) * 1_000 }
         }
         let old = bimodal(fast: 120, slow: 80)
-        var results = ResultSet(runID: "now", environment: .init(goarch: "amd64", cpu: "c", cpuCount: 2, host: "h", runtime: "r", endpoint: "e", handlers: [:]))
+        var results = ResultSet(
+            runID: "now",
+            environment: .init(
+                goarch: "amd64", cpu: "c", cpuCount: 2, host: "h", runtime: "r", endpoint: "e", handlers: [:]))
         for duration in bimodal(fast: 70, slow: 130) {
-            results.record(flow: "ContainerInCri", operations: ["create"], kind: .oci, durations: [duration], window: [0, 0])
+            results.record(
+                flow: "ContainerInCri", operations: ["create"], kind: .oci, durations: [duration], window: [0, 0])
         }
-        let reference = Baseline(recordedOn: "m", runID: "r", p50Ns: ["ContainerInCri/create/oci": Summary(old)!.p50],
-                                 samplesNs: ["ContainerInCri/create/oci": old])
+        let reference = Baseline(
+            recordedOn: "m", runID: "r", p50Ns: ["ContainerInCri/create/oci": Summary(old)!.p50],
+            samplesNs: ["ContainerInCri/create/oci": old])
         let finding = try #require(try gate.compare(results, with: reference, named: "h").first)
         #expect((finding.ratio ?? 0) > 2.5, "the median jumped to the other mode")
         #expect((finding.pValue ?? 1) < 0.05, "and the change of shares is significant")
         #expect((finding.judgedRatio ?? 9) < 1.1 && finding.verdict == .unchanged, "\(finding)")
         // Every sample slower by 10 ms is a regression, modes or not.
         var slower = ResultSet(runID: "slow", environment: results.environment)
-        for duration in old { slower.record(flow: "ContainerInCri", operations: ["create"], kind: .oci, durations: [duration + 10_000_000], window: [0, 0]) }
+        for duration in old {
+            slower.record(
+                flow: "ContainerInCri", operations: ["create"], kind: .oci, durations: [duration + 10_000_000],
+                window: [0, 0])
+        }
         #expect(try gate.compare(slower, with: reference, named: "h").first?.verdict == .regressed)
     }
 
@@ -89,11 +114,13 @@ import Testing
         func run(_ index: Int, slow: Int) -> Baseline {
             let fast: [Int64] = (0..<(40 - slow)).map { 6_000_000 + Int64($0) * 1_000 }
             let samples: [Int64] = fast + (0..<slow).map { 20_000_000 + Int64($0) * 1_000 }
-            return Baseline(recordedOn: "m", runID: "r\(index)", p50Ns: ["ContainerInCri/create/oci": Summary(samples)!.p50],
-                            samplesNs: ["ContainerInCri/create/oci": samples])
+            return Baseline(
+                recordedOn: "m", runID: "r\(index)", p50Ns: ["ContainerInCri/create/oci": Summary(samples)!.p50],
+                samplesNs: ["ContainerInCri/create/oci": samples])
         }
         let runs = [run(0, slow: 8), run(1, slow: 10), run(2, slow: 12), run(3, slow: 36), run(4, slow: 38)]
-        let tolerance = try #require(LearnedTolerance.learn(runs, defaultThreshold: 1.3, floor: 1.2)["ContainerInCri/create/oci"])
+        let tolerance = try #require(
+            LearnedTolerance.learn(runs, defaultThreshold: 1.3, floor: 1.2)["ContainerInCri/create/oci"])
         #expect(tolerance.spread.map { $0.isFinite && $0 > 2 } == true, "\(tolerance)")
         #expect(tolerance.factor == LearnedTolerance.ceiling)
     }
@@ -103,11 +130,13 @@ import Testing
     @Test func normalizedRunsLearnWithoutTheMachinesDrift() throws {
         let runs = [1.0, 1.3, 0.8, 1.2].enumerated().map { index, drift in
             let samples = self.samples(20e6 * drift)
-            return Baseline(recordedOn: "m", runID: "r\(index)", p50Ns: ["ImageInCri/pull/oci": Summary(samples)!.p50],
-                            harnessOverheadP50Ns: 200_000 * drift, samplesNs: ["ImageInCri/pull/oci": samples])
+            return Baseline(
+                recordedOn: "m", runID: "r\(index)", p50Ns: ["ImageInCri/pull/oci": Summary(samples)!.p50],
+                harnessOverheadP50Ns: 200_000 * drift, samplesNs: ["ImageInCri/pull/oci": samples])
         }
         let raw = try #require(LearnedTolerance.learn(runs, defaultThreshold: 1.3, floor: 1.2)["ImageInCri/pull/oci"])
-        let normalized = try #require(LearnedTolerance.learn(runs, defaultThreshold: 1.3, floor: 1.2, normalize: true)["ImageInCri/pull/oci"])
+        let normalized = try #require(
+            LearnedTolerance.learn(runs, defaultThreshold: 1.3, floor: 1.2, normalize: true)["ImageInCri/pull/oci"])
         #expect(raw.factor > 1.4 && normalized.factor == 1.2, "raw \(raw), normalized \(normalized)")
     }
 
@@ -117,7 +146,10 @@ import Testing
         let runs = (0..<3).map { Baseline(recordedOn: "m", runID: "r\($0)", p50Ns: ["ImageInCri/pull/oci": 20e6]) }
         let pooled = try #require(Baseline.pooled(runs))
         #expect(pooled.samplesNs?["ImageInCri/pull/oci"] == nil)
-        let finding = try #require(try gate.compare(results(steady: 1.5, volatile: 1), with: pooled, named: "h").first { $0.key == "ImageInCri/pull/oci" })
+        let finding = try #require(
+            try gate.compare(results(steady: 1.5, volatile: 1), with: pooled, named: "h").first {
+                $0.key == "ImageInCri/pull/oci"
+            })
         #expect(finding.rule == "p50" && finding.pValue == nil && finding.verdict == .regressed, "\(finding)")
     }
 

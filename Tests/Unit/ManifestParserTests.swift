@@ -5,7 +5,8 @@ import Testing
 
 @Suite("Pod manifests")
 struct ManifestParserTests {
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("examples").path
 
     @Test func theExamplesParseIntoWhatTheKubeletWouldSend() throws {
@@ -13,22 +14,34 @@ struct ManifestParserTests {
         let pod = try #require(variant.pods.first)
         #expect(pod.asksForWasmSandbox, "the design notes' `wasm-sandbox: 1` is an integer in YAML")
         #expect(pod.containers[0].moduleURL == "http://127.0.0.1:8765/wasi_example_main.wasm")
-        #expect(pod.containers[0].args == ["args1", "args2", "args3"] && pod.restartPolicy == .never && pod.runsToCompletion)
+        #expect(
+            pod.containers[0].args == ["args1", "args2", "args3"] && pod.restartPolicy == .never && pod.runsToCompletion
+        )
 
         let config = try ManifestParser.load(path: "\(Self.examples)/config-volume.yaml").pods[0]
         #expect(config.initContainers.map(\.name) == ["check-config"] && config.containers.map(\.name) == ["app"])
-        #expect(config.volumes.map(\.source) == [.hostPath(path: "/tmp/cribench-example-config", type: "Directory"), .emptyDir])
+        #expect(
+            config.volumes.map(\.source) == [
+                .hostPath(path: "/tmp/cribench-example-config", type: "Directory"), .emptyDir,
+            ])
         let app = config.containers[0]
         #expect(app.runAsUser == 1000 && app.runAsGroup == 1000 && !app.readOnlyRootFilesystem)
         #expect(config.initContainers[0].readOnlyRootFilesystem && config.initContainers[0].runAsUser == nil)
-        #expect(app.volumeMounts == [VolumeMount(name: "config", mountPath: "/etc/app", readOnly: true), VolumeMount(name: "scratch", mountPath: "/scratch")])
+        #expect(
+            app.volumeMounts == [
+                VolumeMount(name: "config", mountPath: "/etc/app", readOnly: true),
+                VolumeMount(name: "scratch", mountPath: "/scratch"),
+            ])
 
         let pair = try ManifestParser.load(path: "\(Self.examples)/pair-oci.yaml")
         #expect(pair.runtimeClasses == [RuntimeClassManifest(name: "runc", handler: "runc")])
         let example = pair.pods[0].containers[0]
-        #expect(example.memoryLimitBytes == 64 << 20 && example.cpuLimitMillis == 500 && example.cpuRequestMillis == 500)
+        #expect(
+            example.memoryLimitBytes == 64 << 20 && example.cpuLimitMillis == 500 && example.cpuRequestMillis == 500)
         // The kubelet's cgroup v1 arithmetic: 500m is a 50 ms quota per 100 ms, 512 shares.
-        #expect(example.linuxResources.cpuQuota == 50_000 && example.linuxResources.cpuPeriod == 100_000 && example.linuxResources.cpuShares == 512)
+        #expect(
+            example.linuxResources.cpuQuota == 50_000 && example.linuxResources.cpuPeriod == 100_000
+                && example.linuxResources.cpuShares == 512)
         #expect(example.pullPolicy == .ifNotPresent)
     }
 
@@ -42,8 +55,9 @@ struct ManifestParserTests {
         let container = pod.containers[0]
         #expect(container.command == ["my-command"] && container.args == ["args1", "args2", "args3...."])
         #expect(try Self.run(sketch).handler(for: pod) == "wasm")
-        let config = container.config(pod: pod, uid: "u1", nodeName: "n", image: "img", hostPaths: [:], ownership: [:],
-                                      imageAnnotations: [:])
+        let config = container.config(
+            pod: pod, uid: "u1", nodeName: "n", image: "img", hostPaths: [:], ownership: [:],
+            imageAnnotations: [:])
         #expect(config.command.isEmpty, "the module stays the entrypoint")
         #expect(config.args == ["my-command", "args1", "args2", "args3...."])
     }
@@ -52,7 +66,8 @@ struct ManifestParserTests {
     @Test func runtimeHandlerNamesTheHandlerUnlessAClassOrTheWasmSandboxSaysOtherwise() throws {
         func pod(_ fields: String, annotated: Bool = false) throws -> (ManifestFile, PodManifest) {
             let annotations = annotated ? "\n  annotations: {wasm-sandbox: 1}" : ""
-            let file = try ManifestParser.parse("""
+            let file = try ManifestParser.parse(
+                """
                 apiVersion: node.k8s.io/v1
                 kind: RuntimeClass
                 metadata: {name: crun-class}
@@ -71,19 +86,23 @@ struct ManifestParserTests {
         let (direct, plain) = try pod("  runtimeHandler: runc-next")
         #expect(try Self.run(direct).handler(for: plain) == "runc-next")
         let (shim, wasmShim) = try pod("  runtimeHandler: wasm-shim", annotated: true)
-        #expect(try Self.run(shim).handler(for: wasmShim) == "wasm-shim", "a wasm handler beside the annotation is kept")
+        #expect(
+            try Self.run(shim).handler(for: wasmShim) == "wasm-shim", "a wasm handler beside the annotation is kept")
         let (agreeing, same) = try pod("  runtimeClassName: crun-class\n  runtimeHandler: crun")
         #expect(try Self.run(agreeing).handler(for: same) == "crun")
         let (contradicting, other) = try pod("  runtimeClassName: crun-class\n  runtimeHandler: runc")
         let error = #expect(throws: BenchError.self) { try Self.run(contradicting).handler(for: other) }
-        #expect("\(error.map { "\($0)" } ?? "")".contains("spec.runtimeHandler runc contradicts runtimeClassName crun-class"))
+        #expect(
+            "\(error.map { "\($0)" } ?? "")".contains(
+                "spec.runtimeHandler runc contradicts runtimeClassName crun-class"))
         #expect(throws: ManifestError.self) { try pod("  runtimeHandler: Not_A_Handler") }
     }
 
     static func run(_ file: ManifestFile) -> ManifestRun {
-        ManifestRun(endpoint: CRIEndpoint(socketPath: "/nowhere.sock"), callTimeout: .seconds(1), manifest: file, repeats: 1,
-                    runtimeClasses: [:], wasmHandler: "wasm", volumeRoot: "/nowhere", waitTimeout: .seconds(1),
-                    ledger: ImageLedger(directory: "/nowhere"), moduleImages: nil)
+        ManifestRun(
+            endpoint: CRIEndpoint(socketPath: "/nowhere.sock"), callTimeout: .seconds(1), manifest: file, repeats: 1,
+            runtimeClasses: [:], wasmHandler: "wasm", volumeRoot: "/nowhere", waitTimeout: .seconds(1),
+            ledger: ImageLedger(directory: "/nowhere"), moduleImages: nil)
     }
 
     /// deploy/daemonset.yaml as bench pod runs it: the template's pod, named after the
@@ -91,17 +110,24 @@ struct ManifestParserTests {
     @Test func theDaemonSetsPodGetsItsNodeNameAsTheKubeletWouldGiveIt() throws {
         let file = try ManifestParser.load(path: "\(Self.examples)/../deploy/daemonset.yaml")
         let pod = try #require(file.pods.first)
-        #expect(pod.name.hasPrefix("cribench-") && pod.namespace == "cribench" && pod.labels["app.kubernetes.io/name"] == "cribench")
-        #expect(pod.volumes.first { $0.name == "cri-socket" }?.source == .hostPath(path: "/run/containerd/containerd.sock", type: "Socket"))
+        #expect(
+            pod.name.hasPrefix("cribench-") && pod.namespace == "cribench"
+                && pod.labels["app.kubernetes.io/name"] == "cribench")
+        #expect(
+            pod.volumes.first { $0.name == "cri-socket" }?.source
+                == .hostPath(path: "/run/containerd/containerd.sock", type: "Socket"))
         let bench = pod.containers[0]
-        let config = bench.config(pod: pod, uid: "u1", nodeName: "worker-7", image: "img", hostPaths: [:], ownership: [:], imageAnnotations: [:])
+        let config = bench.config(
+            pod: pod, uid: "u1", nodeName: "worker-7", image: "img", hostPaths: [:], ownership: [:],
+            imageAnnotations: [:])
         #expect(config.args.contains("--node-name=worker-7"))
         #expect(config.envs.contains { $0.key == "NODE_NAME" && $0.value == "worker-7" })
         #expect(ContainerManifest.expand("a $(X) $$(X) $(Y) $", ["X": "1"]) == "a 1 $(X) $(Y) $")
     }
 
     @Test func defaultsFollowKubernetes() throws {
-        let file = try ManifestParser.parse("""
+        let file = try ManifestParser.parse(
+            """
             apiVersion: v1
             kind: Pod
             metadata: {name: p}
@@ -119,7 +145,8 @@ struct ManifestParserTests {
     }
 
     @Test(arguments: [
-        ("128Mi", 134_217_728.0), ("1G", 1e9), ("500m", 0.5), ("2", 2.0), ("1.5Gi", 1_610_612_736.0), ("100k", 100_000.0), ("1e3", 1000.0),
+        ("128Mi", 134_217_728.0), ("1G", 1e9), ("500m", 0.5), ("2", 2.0), ("1.5Gi", 1_610_612_736.0),
+        ("100k", 100_000.0), ("1e3", 1000.0),
     ])
     func quantities(text: String, value: Double) {
         #expect(Quantity.value(text) == value)
@@ -133,24 +160,72 @@ struct ManifestParserTests {
     }
 
     @Test(arguments: [
-        ("kind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}", "apiVersion apps/v1 kind Deployment is not supported"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: []", "spec.containers must hold at least one container"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}", "spec.containers[0].env[0].valueFrom.secretKeyRef is not supported"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]}", "fieldRef status.podIP is not supported"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, volumeMounts: [{name: v, mountPath: /v}]}", "mounts volume v, which spec.volumes does not define"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes please\n  containers:\n  - {name: a, image: i}", "spec.hostNetwork must be true or false"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}", "two Pods are named default/p"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, restartPolicy: Always}", "spec.containers[0].restartPolicy is not supported"),
+        (
+            "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}",
+            "apiVersion apps/v1 kind Deployment is not supported"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: []",
+            "spec.containers must hold at least one container"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}",
+            "spec.containers[0].env[0].valueFrom.secretKeyRef is not supported"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]}",
+            "fieldRef status.podIP is not supported"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, volumeMounts: [{name: v, mountPath: /v}]}",
+            "mounts volume v, which spec.volumes does not define"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes please\n  containers:\n  - {name: a, image: i}",
+            "spec.hostNetwork must be true or false"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}",
+            "two Pods are named default/p"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, restartPolicy: Always}",
+            "spec.containers[0].restartPolicy is not supported"
+        ),
         // Names become paths and op names.
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: ../../etc/x, image: i}", "spec.containers[0].name must be a DNS-1123 label"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: .., emptyDir: {}}]\n  containers:\n  - {name: a, image: i}", "spec.volumes[0].name must be a DNS-1123 label"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: P_1}\nspec:\n  containers:\n  - {name: a, image: i}", "metadata.name must be a DNS-1123 subdomain"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: my app}}\nspec:\n  containers:\n  - {name: a, image: i}", "metadata.labels.app is not a valid label value"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: sandbox, image: i}", "'sandbox' is reserved"),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: ../../etc/x, image: i}",
+            "spec.containers[0].name must be a DNS-1123 label"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: .., emptyDir: {}}]\n  containers:\n  - {name: a, image: i}",
+            "spec.volumes[0].name must be a DNS-1123 label"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: P_1}\nspec:\n  containers:\n  - {name: a, image: i}",
+            "metadata.name must be a DNS-1123 subdomain"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: my app}}\nspec:\n  containers:\n  - {name: a, image: i}",
+            "metadata.labels.app is not a valid label value"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: sandbox, image: i}",
+            "'sandbox' is reserved"
+        ),
         // YAML 1.1 would hand on 1.1 for 1.10: refused, as the API server refuses a number there.
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: V, value: 1.10}]}", "spec.containers[0].env[0].value must be a string"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, securityContext: {runAsUser: -1}}", "runAsUser must be a user or group id"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, resources: {limits: {cpu: 1e13}}}", "is more CPU than any node has"),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: V, value: 1.10}]}",
+            "spec.containers[0].env[0].value must be a string"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, securityContext: {runAsUser: -1}}",
+            "runAsUser must be a user or group id"
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, resources: {limits: {cpu: 1e13}}}",
+            "is more CPU than any node has"
+        ),
     ])
     func whatBenchPodCannotCarryOutIsNamed(text: String, message: String) {
         #expect {
@@ -176,8 +251,12 @@ struct WasmModulePackagingTests {
     @Test func sha256MatchesTheStandardVectors() {
         #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        #expect(
+            SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            SHA256.hex([UInt8](repeating: 0x61, count: 1000))
+                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
     @Test func theLayerIsATarThatPythonsTarfileReads() throws {
@@ -189,7 +268,11 @@ struct WasmModulePackagingTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let check = Process()
         check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        check.arguments = ["-c", "import tarfile,sys; t=tarfile.open(sys.argv[1]); m=t.getmember('m.wasm'); assert m.size==8 and m.mode==0o755, m; assert t.extractfile(m).read()[:4]==b'\\x00asm'", path]
+        check.arguments = [
+            "-c",
+            "import tarfile,sys; t=tarfile.open(sys.argv[1]); m=t.getmember('m.wasm'); assert m.size==8 and m.mode==0o755, m; assert t.extractfile(m).read()[:4]==b'\\x00asm'",
+            path,
+        ]
         try check.run()
         check.waitUntilExit()
         #expect(check.terminationStatus == 0, "python's tarfile rejects the layer")
@@ -206,6 +289,8 @@ struct WasmModulePackagingTests {
 
     @Test func moduleImagesAreNamedByImageNameAndDigest() {
         let images = ModuleURLImages(registry: "127.0.0.1:5000")
-        #expect(images.reference(imageName: "Wasm Module/Name", moduleDigest: "0123456789abcdef0123") == "127.0.0.1:5000/cribench/modules/wasm-module-name:0123456789abcdef")
+        #expect(
+            images.reference(imageName: "Wasm Module/Name", moduleDigest: "0123456789abcdef0123")
+                == "127.0.0.1:5000/cribench/modules/wasm-module-name:0123456789abcdef")
     }
 }

@@ -21,21 +21,24 @@ struct NodeSettingsTests {
     }
 
     @Test func theFileMovesImagesSocketAndCgroupAndTheEnvironmentWins() throws {
-        let directory = try stateDirectory(env: """
-            # written by start-containerd.sh
-            CRIBENCH_REGISTRY=127.0.0.1:5099
-            CRIBENCH_SOCKET=/tmp/other.sock
-            CRIBENCH_CGROUP_PARENT=/cribench-other
-            CRIBENCH_SUBNET=10.77.0.0/16
+        let directory = try stateDirectory(
+            env: """
+                # written by start-containerd.sh
+                CRIBENCH_REGISTRY=127.0.0.1:5099
+                CRIBENCH_SOCKET=/tmp/other.sock
+                CRIBENCH_CGROUP_PARENT=/cribench-other
+                CRIBENCH_SUBNET=10.77.0.0/16
 
-            """)
+                """)
         let fromFile = try NodeSettings.load(environment: ["CRIBENCH_STATE_DIR": directory])
         #expect(fromFile.busyboxImage == "127.0.0.1:5099/cribench/busybox:1.35")
         #expect(fromFile.wasmImage("idle") == "127.0.0.1:5099/cribench/wasm-idle:1")
         #expect(fromFile.endpoint.socketPath == "/tmp/other.sock")
         #expect(fromFile.cgroupParent == "/cribench-other")
         #expect(fromFile.sourceFile == directory + "/cribench.env")
-        let overridden = try NodeSettings.load(environment: ["CRIBENCH_STATE_DIR": directory, "CRIBENCH_CGROUP_PARENT": "/mine"])
+        let overridden = try NodeSettings.load(environment: [
+            "CRIBENCH_STATE_DIR": directory, "CRIBENCH_CGROUP_PARENT": "/mine",
+        ])
         #expect(overridden.cgroupParent == "/mine")
         #expect(overridden.registry == "127.0.0.1:5099")
     }
@@ -60,8 +63,10 @@ struct NodeSettingsTests {
         }
     }
 
-    @Test(arguments: [("10.88.0.0/16", "10.88.3.4", true), ("10.88.0.0/16", "10.89.0.1", false),
-                      ("10.89.0.0/24", "10.89.0.200", true), ("10.89.0.0/24", "10.89.1.2", false), ("bogus", "10.0.0.1", false)])
+    @Test(arguments: [
+        ("10.88.0.0/16", "10.88.3.4", true), ("10.88.0.0/16", "10.89.0.1", false),
+        ("10.89.0.0/24", "10.89.0.200", true), ("10.89.0.0/24", "10.89.1.2", false), ("bogus", "10.0.0.1", false),
+    ])
     func subnetMembership(subnet: String, address: String, inside: Bool) throws {
         let directory = try stateDirectory(env: "CRIBENCH_SUBNET=\(subnet)\n")
         #expect(try NodeSettings.load(environment: ["CRIBENCH_STATE_DIR": directory]).subnetContains(address) == inside)

@@ -4,7 +4,10 @@ import Testing
 @Suite struct OwnershipTests {
     @Test func labelsNameCRIBenchAndTheRun() {
         let run = RunID("20261122t120000-abc123")
-        #expect(Ownership.labels(run: run) == ["io.cribench.owner": "cribench", "io.cribench.run": "20261122t120000-abc123"])
+        #expect(
+            Ownership.labels(run: run) == [
+                "io.cribench.owner": "cribench", "io.cribench.run": "20261122t120000-abc123",
+            ])
     }
 
     @Test func runIDsAreUniqueAndLabelSafe() {

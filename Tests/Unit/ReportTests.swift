@@ -4,15 +4,20 @@ import Testing
 
 /// A small result set with known samples, as a run would record it.
 func sampleResults(partial: Bool = false) -> ResultSet {
-    let environment = ResultSet.Environment(goarch: "amd64", cpu: "Test CPU @ 2.0GHz", cpuCount: 2, host: "node-1",
-                                            runtime: "containerd v1.6.20", endpoint: "unix:///run/test.sock",
-                                            handlers: ["oci": "runc", "wasm": "wasm"])
+    let environment = ResultSet.Environment(
+        goarch: "amd64", cpu: "Test CPU @ 2.0GHz", cpuCount: 2, host: "node-1",
+        runtime: "containerd v1.6.20", endpoint: "unix:///run/test.sock",
+        handlers: ["oci": "runc", "wasm": "wasm"])
     var results = ResultSet(runID: "20261122t120000-abc123", environment: environment)
     results.flows["ImageInCri"] = ["pull", "remove"]
     for index in 0..<3 {
         let window: [Int64] = [1_000 + Int64(index) * 100, 1_050 + Int64(index) * 100]
-        results.record(flow: "ImageInCri", operations: ["pull", "remove"], kind: .oci, durations: [100_000_000 + Int64(index), 20_000_000], window: window)
-        results.record(flow: "ImageInCri", operations: ["pull", "remove"], kind: .wasm, durations: [30_000_000, 10_000_000 + Int64(index)], window: window)
+        results.record(
+            flow: "ImageInCri", operations: ["pull", "remove"], kind: .oci,
+            durations: [100_000_000 + Int64(index), 20_000_000], window: window)
+        results.record(
+            flow: "ImageInCri", operations: ["pull", "remove"], kind: .wasm,
+            durations: [30_000_000, 10_000_000 + Int64(index)], window: window)
     }
     results.harnessOverheadNs = [150_000, 160_000, 155_000]
     results.partial = partial
@@ -31,7 +36,9 @@ func sampleResults(partial: Bool = false) -> ResultSet {
                 #expect(fields.count == 4, "a result line has name, iterations, value, unit: \(line)")
                 let name = fields[0]
                 let afterPrefix = name.dropFirst("Benchmark".count)
-                #expect(afterPrefix.first.map { !$0.isLowercase } ?? false, "the name continues with a non-lower-case letter")
+                #expect(
+                    afterPrefix.first.map { !$0.isLowercase } ?? false,
+                    "the name continues with a non-lower-case letter")
                 #expect(name.hasSuffix("-2"), "-N suffix is the CPU count")
                 #expect(Int(fields[1]) == 1)
                 #expect(Int64(fields[2]) != nil)
@@ -41,7 +48,9 @@ func sampleResults(partial: Bool = false) -> ResultSet {
                 let parts = line.split(separator: ":", maxSplits: 1)
                 #expect(parts.count == 2, "configuration line: \(line)")
                 let key = parts[0]
-                #expect(key.first?.isLowercase == true && !key.contains { $0.isWhitespace || $0.isUppercase }, "config key \(key)")
+                #expect(
+                    key.first?.isLowercase == true && !key.contains { $0.isWhitespace || $0.isUppercase },
+                    "config key \(key)")
             }
         }
         #expect(results == 2 * 2 * 3 + 3, "one line per sample, op and side, plus the overhead lines")
@@ -52,7 +61,10 @@ func sampleResults(partial: Bool = false) -> ResultSet {
         #expect(text.contains("BenchmarkImageInCri/op=pull/kind=oci-2\t1\t100000000 ns/op\n"))
         #expect(text.contains("BenchmarkImageInCri/op=remove/kind=wasm-2\t1\t10000002 ns/op\n"))
         #expect(text.contains("BenchmarkHarnessOverhead/op=version/pattern=in-flow-2\t1\t150000 ns/op\n"))
-        #expect(text.hasPrefix("goos: linux\ngoarch: amd64\npkg: cribench\ncpu: Test CPU @ 2.0GHz\nruntime: containerd v1.6.20\nhandler: oci=runc wasm=wasm\n"))
+        #expect(
+            text.hasPrefix(
+                "goos: linux\ngoarch: amd64\npkg: cribench\ncpu: Test CPU @ 2.0GHz\nruntime: containerd v1.6.20\nhandler: oci=runc wasm=wasm\n"
+            ))
     }
 
     @Test func partialRunsSayIt() {
@@ -65,7 +77,9 @@ func sampleResults(partial: Bool = false) -> ResultSet {
     @Test func oneFilePerFlowAndSideInCriToolsSchema() throws {
         let files = try CritestReporter.render(sampleResults())
         #expect(Set(files.keys) == ["critest-ImageInCri-oci.json", "critest-ImageInCri-wasm.json"])
-        let object = try JSONSerialization.jsonObject(with: try #require(files["critest-ImageInCri-wasm.json"])) as! [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: try #require(files["critest-ImageInCri-wasm.json"]))
+            as! [String: Any]
         #expect(object["operationsNames"] as? [String] == ["pull", "remove"])
         #expect(object["numParallel"] as? Int == 1)
         let datapoints = try #require(object["datapoints"] as? [[String: Any]])
@@ -99,17 +113,23 @@ func sampleResults(partial: Bool = false) -> ResultSet {
     func mixedResults() -> ResultSet {
         var results = sampleResults()
         results.flows["ReadsInCri"] = ["list-images"]
-        results.record(flow: "ReadsInCri", operations: ["list-images"], kind: .oci, durations: [250_000], window: [0, 0], pattern: .backToBack)
+        results.record(
+            flow: "ReadsInCri", operations: ["list-images"], kind: .oci, durations: [250_000], window: [0, 0],
+            pattern: .backToBack)
         results.harnessOverheadBackToBackNs = [120_000, 130_000, 125_000]
         return results
     }
 
     @Test func goBenchTextSaysWhichPatternEachResultWasTakenIn() {
         let lines = GoBenchReporter.render(mixedResults()).split(separator: "\n").map(String.init)
-        let inFlow = lines.firstIndex(of: "pattern: in-flow"), backToBack = lines.firstIndex(of: "pattern: back-to-back")
-        let pull = lines.firstIndex { $0.hasPrefix("BenchmarkImageInCri/op=pull") }, list = lines.firstIndex { $0.hasPrefix("BenchmarkReadsInCri/op=list-images") }
+        let inFlow = lines.firstIndex(of: "pattern: in-flow"),
+            backToBack = lines.firstIndex(of: "pattern: back-to-back")
+        let pull = lines.firstIndex { $0.hasPrefix("BenchmarkImageInCri/op=pull") },
+            list = lines.firstIndex { $0.hasPrefix("BenchmarkReadsInCri/op=list-images") }
         #expect(inFlow != nil && backToBack != nil && pull != nil && list != nil)
-        #expect(inFlow! < pull! && pull! < backToBack! && backToBack! < list!, "each flow's results follow its pattern line")
+        #expect(
+            inFlow! < pull! && pull! < backToBack! && backToBack! < list!, "each flow's results follow its pattern line"
+        )
         #expect(lines.contains { $0.hasPrefix("BenchmarkHarnessOverhead/op=version/pattern=back-to-back-2") })
         #expect(lines.contains { $0.hasPrefix("BenchmarkHarnessOverhead/op=version/pattern=in-flow-2") })
     }

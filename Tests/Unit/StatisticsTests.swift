@@ -10,7 +10,9 @@ import Testing
         #expect(Summary.percentile(sorted, 0) == 10)
         #expect(Summary.percentile(sorted, 100) == 100)
         #expect(Summary.percentile([Int64(7)], 99) == 7)
-        #expect(Summary.percentile([1.0, 2.0, 4.0, 8.0], 50) == 3, "the median of an even count is the mean of the middle two")
+        #expect(
+            Summary.percentile([1.0, 2.0, 4.0, 8.0], 50) == 3,
+            "the median of an even count is the mean of the middle two")
     }
 
     @Test func summaryOfKnownData() throws {

@@ -25,7 +25,8 @@ import Testing
         #expect(point.runtimeCPUNsPerPodPerMinute == 120_000_000, "0.6 s over 10 pods and half a minute")
         #expect(point.harnessShare == 0.05)
         point.latencyNs[SteadyPoint.Call.relist] = (1...100).map { Int64($0) }
-        #expect(point.percentile(SteadyPoint.Call.relist, 50) == 50 && point.percentile(SteadyPoint.Call.relist, 99) == 99)
+        #expect(
+            point.percentile(SteadyPoint.Call.relist, 50) == 50 && point.percentile(SteadyPoint.Call.relist, 99) == 99)
         #expect(point.percentile(SteadyPoint.Call.execProbe, 50) == nil)
         point.lagNs = ["probe": [5, 700], "relist": [30]]
         #expect(point.maximumLagNs == 700)

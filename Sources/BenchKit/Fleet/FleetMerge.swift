@@ -53,7 +53,10 @@ public enum FleetMerge {
     public static let factor = 1.5, floorNs = 2_000_000.0, minimumNodes = 3, significance = 0.01
 
     public static var rule: String {
-        String(format: "a node stands out on an op when at least %d nodes measured it, its p50 is more than %.1fx the median of the nodes' p50s and more than %.0f ms above it, and its samples differ from the other nodes' (Mann-Whitney U, p < %.2f)", minimumNodes, factor, floorNs / 1e6, significance)
+        String(
+            format:
+                "a node stands out on an op when at least %d nodes measured it, its p50 is more than %.1fx the median of the nodes' p50s and more than %.0f ms above it, and its samples differ from the other nodes' (Mann-Whitney U, p < %.2f)",
+            minimumNodes, factor, floorNs / 1e6, significance)
     }
 
     /// Each argument is a run's directory (holding results.json) or a directory of such runs.
@@ -64,9 +67,14 @@ public enum FleetMerge {
             if FileManager.default.fileExists(atPath: "\(path)/results.json") {
                 files = ["\(path)/results.json"]
             } else if let entries = try? FileManager.default.contentsOfDirectory(atPath: path) {
-                files = entries.sorted().map { "\(path)/\($0)/results.json" }.filter { FileManager.default.fileExists(atPath: $0) }
+                files = entries.sorted().map { "\(path)/\($0)/results.json" }.filter {
+                    FileManager.default.fileExists(atPath: $0)
+                }
             }
-            guard !files.isEmpty else { throw BenchError("\(path) holds no results.json of bench run (give a run's directory, or a directory of them)") }
+            guard !files.isEmpty else {
+                throw BenchError(
+                    "\(path) holds no results.json of bench run (give a run's directory, or a directory of them)")
+            }
             for file in files {
                 do {
                     runs.append(try JSONReporter.load(try Data(contentsOf: URL(fileURLWithPath: file))))
@@ -87,8 +95,11 @@ public enum FleetMerge {
                 report.nodes[index].runs.append(run.runID)
             } else {
                 let environment = run.environment
-                report.nodes.append(.init(name: name, runtime: environment.runtime, kernel: environment.kernel ?? "unknown",
-                                          cpu: "\(environment.cpuCount) × \(environment.cpu)", handlers: environment.handlers, runs: [run.runID]))
+                report.nodes.append(
+                    .init(
+                        name: name, runtime: environment.runtime, kernel: environment.kernel ?? "unknown",
+                        cpu: "\(environment.cpuCount) × \(environment.cpu)", handlers: environment.handlers,
+                        runs: [run.runID]))
             }
             for operation in run.operations {
                 report.samplesNs[name, default: [:]][operation.key, default: []] += operation.samplesNs
@@ -107,18 +118,25 @@ public enum FleetMerge {
             var slow: [String] = []
             for (node, count, summary) in measured {
                 let ratio = median > 0 ? summary.p50 / median : 1
-                let others = measured.filter { $0.0 != node }.flatMap { report.samplesNs[$0.0]?[key] ?? [] }.map(Double.init)
+                let others = measured.filter { $0.0 != node }.flatMap { report.samplesNs[$0.0]?[key] ?? [] }.map(
+                    Double.init)
                 let own = (report.samplesNs[node]?[key] ?? []).map(Double.init)
-                let standsOut = measured.count >= minimumNodes && summary.p50 > median * factor && summary.p50 - median > floorNs
+                let standsOut =
+                    measured.count >= minimumNodes && summary.p50 > median * factor && summary.p50 - median > floorNs
                     && MannWhitney.pValue(others, own) < significance
                 if standsOut { slow.append(node) }
-                report.perNode.append(.init(node: node, key: key, samples: count, p50Ns: summary.p50, p99Ns: summary.p99,
-                                            ratioToFleet: ratio, standsOut: standsOut))
+                report.perNode.append(
+                    .init(
+                        node: node, key: key, samples: count, p50Ns: summary.p50, p99Ns: summary.p99,
+                        ratioToFleet: ratio, standsOut: standsOut))
             }
             let all = measured.flatMap { report.samplesNs[$0.0]?[key] ?? [] }
             if let fleet = Summary(all) {
-                report.fleet.append(.init(key: key, nodes: measured.count, samples: all.count, p50Ns: fleet.p50, p90Ns: fleet.p90, p99Ns: fleet.p99,
-                                          medianOfNodeP50Ns: median, slowNodes: slow))
+                report.fleet.append(
+                    .init(
+                        key: key, nodes: measured.count, samples: all.count, p50Ns: fleet.p50, p90Ns: fleet.p90,
+                        p99Ns: fleet.p99,
+                        medianOfNodeP50Ns: median, slowNodes: slow))
             }
         }
         return report

@@ -20,8 +20,9 @@ public struct EndToEndFlow: Flow {
     public func sample(_ workload: Workload, prepared: Void, context: FlowContext) async throws -> [Int64] {
         let client = context.client
         let podConfig = context.podConfig(prefix: "bench-e2e-\(workload.kind.rawValue)")
-        let containerConfig = ContainerConfig.make(name: "first-line", image: workload.idleImage,
-                                                   command: workload.idleCommand, labels: context.labels)
+        let containerConfig = ContainerConfig.make(
+            name: "first-line", image: workload.idleImage,
+            command: workload.idleCommand, labels: context.labels)
         let logPath = "\(podConfig.logDirectory)/\(containerConfig.logPath)"
         let clock = ContinuousClock()
         let begin = clock.now

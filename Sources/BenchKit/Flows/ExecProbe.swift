@@ -27,7 +27,7 @@ public enum ExecProbe {
                 return .failed("exit code \(result.exitCode), stdout \(output.debugDescription)")
             }
             return .answered(elapsed)
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             throw CancellationError()
         } catch {
             let text = "\(error)"

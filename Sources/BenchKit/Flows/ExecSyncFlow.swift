@@ -23,8 +23,9 @@ public struct ExecSyncFlow: Flow {
             case .answered: return Prepared(sandbox: sandbox, refusal: nil)
             case .unsupported(let answer): return Prepared(sandbox: sandbox, refusal: answer)
             case .failed(let reason):
-                throw BenchError("\(workload.kind.rawValue): the first exec probe in container \(sandbox.containerID ?? "?") "
-                    + "of image \(workload.idleImage) failed: \(reason)")
+                throw BenchError(
+                    "\(workload.kind.rawValue): the first exec probe in container \(sandbox.containerID ?? "?") "
+                        + "of image \(workload.idleImage) failed: \(reason)")
             }
         } catch {
             try? await context.tearDown(sandbox)
@@ -36,7 +37,9 @@ public struct ExecSyncFlow: Flow {
         switch try await probe(prepared.sandbox, context: context) {
         case .answered(let took): return [took]
         case .unsupported(let reason), .failed(let reason):
-            throw BenchError("\(workload.kind.rawValue): exec probe in container \(prepared.sandbox.containerID ?? "?") failed: \(reason)")
+            throw BenchError(
+                "\(workload.kind.rawValue): exec probe in container \(prepared.sandbox.containerID ?? "?") failed: \(reason)"
+            )
         }
     }
 
@@ -47,7 +50,9 @@ public struct ExecSyncFlow: Flow {
     public func refusal(_ prepared: Prepared) -> String? { prepared.refusal }
 
     private func probe(_ sandbox: ReadySandbox, context: FlowContext) async throws -> ExecProbe.Outcome {
-        guard let container = sandbox.containerID else { throw BenchError("no container in the exec flow's sandbox \(sandbox.id)") }
+        guard let container = sandbox.containerID else {
+            throw BenchError("no container in the exec flow's sandbox \(sandbox.id)")
+        }
         return try await ExecProbe.run(context.client, container: container)
     }
 }

@@ -12,7 +12,9 @@ public struct PodLifecycleFlow: Flow {
         let config = context.podConfig(prefix: "bench-pod-\(workload.kind.rawValue)")
         let (id, run) = try await context.runPodSandbox(config, handler: workload.runtimeHandler)
         let (status, statusTook) = try await timed { try await client.podSandboxStatus(id) }
-        guard status.status.state == .sandboxReady else { throw BenchError("pod sandbox \(id) is not ready after RunPodSandbox") }
+        guard status.status.state == .sandboxReady else {
+            throw BenchError("pod sandbox \(id) is not ready after RunPodSandbox")
+        }
         let (_, stop) = try await timed { try await client.stopPodSandboxSharing(id) }
         let (_, remove) = try await timed { try await client.removePodSandboxSharing(id) }
         await context.tracker.forget(.podSandbox(id: id, logDirectory: config.logDirectory))

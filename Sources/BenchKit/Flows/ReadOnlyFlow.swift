@@ -6,7 +6,9 @@ import CRIClient
 /// lifecycle flows' status and list ops are timed in-flow and include a wake-up.
 public struct ReadOnlyFlow: Flow {
     public let name = "ReadsInCri"
-    public let operations = ["image-status", "list-images", "pod-status", "container-status", "list-pods", "list-containers"]
+    public let operations = [
+        "image-status", "list-images", "pod-status", "container-status", "list-pods", "list-containers",
+    ]
     public var pattern: TimingPattern { .backToBack }
 
     public init() {}
@@ -17,8 +19,12 @@ public struct ReadOnlyFlow: Flow {
         return try await context.startIdlePod(workload, prefix: "bench-reads-\(workload.kind.rawValue)")
     }
 
-    public func sample(_ workload: Workload, prepared subject: ReadySandbox, context: FlowContext) async throws -> [Int64] {
-        guard let containerID = subject.containerID else { throw BenchError("no container in the reads flow's sandbox \(subject.id)") }
+    public func sample(
+        _ workload: Workload, prepared subject: ReadySandbox, context: FlowContext
+    ) async throws -> [Int64] {
+        guard let containerID = subject.containerID else {
+            throw BenchError("no container in the reads flow's sandbox \(subject.id)")
+        }
         let client = context.client
         let calls: [@Sendable () async throws -> Void] = [
             { _ = try await client.imageStatus(workload.idleImage) },

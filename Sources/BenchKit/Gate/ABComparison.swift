@@ -4,8 +4,10 @@
 /// op when its samples moved beyond the tolerance of A's p50 (Hodges-Lehmann shift), by more
 /// than the noise floor, and significantly (Mann-Whitney U).
 public enum ABComparison {
-    public static func findings(_ results: ResultSet, reference: WorkloadKind, candidate: WorkloadKind,
-                                gate: RegressionGate) throws -> [RegressionFinding] {
+    public static func findings(
+        _ results: ResultSet, reference: WorkloadKind, candidate: WorkloadKind,
+        gate: RegressionGate
+    ) throws -> [RegressionFinding] {
         var p50: [String: Double] = [:], samples: [String: [Int64]] = [:]
         for operation in results.operations where operation.kind == reference {
             let key = "\(operation.flow)/\(operation.operation)/\(candidate.rawValue)"
@@ -15,7 +17,8 @@ public enum ABComparison {
         var candidateOnly = results
         candidateOnly.operations = results.operations.filter { $0.kind == candidate }
         guard !candidateOnly.operations.isEmpty, !p50.isEmpty else {
-            throw BenchError("the run measured no op of both side \(reference) and side \(candidate); nothing to compare")
+            throw BenchError(
+                "the run measured no op of both side \(reference) and side \(candidate); nothing to compare")
         }
         let name = "side \(reference) (\(results.environment.handlers[reference.rawValue] ?? "?"))"
         let recorded = Baseline(recordedOn: name, runID: results.runID, p50Ns: p50, samplesNs: samples)

@@ -63,23 +63,31 @@ public struct GatePlan: Sendable {
             let past = try history.recent(historyDepth)
             if let pooled = Baseline.pooled(past) {
                 let source = "this machine's last \(past.count) run(s) in \(history.directory)"
-                let tolerances = LearnedTolerance.learn(past, defaultThreshold: gate.threshold, floor: gate.minimumTolerance,
-                                                        normalize: gate.normalizeByHarnessOverhead)
-                evaluation.verdict = .init(source: source, findings: try gate.compare(results, with: pooled, named: source, tolerances: tolerances))
+                let tolerances = LearnedTolerance.learn(
+                    past, defaultThreshold: gate.threshold, floor: gate.minimumTolerance,
+                    normalize: gate.normalizeByHarnessOverhead)
+                evaluation.verdict = .init(
+                    source: source,
+                    findings: try gate.compare(results, with: pooled, named: source, tolerances: tolerances))
             } else {
                 evaluation.firstRunOfMachine = true
-                evaluation.notes.append("no history for this machine (\(machine)) in \(history.root): this run becomes its first baseline, and the gate compares from the next run on")
+                evaluation.notes.append(
+                    "no history for this machine (\(machine)) in \(history.root): this run becomes its first baseline, and the gate compares from the next run on"
+                )
             }
         }
         if let baseline, let baselinePath {
             let source = "baseline \(baselinePath)"
-            let comparison = GateEvaluation.Comparison(source: source, findings: try gate.compare(results, with: baseline, named: source))
+            let comparison = GateEvaluation.Comparison(
+                source: source, findings: try gate.compare(results, with: baseline, named: source))
             if baseline.machine == machine && evaluation.verdict == nil && !evaluation.firstRunOfMachine {
                 evaluation.verdict = comparison
             } else {
                 evaluation.reference = comparison
                 if baseline.machine != machine {
-                    evaluation.notes.append("\(source) was recorded on another machine (\(baseline.machine?.description ?? baseline.recordedOn)): shown as a reference in summary.md, not a verdict")
+                    evaluation.notes.append(
+                        "\(source) was recorded on another machine (\(baseline.machine?.description ?? baseline.recordedOn)): shown as a reference in summary.md, not a verdict"
+                    )
                 }
             }
         }
@@ -88,7 +96,8 @@ public struct GatePlan: Sendable {
 
     /// Adds a complete run that passed to the machine's history.
     public func record(_ results: ResultSet, evaluation: GateEvaluation) throws -> String? {
-        guard let history = history(for: results), !results.partial, results.errors.isEmpty, evaluation.failures.isEmpty else { return nil }
+        guard let history = history(for: results), !results.partial, results.errors.isEmpty, evaluation.failures.isEmpty
+        else { return nil }
         try history.append(Baseline(from: results))
         return history.directory
     }

@@ -21,7 +21,9 @@ public struct OpTolerance: Sendable, Equatable {
 
     /// How the factor was reached, for the verdict's line.
     public var origin: String {
-        guard let spread else { return "default: \(runs) run(s) with samples, \(LearnedTolerance.minimumRuns) needed to learn" }
+        guard let spread else {
+            return "default: \(runs) run(s) with samples, \(LearnedTolerance.minimumRuns) needed to learn"
+        }
         return String(format: "learned: %d runs moved up to %.2fx", runs, spread)
     }
 }
@@ -35,8 +37,10 @@ public enum LearnedTolerance {
     /// `floor`: the smallest tolerance learned (below it, run-to-run drift of a stable op
     /// decides). With `normalize`, each run's samples are first divided by its null call's p50
     /// over the runs' median, as the gate then divides the current run's.
-    public static func learn(_ runs: [Baseline], defaultThreshold: Double, floor: Double,
-                             normalize: Bool = false) -> [String: OpTolerance] {
+    public static func learn(
+        _ runs: [Baseline], defaultThreshold: Double, floor: Double,
+        normalize: Bool = false
+    ) -> [String: OpTolerance] {
         let overheads = runs.compactMap(\.harnessOverheadP50Ns).filter { $0 > 0 }
         let typicalOverhead = median(overheads)
         func scale(_ run: Baseline) -> Double {

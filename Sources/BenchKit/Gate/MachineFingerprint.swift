@@ -18,8 +18,9 @@ public struct MachineFingerprint: Codable, Sendable, Hashable, CustomStringConve
     }
 
     public init(_ environment: ResultSet.Environment) {
-        self.init(cpu: environment.cpu, cpuCount: environment.cpuCount, kernel: environment.kernel ?? "unknown",
-                  runtime: environment.runtime, handlers: environment.handlers)
+        self.init(
+            cpu: environment.cpu, cpuCount: environment.cpuCount, kernel: environment.kernel ?? "unknown",
+            runtime: environment.runtime, handlers: environment.handlers)
     }
 
     /// One line a person reads: "AMD EPYC 7B13, 2 CPUs, kernel 6.1.0, containerd v1.6.20, oci=runc wasm=wasm".

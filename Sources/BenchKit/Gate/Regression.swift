@@ -16,8 +16,10 @@ public struct Baseline: Codable, Sendable, Equatable {
     /// When it was recorded.
     public var recordedAt: Date?
 
-    public init(recordedOn: String, runID: String, p50Ns: [String: Double], harnessOverheadP50Ns: Double? = nil,
-                samplesNs: [String: [Int64]]? = nil, machine: MachineFingerprint? = nil, recordedAt: Date? = nil) {
+    public init(
+        recordedOn: String, runID: String, p50Ns: [String: Double], harnessOverheadP50Ns: Double? = nil,
+        samplesNs: [String: [Int64]]? = nil, machine: MachineFingerprint? = nil, recordedAt: Date? = nil
+    ) {
         self.recordedOn = recordedOn
         self.runID = runID
         self.p50Ns = p50Ns
@@ -29,9 +31,13 @@ public struct Baseline: Codable, Sendable, Equatable {
 
     public init(from results: ResultSet) {
         let machine = MachineFingerprint(results.environment)
-        self.init(recordedOn: machine.description, runID: results.runID,
-                  p50Ns: results.p50ByKey, harnessOverheadP50Ns: Summary(results.harnessOverheadNs)?.p50, samplesNs: results.samplesByKey,
-                  machine: machine, recordedAt: Date(timeIntervalSince1970: (results.finishedAt ?? results.startedAt).timeIntervalSince1970.rounded(.down)))
+        self.init(
+            recordedOn: machine.description, runID: results.runID,
+            p50Ns: results.p50ByKey, harnessOverheadP50Ns: Summary(results.harnessOverheadNs)?.p50,
+            samplesNs: results.samplesByKey,
+            machine: machine,
+            recordedAt: Date(
+                timeIntervalSince1970: (results.finishedAt ?? results.startedAt).timeIntervalSince1970.rounded(.down)))
     }
 
     /// Several runs of one machine as one reference: each op's p50 is the median of the runs'
@@ -49,15 +55,18 @@ public struct Baseline: Codable, Sendable, Equatable {
             if !pooled.isEmpty { samples[key] = pooled }
         }
         let overhead = median(runs.compactMap(\.harnessOverheadP50Ns))
-        return Baseline(recordedOn: newest.recordedOn, runID: runs.map(\.runID).joined(separator: ","), p50Ns: p50,
-                        harnessOverheadP50Ns: overhead, samplesNs: samples, machine: newest.machine, recordedAt: newest.recordedAt)
+        return Baseline(
+            recordedOn: newest.recordedOn, runID: runs.map(\.runID).joined(separator: ","), p50Ns: p50,
+            harnessOverheadP50Ns: overhead, samplesNs: samples, machine: newest.machine, recordedAt: newest.recordedAt)
     }
 
     /// The flows it holds ops of, from its "Flow/op/kind" keys.
     public var flows: Set<String> { Set(p50Ns.keys.compactMap { $0.split(separator: "/").first.map(String.init) }) }
 
     public static func load(_ path: String) throws -> Baseline {
-        guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("baseline \(path) cannot be read") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BenchError("baseline \(path) cannot be read")
+        }
         do {
             return try ReportJSON.decoder().decode(Baseline.self, from: data)
         } catch {
@@ -101,8 +110,11 @@ public struct RegressionFinding: Sendable, Equatable {
     public let tolerance: Double
     public let toleranceOrigin: String
 
-    public init(key: String, baselineNs: Double?, currentNs: Double?, verdict: Verdict, machineScale: Double = 1, pValue: Double? = nil,
-                judgedRatio: Double? = nil, rule: String = "p50", tolerance: Double = 1, toleranceOrigin: String = "") {
+    public init(
+        key: String, baselineNs: Double?, currentNs: Double?, verdict: Verdict, machineScale: Double = 1,
+        pValue: Double? = nil,
+        judgedRatio: Double? = nil, rule: String = "p50", tolerance: Double = 1, toleranceOrigin: String = ""
+    ) {
         self.key = key
         self.baselineNs = baselineNs
         self.currentNs = currentNs
@@ -164,7 +176,9 @@ public struct RegressionGate: Sendable {
         isMemory(key) ? String(format: "%.2f MiB", value / 1_048_576) : formatDuration(value)
     }
 
-    public init(threshold: Double, noiseFloorNs: Double, normalizeByHarnessOverhead: Bool = false, significance: Double = 0.05) {
+    public init(
+        threshold: Double, noiseFloorNs: Double, normalizeByHarnessOverhead: Bool = false, significance: Double = 0.05
+    ) {
         self.threshold = threshold
         self.noiseFloorNs = noiseFloorNs
         self.normalizeByHarnessOverhead = normalizeByHarnessOverhead
@@ -173,7 +187,9 @@ public struct RegressionGate: Sendable {
 
     /// This run's null-call p50 over the baseline's, or nil when either lacks one.
     public static func machineScale(_ results: ResultSet, against baseline: Baseline) -> Double? {
-        guard let now = Summary(results.harnessOverheadNs)?.p50, let before = baseline.harnessOverheadP50Ns, before > 0, now > 0 else { return nil }
+        guard let now = Summary(results.harnessOverheadNs)?.p50, let before = baseline.harnessOverheadP50Ns, before > 0,
+            now > 0
+        else { return nil }
         return now / before
     }
 
@@ -183,13 +199,19 @@ public struct RegressionGate: Sendable {
     ///
     /// An op's tolerance is `tolerances[key]` (learned from the machine's history, see
     /// ``LearnedTolerance``), else `threshold`; memory keeps `memoryThreshold`.
-    public func compare(_ results: ResultSet, with baseline: Baseline, named name: String,
-                        tolerances: [String: OpTolerance] = [:]) throws -> [RegressionFinding] {
+    public func compare(
+        _ results: ResultSet, with baseline: Baseline, named name: String,
+        tolerances: [String: OpTolerance] = [:]
+    ) throws -> [RegressionFinding] {
         let current = results.p50ByKey, currentSamples = results.samplesByKey
         let measuredFlows = Set(results.flows.keys).union(results.operations.map(\.flow))
-        let relevant = baseline.p50Ns.keys.filter { key in key.split(separator: "/").first.map { measuredFlows.contains(String($0)) } ?? false }
+        let relevant = baseline.p50Ns.keys.filter { key in
+            key.split(separator: "/").first.map { measuredFlows.contains(String($0)) } ?? false
+        }
         guard !Set(relevant).isDisjoint(with: current.keys) else {
-            throw BenchError("\(name) has no operation in common with this run: it holds \(baseline.flows.sorted().joined(separator: ", ")), this run measured \(measuredFlows.sorted().joined(separator: ", ")); compare runs of the same flows, or record a new baseline")
+            throw BenchError(
+                "\(name) has no operation in common with this run: it holds \(baseline.flows.sorted().joined(separator: ", ")), this run measured \(measuredFlows.sorted().joined(separator: ", ")); compare runs of the same flows, or record a new baseline"
+            )
         }
         let scale = normalizeByHarnessOverhead ? Self.machineScale(results, against: baseline) ?? 1 : 1
         let keys = Set(current.keys).union(relevant).sorted()
@@ -220,12 +242,18 @@ public struct RegressionGate: Sendable {
                 // factor, and in time for the noise floor), else the p50s.
                 let moved = shift ?? (now - before)
                 judged = factor ?? (before > 0 ? now / before : nil)
-                if let judged, judged > tolerance && moved > floor && significant { verdict = .regressed }
-                else if let judged, judged * tolerance < 1 && -moved > floor && significant { verdict = .improved }
-                else { verdict = .unchanged }
+                if let judged, judged > tolerance && moved > floor && significant {
+                    verdict = .regressed
+                } else if let judged, judged * tolerance < 1 && -moved > floor && significant {
+                    verdict = .improved
+                } else {
+                    verdict = .unchanged
+                }
             }
-            return RegressionFinding(key: key, baselineNs: before, currentNs: measured, verdict: verdict, machineScale: scale, pValue: pValue,
-                                     judgedRatio: judged, rule: memory ? "memory" : rule, tolerance: tolerance, toleranceOrigin: origin)
+            return RegressionFinding(
+                key: key, baselineNs: before, currentNs: measured, verdict: verdict, machineScale: scale,
+                pValue: pValue,
+                judgedRatio: judged, rule: memory ? "memory" : rule, tolerance: tolerance, toleranceOrigin: origin)
         }
     }
 
@@ -238,7 +266,9 @@ public struct RegressionGate: Sendable {
 extension ResultSet {
     /// Each op's median, keyed "Flow/op/kind" as in the baseline.
     var p50ByKey: [String: Double] {
-        Dictionary(operations.compactMap { operation in operation.summary.map { (operation.key, $0.p50) } }, uniquingKeysWith: { $1 })
+        Dictionary(
+            operations.compactMap { operation in operation.summary.map { (operation.key, $0.p50) } },
+            uniquingKeysWith: { $1 })
     }
 
     /// Each op's raw samples, keyed "Flow/op/kind".

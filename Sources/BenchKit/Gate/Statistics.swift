@@ -26,7 +26,8 @@ public struct Summary: Codable, Sendable, Equatable {
         p50 = Self.percentile(sorted, 50)
         p90 = Self.percentile(sorted, 90)
         p99 = Self.percentile(sorted, 99)
-        let halfWidth = count > 1 ? Self.tCritical95(degreesOfFreedom: count - 1) * deviation / Double(count).squareRoot() : 0
+        let halfWidth =
+            count > 1 ? Self.tCritical95(degreesOfFreedom: count - 1) * deviation / Double(count).squareRoot() : 0
         meanConfidence95 = [average - halfWidth, average + halfWidth]
     }
 
@@ -46,9 +47,11 @@ public struct Summary: Codable, Sendable, Equatable {
 
     /// Two-sided 95% critical value of Student's t distribution.
     public static func tCritical95(degreesOfFreedom df: Int) -> Double {
-        let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                               2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                               2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+        let table: [Double] = [
+            12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+            2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+            2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        ]
         if df >= 1 && df <= table.count { return table[df - 1] }
         if df <= 60 { return 2.000 }
         if df <= 120 { return 1.980 }

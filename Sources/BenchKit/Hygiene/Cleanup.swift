@@ -9,12 +9,17 @@ public enum Cleanup {
     /// Removes containers, then pod sandboxes, carrying every label of `selector` (which must
     /// include CRIBench's owner label), then the images the ledger holds for the same run (or
     /// for every run, when `selector` names none) on this endpoint.
-    public static func removeLabelled(_ selector: [String: String], ledger: ImageLedger? = nil,
-                                      using client: CRIClient) async throws -> Removed {
-        precondition(selector[Ownership.ownerLabel] == Ownership.ownerValue, "cleanup must select by CRIBench's owner label")
+    public static func removeLabelled(
+        _ selector: [String: String], ledger: ImageLedger? = nil,
+        using client: CRIClient
+    ) async throws -> Removed {
+        precondition(
+            selector[Ownership.ownerLabel] == Ownership.ownerValue, "cleanup must select by CRIBench's owner label")
         var removed = Removed()
         let tracker = ResourceTracker()
-        let images = try ledger?.entries(run: selector[Ownership.runLabel]).filter { $0.endpoint == client.endpoint.description } ?? []
+        let images =
+            try ledger?.entries(run: selector[Ownership.runLabel]).filter { $0.endpoint == client.endpoint.description }
+            ?? []
         for image in images { await tracker.track(.image(reference: image.image)) }
         let pods = try await client.listPodSandbox(labels: selector)
         for pod in pods { await tracker.track(.podSandbox(id: pod.id, logDirectory: nil)) }

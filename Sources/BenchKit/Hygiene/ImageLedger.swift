@@ -13,7 +13,8 @@ public struct ImageLedger: Sendable {
     /// `~/.local/state/cribench/image-ledger`.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let directory = environment[directoryEnvironmentVariable], !directory.isEmpty { return directory }
-        let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let stateHome =
+            environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(environment["HOME"] ?? NSHomeDirectory())/.local/state"
         return "\(stateHome)/cribench/image-ledger"
     }
@@ -32,8 +33,9 @@ public struct ImageLedger: Sendable {
 
     /// Creates the directory; fails, naming it, when the ledger cannot be written there.
     public func prepare() throws {
-        try prepareWritableDirectory(directory, role: "image ledger directory",
-                                     remedy: "set \(Self.directoryEnvironmentVariable) to a writable directory")
+        try prepareWritableDirectory(
+            directory, role: "image ledger directory",
+            remedy: "set \(Self.directoryEnvironmentVariable) to a writable directory")
     }
 
     public func record(_ image: String, run runID: String, endpoint: String) throws {
@@ -81,7 +83,9 @@ public struct ImageLedger: Sendable {
             let text = entries.map { "\($0.endpoint)\t\($0.image)\n" }.joined()
             try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         } catch {
-            throw BenchError("cannot write the image ledger \(file): \(error.localizedDescription) (set \(Self.directoryEnvironmentVariable) to a writable directory)")
+            throw BenchError(
+                "cannot write the image ledger \(file): \(error.localizedDescription) (set \(Self.directoryEnvironmentVariable) to a writable directory)"
+            )
         }
     }
 }

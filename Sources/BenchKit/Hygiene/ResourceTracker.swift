@@ -67,7 +67,9 @@ public actor ResourceTracker {
         try? ledger.ledger.erase(reference, run: ledger.runID, endpoint: ledger.endpoint)
     }
 
-    static func remove(_ resource: Resource, using client: CRIClient, stopGracePeriodSeconds: Int64) async throws(CRIError) {
+    static func remove(
+        _ resource: Resource, using client: CRIClient, stopGracePeriodSeconds: Int64
+    ) async throws(CRIError) {
         switch resource {
         case .container(let id):
             try await ignoringNotFound { () async throws(CRIError) in
@@ -87,7 +89,7 @@ public actor ResourceTracker {
 func ignoringNotFound(_ body: () async throws(CRIError) -> Void) async throws(CRIError) {
     do {
         try await body()
-    } catch where error.code == .notFound {
+    } catch  where error.code == .notFound {
         return
     }
 }

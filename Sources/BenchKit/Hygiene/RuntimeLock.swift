@@ -35,8 +35,13 @@ public final class RuntimeLock: Sendable {
             var buffer = [UInt8](repeating: 0, count: 32)
             let count = read(fd, &buffer, buffer.count)
             close(fd)
-            let holder = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
-            throw BenchError("another CRIBench run (pid \(holder)) is benchmarking the runtime at \(endpoint); two runs on one runtime disturb each other's figures: wait for it to finish or stop it (lock \(path))")
+            let holder =
+                count > 0
+                ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                : "?"
+            throw BenchError(
+                "another CRIBench run (pid \(holder)) is benchmarking the runtime at \(endpoint); two runs on one runtime disturb each other's figures: wait for it to finish or stop it (lock \(path))"
+            )
         }
         ftruncate(fd, 0)
         let pid = "\(getpid())\n"

@@ -50,7 +50,9 @@ extension CRIClient {
 
     /// Polls `exists` until the object is NotFound (then the failure is moot), at most
     /// `within`; otherwise `failure` stands.
-    private func goneAfterFailure(_ failure: CRIError, within limit: Duration, exists: () async throws -> Void) async throws {
+    private func goneAfterFailure(
+        _ failure: CRIError, within limit: Duration, exists: () async throws -> Void
+    ) async throws {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             do {

@@ -15,20 +15,26 @@ enum KubernetesNames {
 
     static func label(_ node: ManifestNode) throws -> String {
         let text = try node.requireString()
-        guard isLabel(text) else { throw node.fail("must be a DNS-1123 label (lower-case letters, digits and '-', at most 63), not '\(text)'") }
+        guard isLabel(text) else {
+            throw node.fail("must be a DNS-1123 label (lower-case letters, digits and '-', at most 63), not '\(text)'")
+        }
         return text
     }
 
     static func subdomain(_ node: ManifestNode) throws -> String {
         let text = try node.requireString()
-        guard isSubdomain(text) else { throw node.fail("must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.'), not '\(text)'") }
+        guard isSubdomain(text) else {
+            throw node.fail("must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.'), not '\(text)'")
+        }
         return text
     }
 
     static func labels(_ node: ManifestNode) throws -> [String: String] {
         let map = try node.stringMap(typedScalars: false)
         for (key, value) in map where !isLabelValue(value) {
-            throw node.child(key, 0).fail("is not a valid label value: '\(value)' (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)")
+            throw node.child(key, 0).fail(
+                "is not a valid label value: '\(value)' (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)"
+            )
         }
         return map
     }

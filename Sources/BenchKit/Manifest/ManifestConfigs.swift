@@ -8,10 +8,13 @@ extension PodManifest {
         ["io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": namespace, "io.kubernetes.pod.uid": uid]
     }
 
-    func sandboxConfig(uid: String, logDirectory: String, cgroupParent: String, ownership: [String: String]) -> PodSandboxConfig {
-        var config = PodSandboxConfig.make(name: name, uid: uid, namespace: namespace, logDirectory: logDirectory,
-                                           labels: labels.merging(kubeletLabels(uid: uid)) { $1 }.merging(ownership) { $1 },
-                                           cgroupParent: cgroupParent, hostNetwork: hostNetwork)
+    func sandboxConfig(
+        uid: String, logDirectory: String, cgroupParent: String, ownership: [String: String]
+    ) -> PodSandboxConfig {
+        var config = PodSandboxConfig.make(
+            name: name, uid: uid, namespace: namespace, logDirectory: logDirectory,
+            labels: labels.merging(kubeletLabels(uid: uid)) { $1 }.merging(ownership) { $1 },
+            cgroupParent: cgroupParent, hostNetwork: hostNetwork)
         config.annotations = annotations
         // The kubelet's default: a PID namespace per container (shareProcessNamespace unset).
         config.linux.securityContext.namespaceOptions.pid = .container
@@ -37,7 +40,10 @@ extension ContainerManifest {
     /// `hostPaths` maps each volume name to the host path the pod's volume is at.
     /// The env values, downward fields resolved as the kubelet does.
     func resolvedEnvironment(pod: PodManifest, uid: String, nodeName: String) -> [(key: String, value: String)] {
-        let fields = ["spec.nodeName": nodeName, "metadata.name": pod.name, "metadata.namespace": pod.namespace, "metadata.uid": uid]
+        let fields = [
+            "spec.nodeName": nodeName, "metadata.name": pod.name, "metadata.namespace": pod.namespace,
+            "metadata.uid": uid,
+        ]
         return environment.map { pair in
             guard pair.value.hasPrefix(Self.fieldReference) else { return pair }
             return (pair.key, fields[String(pair.value.dropFirst(Self.fieldReference.count))] ?? "")
@@ -53,7 +59,9 @@ extension ContainerManifest {
             if after.hasPrefix("$(") {
                 result += "$("
                 rest = after.dropFirst(2)
-            } else if after.hasPrefix("("), let close = after.firstIndex(of: ")"), let value = variables[String(after[after.index(after: after.startIndex)..<close])] {
+            } else if after.hasPrefix("("), let close = after.firstIndex(of: ")"),
+                let value = variables[String(after[after.index(after: after.startIndex)..<close])]
+            {
                 result += value
                 rest = after[after.index(after: close)...]
             } else {
@@ -64,20 +72,30 @@ extension ContainerManifest {
         return result + rest
     }
 
-    func config(pod: PodManifest, uid: String, nodeName: String, image imageReference: String, hostPaths: [String: String], ownership: [String: String],
-                imageAnnotations: [String: String]) -> ContainerConfig {
+    func config(
+        pod: PodManifest, uid: String, nodeName: String, image imageReference: String, hostPaths: [String: String],
+        ownership: [String: String],
+        imageAnnotations: [String: String]
+    ) -> ContainerConfig {
         let environment = resolvedEnvironment(pod: pod, uid: uid, nodeName: nodeName)
         let variables = Dictionary(environment.map { ($0.key, $0.value) }) { _, last in last }
         // A module fetched by URL is the only program its image holds, so `command` cannot
         // replace it as the entrypoint: its words go to the module ahead of `args`, as the design
         // notes' Pod sketch (`command: ["my-command"]` beside a module URL) asks.
         let (entrypoint, arguments) = moduleURL == nil ? (command, args) : ([], command + args)
-        var config = ContainerConfig.make(name: name, image: imageReference, command: entrypoint.map { Self.expand($0, variables) },
-                                          args: arguments.map { Self.expand($0, variables) },
-                                          labels: pod.kubeletLabels(uid: uid).merging(["io.kubernetes.container.name": name]) { $1 }.merging(ownership) { $1 })
+        var config = ContainerConfig.make(
+            name: name, image: imageReference, command: entrypoint.map { Self.expand($0, variables) },
+            args: arguments.map { Self.expand($0, variables) },
+            labels: pod.kubeletLabels(uid: uid).merging(["io.kubernetes.container.name": name]) { $1 }.merging(
+                ownership
+            ) { $1 })
         // The kubelet's log layout: <pod log dir>/<container>/<restart count>.log.
         config.logPath = "\(name)/0.log"
-        config.envs = environment.map { pair in .with { $0.key = pair.key; $0.value = pair.value } }
+        config.envs = environment.map { pair in
+            .with {
+                $0.key = pair.key; $0.value = pair.value
+            }
+        }
         config.workingDir = workingDir
         config.annotations = annotations
         config.image.annotations = imageAnnotations

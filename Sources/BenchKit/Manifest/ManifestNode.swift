@@ -15,7 +15,9 @@ struct ManifestNode {
     /// "spec.containers[0].image".
     let path: String
 
-    func fail(_ what: String) -> ManifestError { ManifestError("\(document): \(path.isEmpty ? "the document" : path) \(what)") }
+    func fail(_ what: String) -> ManifestError {
+        ManifestError("\(document): \(path.isEmpty ? "the document" : path) \(what)")
+    }
 
     func child(_ key: String, _ value: Any) -> ManifestNode {
         ManifestNode(value: value, document: document, path: path.isEmpty ? key : "\(path).\(key)")
@@ -36,7 +38,9 @@ struct ManifestNode {
     }
 
     func requireString() throws -> String {
-        guard let text = value as? String else { throw fail("must be a string (quote it: YAML reads \(value) as a \(type(of: value)))") }
+        guard let text = value as? String else {
+            throw fail("must be a string (quote it: YAML reads \(value) as a \(type(of: value)))")
+        }
         return text
     }
 
@@ -63,7 +67,9 @@ struct ManifestNode {
     func stringMap(typedScalars: Bool = false) throws -> [String: String] {
         guard let map = value as? [String: Any] else { throw fail("must be a mapping") }
         var result: [String: String] = [:]
-        for (key, item) in map { result[key] = typedScalars ? try child(key, item).scalarText() : try child(key, item).requireString() }
+        for (key, item) in map {
+            result[key] = typedScalars ? try child(key, item).scalarText() : try child(key, item).requireString()
+        }
         return result
     }
 
@@ -73,7 +79,9 @@ struct ManifestNode {
         var reader = FieldReader(node: self, map: map)
         let result = try body(&reader)
         if let unknown = map.keys.filter({ !reader.taken.contains($0) }).sorted().first {
-            throw ManifestError("\(document): \(child(unknown, 0).path) is not supported by bench pod (remove it, or see the README's \"Your own workloads\" for what is)")
+            throw ManifestError(
+                "\(document): \(child(unknown, 0).path) is not supported by bench pod (remove it, or see the README's \"Your own workloads\" for what is)"
+            )
         }
         return result
     }
@@ -92,7 +100,9 @@ struct FieldReader {
     }
 
     mutating func required(_ key: String) throws -> ManifestNode {
-        guard let field = optional(key) else { throw ManifestError("\(node.document): \(node.child(key, 0).path) is required") }
+        guard let field = optional(key) else {
+            throw ManifestError("\(node.document): \(node.child(key, 0).path) is required")
+        }
         return field
     }
 

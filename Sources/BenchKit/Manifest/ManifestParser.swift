@@ -36,10 +36,15 @@ public enum ManifestParser {
             case ("apps/v1", "DaemonSet"): file.pods.append(try daemonSetPod(node))
             case ("node.k8s.io/v1", "RuntimeClass"): file.runtimeClasses.append(try runtimeClass(node))
             default:
-                throw ManifestError("\(node.document): apiVersion \(head["apiVersion"] ?? "(none)") kind \(kind) is not supported: bench pod runs v1 Pods, the pod of an apps/v1 DaemonSet, and node.k8s.io/v1 RuntimeClasses")
+                throw ManifestError(
+                    "\(node.document): apiVersion \(head["apiVersion"] ?? "(none)") kind \(kind) is not supported: bench pod runs v1 Pods, the pod of an apps/v1 DaemonSet, and node.k8s.io/v1 RuntimeClasses"
+                )
             }
         }
-        guard !file.pods.isEmpty else { throw ManifestError("no Pod in the manifest: bench pod needs at least one document with apiVersion v1, kind Pod") }
+        guard !file.pods.isEmpty else {
+            throw ManifestError(
+                "no Pod in the manifest: bench pod needs at least one document with apiVersion v1, kind Pod")
+        }
         try file.checkNamesAreUnique()
         return file
     }
@@ -72,18 +77,23 @@ public enum ManifestParser {
             fields.accept("apiVersion", "kind", "status")
             let (name, namespace) = try fields.required("metadata").fields { metadata in
                 metadata.accept("labels", "annotations")
-                return (try KubernetesNames.subdomain(try metadata.required("name")),
-                        try metadata.optional("namespace").map(KubernetesNames.label) ?? "default")
+                return (
+                    try KubernetesNames.subdomain(try metadata.required("name")),
+                    try metadata.optional("namespace").map(KubernetesNames.label) ?? "default"
+                )
             }
             return try fields.required("spec").fields { spec in
                 // How the controller rolls pods out; one node runs the one pod.
                 spec.accept("selector", "updateStrategy", "minReadySeconds", "revisionHistoryLimit")
-                return try pod(try spec.required("template"), name: "\(name)-\(randomSuffix(length: 5))", namespace: namespace)
+                return try pod(
+                    try spec.required("template"), name: "\(name)-\(randomSuffix(length: 5))", namespace: namespace)
             }
         }
     }
 
-    static func pod(_ node: ManifestNode, name givenName: String? = nil, namespace givenNamespace: String? = nil) throws -> PodManifest {
+    static func pod(
+        _ node: ManifestNode, name givenName: String? = nil, namespace givenNamespace: String? = nil
+    ) throws -> PodManifest {
         try node.fields { fields in
             fields.accept("apiVersion", "kind")
             var pod = try fields.required("metadata").fields { metadata in
@@ -91,22 +101,34 @@ public enum ManifestParser {
                 if givenName != nil { _ = metadata.optional("name") }
                 var pod = PodManifest(document: node.document, name: name)
                 if let givenNamespace { pod.namespace = givenNamespace }
-                if let namespace = metadata.optional("namespace") { pod.namespace = try KubernetesNames.label(namespace) }
+                if let namespace = metadata.optional("namespace") {
+                    pod.namespace = try KubernetesNames.label(namespace)
+                }
                 if let labels = metadata.optional("labels") { pod.labels = try KubernetesNames.labels(labels) }
                 // Typed values are let through here only: the design notes' Pod sketch writes `wasm-sandbox: 1`.
-                if let annotations = metadata.optional("annotations") { pod.annotations = try annotations.stringMap(typedScalars: true) }
+                if let annotations = metadata.optional("annotations") {
+                    pod.annotations = try annotations.stringMap(typedScalars: true)
+                }
                 return pod
             }
             _ = fields.optional("status")
             try fields.required("spec").fields { spec in
                 // Scheduling fields choose a node; on one node they have nothing to do.
-                spec.accept("nodeName", "nodeSelector", "tolerations", "affinity", "schedulerName", "priority", "priorityClassName")
+                spec.accept(
+                    "nodeName", "nodeSelector", "tolerations", "affinity", "schedulerName", "priority",
+                    "priorityClassName")
                 if let host = spec.optional("hostNetwork") { pod.hostNetwork = try host.requireBool() }
-                if let runtimeClass = spec.optional("runtimeClassName") { pod.runtimeClassName = try runtimeClass.requireString() }
-                if let handler = spec.optional("runtimeHandler") { pod.runtimeHandler = try KubernetesNames.label(handler) }
+                if let runtimeClass = spec.optional("runtimeClassName") {
+                    pod.runtimeClassName = try runtimeClass.requireString()
+                }
+                if let handler = spec.optional("runtimeHandler") {
+                    pod.runtimeHandler = try KubernetesNames.label(handler)
+                }
                 if let policy = spec.optional("restartPolicy") {
                     let text = try policy.requireString()
-                    guard let value = PodManifest.RestartPolicy(rawValue: text) else { throw policy.fail("must be Always, OnFailure or Never, not \(text)") }
+                    guard let value = PodManifest.RestartPolicy(rawValue: text) else {
+                        throw policy.fail("must be Always, OnFailure or Never, not \(text)")
+                    }
                     pod.restartPolicy = value
                 }
                 if let grace = spec.optional("terminationGracePeriodSeconds") {
@@ -115,19 +137,27 @@ public enum ManifestParser {
                     pod.terminationGracePeriodSeconds = Int64(seconds)
                 }
                 if let volumes = spec.optional("volumes") { pod.volumes = try volumes.list().map(volume) }
-                if let initContainers = spec.optional("initContainers") { pod.initContainers = try initContainers.list().map(container) }
+                if let initContainers = spec.optional("initContainers") {
+                    pod.initContainers = try initContainers.list().map(container)
+                }
                 pod.containers = try spec.required("containers").list().map(container)
             }
-            guard !pod.containers.isEmpty else { throw node.child("spec", 0).child("containers", 0).fail("must hold at least one container") }
+            guard !pod.containers.isEmpty else {
+                throw node.child("spec", 0).child("containers", 0).fail("must hold at least one container")
+            }
             let all = pod.initContainers + pod.containers
             if let duplicate = all.map(\.name).first(where: { name in all.filter { $0.name == name }.count > 1 }) {
                 throw ManifestError("\(node.document): two containers are named \(duplicate)")
             }
             let volumeNames = Set(pod.volumes.map(\.name))
-            if volumeNames.count < pod.volumes.count { throw ManifestError("\(node.document): two volumes share a name") }
+            if volumeNames.count < pod.volumes.count {
+                throw ManifestError("\(node.document): two volumes share a name")
+            }
             for container in all {
                 for mount in container.volumeMounts where !volumeNames.contains(mount.name) {
-                    throw ManifestError("\(node.document): container \(container.name) mounts volume \(mount.name), which spec.volumes does not define")
+                    throw ManifestError(
+                        "\(node.document): container \(container.name) mounts volume \(mount.name), which spec.volumes does not define"
+                    )
                 }
             }
             return pod
@@ -144,9 +174,12 @@ public enum ManifestParser {
                     let path = try host.required("path").requireString()
                     let type = try host.optional("type")?.requireString() ?? ""
                     guard ["", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"].contains(type) else {
-                        throw host.node.child("type", 0).fail("\(type) is not supported (use Directory, DirectoryOrCreate, File, FileOrCreate or Socket)")
+                        throw host.node.child("type", 0).fail(
+                            "\(type) is not supported (use Directory, DirectoryOrCreate, File, FileOrCreate or Socket)")
                     }
-                    guard path.hasPrefix("/") else { throw host.node.child("path", 0).fail("must be an absolute path, not \(path)") }
+                    guard path.hasPrefix("/") else {
+                        throw host.node.child("path", 0).fail("must be an absolute path, not \(path)")
+                    }
                     return VolumeManifest(name: name, source: .hostPath(path: path, type: type))
                 }
             case let (nil, empty?):
@@ -168,9 +201,12 @@ public enum ManifestParser {
             let nameField = try fields.required("name")
             let name = try KubernetesNames.label(nameField)
             // Its ops are "stop-NAME" beside the sandbox's "stop-sandbox".
-            guard name != "sandbox" else { throw nameField.fail("'sandbox' is reserved by bench pod for the pod's own ops: rename the container") }
+            guard name != "sandbox" else {
+                throw nameField.fail("'sandbox' is reserved by bench pod for the pod's own ops: rename the container")
+            }
             let image = try fields.required("image").requireString()
-            var container = ContainerManifest(name: name, image: image, pullPolicy: try pullPolicy(&fields, image: image))
+            var container = ContainerManifest(
+                name: name, image: image, pullPolicy: try pullPolicy(&fields, image: image))
             // Informational in Kubernetes (a hostPort would be a port mapping, refused below).
             if let ports = fields.optional("ports") { try checkPorts(ports) }
             fields.accept("terminationMessagePath", "terminationMessagePolicy")
@@ -181,7 +217,9 @@ public enum ManifestParser {
             if let resources = fields.optional("resources") { try readResources(resources, into: &container) }
             if container.cpuRequestMillis == nil { container.cpuRequestMillis = container.cpuLimitMillis }
             if let security = fields.optional("securityContext") { try readSecurityContext(security, into: &container) }
-            if let mounts = fields.optional("volumeMounts") { container.volumeMounts = try mounts.list().map(volumeMount) }
+            if let mounts = fields.optional("volumeMounts") {
+                container.volumeMounts = try mounts.list().map(volumeMount)
+            }
             if let annotations = fields.optional("annotations") { container.annotations = try annotations.stringMap() }
             return container
         }
@@ -193,7 +231,9 @@ public enum ManifestParser {
             return ImageReference.hasLatestTag(image) ? .always : .ifNotPresent
         }
         let text = try field.requireString()
-        guard let value = ContainerManifest.PullPolicy(rawValue: text) else { throw field.fail("must be Always, IfNotPresent or Never, not \(text)") }
+        guard let value = ContainerManifest.PullPolicy(rawValue: text) else {
+            throw field.fail("must be Always, IfNotPresent or Never, not \(text)")
+        }
         return value
     }
 
@@ -210,7 +250,9 @@ public enum ManifestParser {
     static func environmentVariable(_ item: ManifestNode) throws -> (String, String) {
         try item.fields { variable in
             let name = try variable.required("name").requireString()
-            guard let from = variable.optional("valueFrom") else { return (name, try variable.optional("value")?.requireString() ?? "") }
+            guard let from = variable.optional("valueFrom") else {
+                return (name, try variable.optional("value")?.requireString() ?? "")
+            }
             let found = try from.fields { from in
                 try from.optional("fieldRef")?.fields { ref in
                     ref.accept("apiVersion")
@@ -219,7 +261,9 @@ public enum ManifestParser {
             }
             guard let path = found else { throw from.fail("needs a fieldRef (the only kind bench pod resolves)") }
             guard ContainerManifest.downwardFields.contains(path) else {
-                throw from.fail("fieldRef \(path) is not supported (use \(ContainerManifest.downwardFields.joined(separator: ", ")))")
+                throw from.fail(
+                    "fieldRef \(path) is not supported (use \(ContainerManifest.downwardFields.joined(separator: ", ")))"
+                )
             }
             return (name, ContainerManifest.fieldReference + path)
         }
@@ -229,7 +273,9 @@ public enum ManifestParser {
         try resources.fields { resources in
             if let limits = resources.optional("limits") {
                 try limits.fields { limits in
-                    if let memory = limits.optional("memory") { container.memoryLimitBytes = try Quantity.bytes(memory) }
+                    if let memory = limits.optional("memory") {
+                        container.memoryLimitBytes = try Quantity.bytes(memory)
+                    }
                     if let cpu = limits.optional("cpu") { container.cpuLimitMillis = try Quantity.millicores(cpu) }
                 }
             }
@@ -247,16 +293,21 @@ public enum ManifestParser {
         try security.fields { security in
             if let user = security.optional("runAsUser") { container.runAsUser = try Self.id(user) }
             if let group = security.optional("runAsGroup") { container.runAsGroup = try Self.id(group) }
-            if let readOnly = security.optional("readOnlyRootFilesystem") { container.readOnlyRootFilesystem = try readOnly.requireBool() }
+            if let readOnly = security.optional("readOnlyRootFilesystem") {
+                container.readOnlyRootFilesystem = try readOnly.requireBool()
+            }
         }
     }
 
     static func volumeMount(_ item: ManifestNode) throws -> VolumeMount {
         try item.fields { mount in
             let path = try mount.required("mountPath").requireString()
-            guard path.hasPrefix("/") else { throw mount.node.child("mountPath", 0).fail("must be an absolute path, not \(path)") }
-            return VolumeMount(name: try KubernetesNames.label(try mount.required("name")), mountPath: path,
-                               readOnly: try mount.optional("readOnly")?.requireBool() ?? false)
+            guard path.hasPrefix("/") else {
+                throw mount.node.child("mountPath", 0).fail("must be an absolute path, not \(path)")
+            }
+            return VolumeMount(
+                name: try KubernetesNames.label(try mount.required("name")), mountPath: path,
+                readOnly: try mount.optional("readOnly")?.requireBool() ?? false)
         }
     }
 }
@@ -264,7 +315,9 @@ public enum ManifestParser {
 extension ManifestParser {
     static func id(_ node: ManifestNode) throws -> Int64 {
         let id = try node.requireInt()
-        guard id >= 0 && id <= Int(UInt32.max - 1) else { throw node.fail("must be a user or group id from 0 to 4294967294") }
+        guard id >= 0 && id <= Int(UInt32.max - 1) else {
+            throw node.fail("must be a user or group id from 0 to 4294967294")
+        }
         return Int64(id)
     }
 }

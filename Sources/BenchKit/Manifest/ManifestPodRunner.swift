@@ -19,7 +19,10 @@ public struct ManifestPodRunner: Sendable {
     /// log has a line containing this (a benchmark in a pod that prints an end marker).
     public var untilLog: String?
 
-    public init(context: FlowContext, volumeRoot: String, waitTimeout: Duration, moduleImages: [String: String] = [:], log: @escaping @Sendable (String) -> Void) {
+    public init(
+        context: FlowContext, volumeRoot: String, waitTimeout: Duration, moduleImages: [String: String] = [:],
+        log: @escaping @Sendable (String) -> Void
+    ) {
         self.context = context
         self.volumeRoot = volumeRoot
         self.waitTimeout = waitTimeout
@@ -61,14 +64,20 @@ public struct ManifestPodRunner: Sendable {
         }
     }
 
-    func logDirectory(_ pod: PodManifest, uid: String) -> String { "\(context.podLogRoot)/\(pod.namespace)_\(pod.name)_\(uid)" }
+    func logDirectory(_ pod: PodManifest, uid: String) -> String {
+        "\(context.podLogRoot)/\(pod.namespace)_\(pod.name)_\(uid)"
+    }
 
     /// One pass of a pod, as the kubelet makes it: sandbox, init containers, containers, the
     /// wait for them, their logs, then teardown; each CRI call a timed step.
-    func pass(_ pod: PodManifest, handler: String, printLogs: Bool, uid: String, volumes: PodVolumes) async throws -> Outcome {
-        var pass = PodPass(pod: pod, uid: uid, logDirectory: logDirectory(pod, uid: uid), hostPaths: volumes.hostPaths,
-                           sandboxConfig: pod.sandboxConfig(uid: uid, logDirectory: logDirectory(pod, uid: uid),
-                                                            cgroupParent: context.cgroupParent, ownership: context.labels))
+    func pass(
+        _ pod: PodManifest, handler: String, printLogs: Bool, uid: String, volumes: PodVolumes
+    ) async throws -> Outcome {
+        var pass = PodPass(
+            pod: pod, uid: uid, logDirectory: logDirectory(pod, uid: uid), hostPaths: volumes.hostPaths,
+            sandboxConfig: pod.sandboxConfig(
+                uid: uid, logDirectory: logDirectory(pod, uid: uid),
+                cgroupParent: context.cgroupParent, ownership: context.labels))
         let began = ContinuousClock.now
         try await runSandbox(&pass, handler: handler)
         for container in pod.initContainers { try await runInitContainer(container, in: &pass) }
@@ -79,7 +88,9 @@ public struct ManifestPodRunner: Sendable {
         if let untilLog, !pod.runsToCompletion {
             for (container, id) in running { try await waitForLog(untilLog, container, id: id, pass: pass) }
         }
-        for (container, _) in running { pass.outcome.logs[container.name] = try await settledLog(container, pass: pass, wait: printLogs) }
+        for (container, _) in running {
+            pass.outcome.logs[container.name] = try await settledLog(container, pass: pass, wait: printLogs)
+        }
         if printLogs {
             for container in pod.initContainers + pod.containers {
                 for line in pass.outcome.logs[container.name] ?? [] { log("\(pod.name)/\(container.name): \(line)") }
@@ -130,14 +141,17 @@ public struct ManifestPodRunner: Sendable {
             steps.append(Step(operation: operation, nanoseconds: took))
         }
         pass.outcome.steps += steps
-        let config = container.config(pod: pod, uid: pass.uid, nodeName: nodeName, image: image, hostPaths: pass.hostPaths,
-                                      ownership: context.labels,
-                                      imageAnnotations: container.moduleURL.map { [ContainerManifest.moduleURLAnnotation: $0] } ?? [:])
+        let config = container.config(
+            pod: pod, uid: pass.uid, nodeName: nodeName, image: image, hostPaths: pass.hostPaths,
+            ownership: context.labels,
+            imageAnnotations: container.moduleURL.map { [ContainerManifest.moduleURLAnnotation: $0] } ?? [:])
         let id = try await pass.timed("create-\(container.name)") {
             do {
                 return try await client.createContainer(in: sandbox, config: config, sandboxConfig: sandboxConfig)
             } catch {
-                throw BenchError("\(pod.document): container \(container.name) (image \(container.image)) could not be created: \(error)")
+                throw BenchError(
+                    "\(pod.document): container \(container.name) (image \(container.image)) could not be created: \(error)"
+                )
             }
         }
         await context.tracker.track(.container(id: id))
@@ -159,8 +173,9 @@ public struct ManifestPodRunner: Sendable {
         pass.outcome.exitCodes[container.name] = status.exitCode
         pass.outcome.logs[container.name] = readLog(pass.logDirectory, container.name)
         if status.exitCode != 0 {
-            throw BenchError("\(pass.pod.document): init container \(container.name) exited with code \(status.exitCode) "
-                + "(\(status.reason))\(tail(pass.outcome.logs[container.name]))")
+            throw BenchError(
+                "\(pass.pod.document): init container \(container.name) exited with code \(status.exitCode) "
+                    + "(\(status.reason))\(tail(pass.outcome.logs[container.name]))")
         }
     }
 
@@ -173,9 +188,12 @@ public struct ManifestPodRunner: Sendable {
         guard status.state == .containerExited else { return }
         pass.outcome.exitCodes[container.name] = status.exitCode
         guard status.exitCode != 0 else { return }
-        let why = pod.runsToCompletion ? "" : " while restartPolicy is Always (a kubelet would restart it; bench pod does not)"
-        throw BenchError("\(pod.document): container \(container.name) exited with code \(status.exitCode) (\(status.reason))"
-            + "\(why)\(tail(readLog(pass.logDirectory, container.name)))")
+        let why =
+            pod.runsToCompletion
+            ? "" : " while restartPolicy is Always (a kubelet would restart it; bench pod does not)"
+        throw BenchError(
+            "\(pod.document): container \(container.name) exited with code \(status.exitCode) (\(status.reason))"
+                + "\(why)\(tail(readLog(pass.logDirectory, container.name)))")
     }
 
     /// Waits until the container's log has a line containing `marker` (`untilLog`).
@@ -185,11 +203,14 @@ public struct ManifestPodRunner: Sendable {
             let status = try await context.client.containerStatus(id)
             let output = tail(readLog(pass.logDirectory, container.name))
             if status.state == .containerExited {
-                throw BenchError("\(pass.pod.document): container \(container.name) exited with code \(status.exitCode) before "
-                    + "logging '\(marker)'\(output)")
+                throw BenchError(
+                    "\(pass.pod.document): container \(container.name) exited with code \(status.exitCode) before "
+                        + "logging '\(marker)'\(output)")
             }
             if ContinuousClock.now >= deadline {
-                throw BenchError("\(pass.pod.document): container \(container.name) did not log '\(marker)' within \(waitTimeout)\(output)")
+                throw BenchError(
+                    "\(pass.pod.document): container \(container.name) did not log '\(marker)' within \(waitTimeout)\(output)"
+                )
             }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -214,7 +235,9 @@ public struct ManifestPodRunner: Sendable {
     func tearDown(_ pass: inout PodPass) async throws {
         let (client, grace, sandbox) = (context.client, pass.pod.terminationGracePeriodSeconds, pass.sandbox)
         for (container, id) in pass.started.reversed() {
-            try await pass.timed("stop-\(container.name)") { try await client.stopContainer(id, gracePeriodSeconds: grace) }
+            try await pass.timed("stop-\(container.name)") {
+                try await client.stopContainer(id, gracePeriodSeconds: grace)
+            }
             try await pass.timed("remove-\(container.name)") { try await client.removeContainerSharing(id) }
             await context.tracker.forget(.container(id: id))
         }
@@ -226,17 +249,23 @@ public struct ManifestPodRunner: Sendable {
 
     /// The image a container runs, present on the node as its pull policy asks; an image the
     /// node did not hold before is tracked, so it is removed at the end of the run.
-    func ensureImage(_ container: ContainerManifest, pod: PodManifest,
-                     timed: (String, () async throws -> Void) async throws -> Void) async throws -> String {
+    func ensureImage(
+        _ container: ContainerManifest, pod: PodManifest,
+        timed: (String, () async throws -> Void) async throws -> Void
+    ) async throws -> String {
         var image = container.image
         if let url = container.moduleURL {
-            guard let packaged = moduleImages[url] else { throw BenchError("\(pod.document): the module of container \(container.name) (\(url)) was not fetched") }
+            guard let packaged = moduleImages[url] else {
+                throw BenchError("\(pod.document): the module of container \(container.name) (\(url)) was not fetched")
+            }
             image = packaged
         }
         let present = try await context.client.imageStatus(image) != nil
         switch (container.pullPolicy, present) {
         case (.never, false):
-            throw BenchError("\(pod.document): image \(image) of container \(container.name) is not on the node and imagePullPolicy is Never: pull it first, or change the policy")
+            throw BenchError(
+                "\(pod.document): image \(image) of container \(container.name) is not on the node and imagePullPolicy is Never: pull it first, or change the policy"
+            )
         case (.never, true), (.ifNotPresent, true):
             return image
         case (.always, _), (.ifNotPresent, false):
@@ -244,22 +273,30 @@ public struct ManifestPodRunner: Sendable {
             try await timed("pull-\(container.name)") {
                 do {
                     let annotations = container.moduleURL.map { [ContainerManifest.moduleURLAnnotation: $0] } ?? [:]
-                    _ = try await context.client.pullImage(ImageSpec.with { $0.image = image; $0.annotations = annotations })
+                    _ = try await context.client.pullImage(
+                        ImageSpec.with {
+                            $0.image = image; $0.annotations = annotations
+                        })
                 } catch {
-                    throw BenchError("\(pod.document): image \(image) of container \(container.name) cannot be pulled: \(error)")
+                    throw BenchError(
+                        "\(pod.document): image \(image) of container \(container.name) cannot be pulled: \(error)")
                 }
             }
             return image
         }
     }
 
-    func waitUntil(_ id: String, container: ContainerManifest, pod: PodManifest, exited: Bool) async throws -> ContainerStatus {
+    func waitUntil(
+        _ id: String, container: ContainerManifest, pod: PodManifest, exited: Bool
+    ) async throws -> ContainerStatus {
         let deadline = ContinuousClock.now + waitTimeout
         while true {
             let status = try await context.client.containerStatus(id)
             if status.state == .containerExited || (!exited && status.state == .containerRunning) { return status }
             if ContinuousClock.now >= deadline {
-                throw BenchError("\(pod.document): container \(container.name) was not \(exited ? "finished" : "Running") within \(waitTimeout) (state \(status.state)); raise --wait-timeout if it is slow to start")
+                throw BenchError(
+                    "\(pod.document): container \(container.name) was not \(exited ? "finished" : "Running") within \(waitTimeout) (state \(status.state)); raise --wait-timeout if it is slow to start"
+                )
             }
             try await Task.sleep(for: .milliseconds(10))
         }

@@ -24,8 +24,12 @@ public struct ManifestRun: Sendable {
     public let runID = RunID.make()
     public static let flow = "PodManifest"
 
-    public init(endpoint: CRIEndpoint, callTimeout: Duration, manifest: ManifestFile, repeats: Int, runtimeClasses: [String: String],
-                wasmHandler: String, volumeRoot: String, waitTimeout: Duration, ledger: ImageLedger, moduleImages: ModuleURLImages?) {
+    public init(
+        endpoint: CRIEndpoint, callTimeout: Duration, manifest: ManifestFile, repeats: Int,
+        runtimeClasses: [String: String],
+        wasmHandler: String, volumeRoot: String, waitTimeout: Duration, ledger: ImageLedger,
+        moduleImages: ModuleURLImages?
+    ) {
         self.endpoint = endpoint
         self.callTimeout = callTimeout
         self.manifest = manifest
@@ -48,17 +52,23 @@ public struct ManifestRun: Sendable {
     public func handler(for pod: PodManifest) throws -> String {
         guard let className = pod.runtimeClassName else {
             if pod.asksForWasmSandbox {
-                return pod.runtimeHandler.map { WorkloadFamily.guess(handler: $0) == .wasm ? $0 : wasmHandler } ?? wasmHandler
+                return pod.runtimeHandler.map { WorkloadFamily.guess(handler: $0) == .wasm ? $0 : wasmHandler }
+                    ?? wasmHandler
             }
             return pod.runtimeHandler ?? ""
         }
-        guard let handler = runtimeClasses[className] ?? manifest.runtimeClasses.first(where: { $0.name == className })?.handler else {
-            throw BenchError("\(pod.document): runtimeClassName \(className) has no RuntimeClass: add a node.k8s.io/v1 RuntimeClass "
-                + "document named \(className) to the file, or pass --runtime-class \(className)=HANDLER")
+        guard
+            let handler = runtimeClasses[className]
+                ?? manifest.runtimeClasses.first(where: { $0.name == className })?.handler
+        else {
+            throw BenchError(
+                "\(pod.document): runtimeClassName \(className) has no RuntimeClass: add a node.k8s.io/v1 RuntimeClass "
+                    + "document named \(className) to the file, or pass --runtime-class \(className)=HANDLER")
         }
         if let direct = pod.runtimeHandler, direct != handler {
-            throw BenchError("\(pod.document): spec.runtimeHandler \(direct) contradicts runtimeClassName \(className) (handler "
-                + "\(handler)): give one of the two")
+            throw BenchError(
+                "\(pod.document): spec.runtimeHandler \(direct) contradicts runtimeClassName \(className) (handler "
+                    + "\(handler)): give one of the two")
         }
         return handler
     }
@@ -69,8 +79,11 @@ public struct ManifestRun: Sendable {
         handler == wasmHandler || WorkloadFamily.guess(handler: handler) == .wasm ? .wasm : .oci
     }
 
-    public func execute(progress: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void) async throws -> (results: ResultSet, signal: Int32?) {
-        let handlers = try Dictionary(uniqueKeysWithValues: manifest.pods.map { ($0.qualifiedName, try handler(for: $0)) })
+    public func execute(
+        progress: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void
+    ) async throws -> (results: ResultSet, signal: Int32?) {
+        let handlers = try Dictionary(
+            uniqueKeysWithValues: manifest.pods.map { ($0.qualifiedName, try handler(for: $0)) })
         // Samples of one op and side come from one handler: runc and crun pods that share a
         // benchmark name would otherwise mix in one column.
         var handlerOf: [String: (String, String)] = [:]
@@ -78,7 +91,9 @@ public struct ManifestRun: Sendable {
             let handler = handlers[pod.qualifiedName] ?? ""
             let key = "\(pod.benchmarkName)/\(side(ofHandler: handler).rawValue)"
             if let (other, otherPod) = handlerOf[key], other != handler {
-                throw BenchError("\(pod.document) and pod \(otherPod) share the benchmark name \(pod.benchmarkName) on one side but run under handlers '\(other)' and '\(handler)': give them different app labels")
+                throw BenchError(
+                    "\(pod.document) and pod \(otherPod) share the benchmark name \(pod.benchmarkName) on one side but run under handlers '\(other)' and '\(handler)': give them different app labels"
+                )
             }
             handlerOf[key] = (handler, pod.qualifiedName)
         }
@@ -88,20 +103,26 @@ public struct ManifestRun: Sendable {
         return try await withBenchRun(setup, progress: progress) { session in
             let kinds = Dictionary(handlers.map { (run.side(ofHandler: $0.value), $0.value) }) { first, _ in first }
             let sides = Dictionary(kinds.map { ($0.key.rawValue, $0.value) }) { first, _ in first }
-            progress("pod run \(runID) against \(endpoint): "
-                + "\(manifest.pods.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")), \(repeats) time(s) each")
+            progress(
+                "pod run \(runID) against \(endpoint): "
+                    + "\(manifest.pods.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")), \(repeats) time(s) each"
+            )
             return ResultSet(runID: runID.value, environment: session.environment(handlers: sides))
         } measure: { session, results in
-            let images = try await run.moduleImages?.publish(run.manifest, progress: progress) { await published.add([$0]) } ?? [:]
-            var runner = ManifestPodRunner(context: session.context, volumeRoot: run.volumeRoot, waitTimeout: run.waitTimeout,
-                                           moduleImages: images, log: log)
+            let images =
+                try await run.moduleImages?.publish(run.manifest, progress: progress) { await published.add([$0]) }
+                ?? [:]
+            var runner = ManifestPodRunner(
+                context: session.context, volumeRoot: run.volumeRoot, waitTimeout: run.waitTimeout,
+                moduleImages: images, log: log)
             if let nodeName = run.nodeName { runner.nodeName = nodeName }
             runner.untilLog = run.untilLog
             for iteration in 1...run.repeats {
                 for pod in run.manifest.pods {
                     try Task.checkCancellation()
-                    try await run.pass(pod, handler: handlers[pod.qualifiedName] ?? "", iteration: iteration, runner: runner,
-                                       progress: progress, into: &results)
+                    try await run.pass(
+                        pod, handler: handlers[pod.qualifiedName] ?? "", iteration: iteration, runner: runner,
+                        progress: progress, into: &results)
                 }
             }
         } cleanUp: { _ in
@@ -110,20 +131,26 @@ public struct ManifestRun: Sendable {
     }
 
     /// One pod run once, its steps recorded as ops of its benchmark name.
-    private func pass(_ pod: PodManifest, handler: String, iteration: Int, runner: ManifestPodRunner,
-                      progress: @Sendable (String) -> Void, into results: inout ResultSet) async throws {
+    private func pass(
+        _ pod: PodManifest, handler: String, iteration: Int, runner: ManifestPodRunner,
+        progress: @Sendable (String) -> Void, into results: inout ResultSet
+    ) async throws {
         let outcome = try await runner.run(pod, handler: handler, printLogs: iteration == 1)
         let kind = side(ofHandler: handler)
         let operations = outcome.steps.map { "\(pod.benchmarkName).\($0.operation)" }
         for operation in operations where !(results.flows[Self.flow] ?? []).contains(operation) {
             results.flows[Self.flow, default: []].append(operation)
         }
-        results.record(flow: Self.flow, operations: operations, kind: kind, durations: outcome.steps.map(\.nanoseconds), window: [0, 0])
+        results.record(
+            flow: Self.flow, operations: operations, kind: kind, durations: outcome.steps.map(\.nanoseconds),
+            window: [0, 0])
         guard iteration == 1 || iteration == repeats || iteration % 10 == 0 else { return }
-        let startup = outcome.steps.last { $0.operation == "startup" }.map { formatDuration(Double($0.nanoseconds)) } ?? "?"
+        let startup =
+            outcome.steps.last { $0.operation == "startup" }.map { formatDuration(Double($0.nanoseconds)) } ?? "?"
         let exits = outcome.exitCodes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        progress("\(pod.namespace)/\(pod.name) [\(handler.isEmpty ? "default handler" : handler)] pass \(iteration)/\(repeats): "
-            + "started in \(startup)\(exits.isEmpty ? "" : ", exit codes " + exits)")
+        progress(
+            "\(pod.namespace)/\(pod.name) [\(handler.isEmpty ? "default handler" : handler)] pass \(iteration)/\(repeats): "
+                + "started in \(startup)\(exits.isEmpty ? "" : ", exit codes " + exits)")
     }
 }
 

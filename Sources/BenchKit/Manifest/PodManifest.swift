@@ -55,11 +55,14 @@ public struct ContainerManifest: Sendable, Equatable {
     public var annotations: [String: String] = [:]
 
     public static func == (a: ContainerManifest, b: ContainerManifest) -> Bool {
-        a.name == b.name && a.image == b.image && a.pullPolicy == b.pullPolicy && a.command == b.command && a.args == b.args
+        a.name == b.name && a.image == b.image && a.pullPolicy == b.pullPolicy && a.command == b.command
+            && a.args == b.args
             && a.environment.map { "\($0.key)=\($0.value)" } == b.environment.map { "\($0.key)=\($0.value)" }
-            && a.workingDir == b.workingDir && a.memoryLimitBytes == b.memoryLimitBytes && a.cpuLimitMillis == b.cpuLimitMillis
+            && a.workingDir == b.workingDir && a.memoryLimitBytes == b.memoryLimitBytes
+            && a.cpuLimitMillis == b.cpuLimitMillis
             && a.cpuRequestMillis == b.cpuRequestMillis && a.runAsUser == b.runAsUser && a.runAsGroup == b.runAsGroup
-            && a.readOnlyRootFilesystem == b.readOnlyRootFilesystem && a.volumeMounts == b.volumeMounts && a.annotations == b.annotations
+            && a.readOnlyRootFilesystem == b.readOnlyRootFilesystem && a.volumeMounts == b.volumeMounts
+            && a.annotations == b.annotations
     }
 
     /// Downward API fields an env var may take (`valueFrom.fieldRef`), resolved when the pod runs.

@@ -21,7 +21,8 @@ struct PodVolumes {
                     if !volumes.made.contains(root) {
                         // Parents closed to others (a writable parent would let a local user swap
                         // the volume for a symlink before it is mounted); only the volume is 0777.
-                        try makeDirectory(URL(fileURLWithPath: root).deletingLastPathComponent().path, mode: 0o755, exclusive: false)
+                        try makeDirectory(
+                            URL(fileURLWithPath: root).deletingLastPathComponent().path, mode: 0o755, exclusive: false)
                         try makeDirectory(root, mode: 0o700, exclusive: true)
                         volumes.made.append(root)
                     }
@@ -32,21 +33,31 @@ struct PodVolumes {
                     var isDirectory: ObjCBool = false
                     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
                     switch type {
-                    case "Directory" where !exists || !isDirectory.boolValue, "File" where !exists || isDirectory.boolValue:
-                        throw BenchError("\(pod.document): hostPath volume \(volume.name) needs \(type == "File" ? "a file" : "a directory") at \(path) on the node, and there is none")
+                    case "Directory" where !exists || !isDirectory.boolValue,
+                        "File" where !exists || isDirectory.boolValue:
+                        throw BenchError(
+                            "\(pod.document): hostPath volume \(volume.name) needs \(type == "File" ? "a file" : "a directory") at \(path) on the node, and there is none"
+                        )
                     case "Socket" where !isSocket(path):
-                        throw BenchError("\(pod.document): hostPath volume \(volume.name) needs a unix socket at \(path) on the node (is the runtime up there?)")
+                        throw BenchError(
+                            "\(pod.document): hostPath volume \(volume.name) needs a unix socket at \(path) on the node (is the runtime up there?)"
+                        )
                     case "DirectoryOrCreate" where !pathIsPresent(path), "FileOrCreate" where !pathIsPresent(path):
                         let top = firstMissingAncestor(of: path)
                         volumes.madeOnHost.append(top)
                         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
-                        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                        try FileManager.default.createDirectory(
+                            atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
                         if type == "DirectoryOrCreate" {
                             try makeDirectory(path, mode: 0o755, exclusive: true)
                         } else {
                             // O_EXCL | O_NOFOLLOW: never through a symlink or over a file that appeared meanwhile.
                             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
-                            guard fd >= 0 else { throw BenchError("\(pod.document): hostPath volume \(volume.name): cannot create the file \(path): \(String(cString: strerror(errno)))") }
+                            guard fd >= 0 else {
+                                throw BenchError(
+                                    "\(pod.document): hostPath volume \(volume.name): cannot create the file \(path): \(String(cString: strerror(errno)))"
+                                )
+                            }
                             close(fd)
                         }
                     default: break
@@ -84,7 +95,9 @@ struct PodVolumes {
 
     static func makeDirectory(_ path: String, mode: mode_t, exclusive: Bool) throws {
         if mkdir(path, mode) != 0 {
-            guard errno == EEXIST, !exclusive else { throw BenchError("cannot create the volume directory \(path): \(String(cString: strerror(errno)))") }
+            guard errno == EEXIST, !exclusive else {
+                throw BenchError("cannot create the volume directory \(path): \(String(cString: strerror(errno)))")
+            }
             return
         }
         chmod(path, mode)
@@ -103,7 +116,9 @@ struct PodVolumes {
         switch info.st_mode & S_IFMT {
         case S_IFREG where info.st_size == 0: unlink(path)
         case S_IFDIR:
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] { removeIfEmpty("\(path)/\(entry)") }
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                removeIfEmpty("\(path)/\(entry)")
+            }
             rmdir(path)
         default: break
         }

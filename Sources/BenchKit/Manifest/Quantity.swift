@@ -3,7 +3,10 @@ import Foundation
 /// Kubernetes resource quantities ("128Mi", "1G", "500m", "0.5", 2), as the API server
 /// reads them: binary suffixes Ki..Ei, decimal k..E, milli "m", plain numbers and exponents.
 enum Quantity {
-    static let binary: [String: Double] = ["Ki": 1024, "Mi": 1_048_576, "Gi": 1_073_741_824, "Ti": 1_099_511_627_776, "Pi": 1_125_899_906_842_624, "Ei": 1_152_921_504_606_846_976]
+    static let binary: [String: Double] = [
+        "Ki": 1024, "Mi": 1_048_576, "Gi": 1_073_741_824, "Ti": 1_099_511_627_776, "Pi": 1_125_899_906_842_624,
+        "Ei": 1_152_921_504_606_846_976,
+    ]
     static let decimal: [String: Double] = ["m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18]
 
     static func value(_ text: String) -> Double? {
@@ -29,7 +32,9 @@ enum Quantity {
     /// a million cores.
     static func bytes(_ node: ManifestNode) throws -> Int64 {
         let value = try number(node)
-        guard value <= 1_152_921_504_606_846_976 else { throw node.fail("is more memory than any node has: \(try node.scalarText())") }
+        guard value <= 1_152_921_504_606_846_976 else {
+            throw node.fail("is more memory than any node has: \(try node.scalarText())")
+        }
         return Int64(value.rounded(.up))
     }
 

@@ -31,23 +31,33 @@ public struct NodeSettings: Sendable, Equatable {
     /// The settings of this process's environment, read once.
     /// An unreadable env file keeps at least the caller's explicit values (and `load()`, which
     /// every command that reaches the runtime calls, reports the file's fault).
-    public static let current: NodeSettings = (try? load()) ?? {
-        let explicit = ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("CRIBENCH_") && !$0.value.isEmpty }
-        return NodeSettings(values: explicit, stateDirectory: explicit["CRIBENCH_STATE_DIR"] ?? defaultStateDirectory)
-    }()
+    public static let current: NodeSettings =
+        (try? load())
+        ?? {
+            let explicit = ProcessInfo.processInfo.environment.filter {
+                $0.key.hasPrefix("CRIBENCH_") && !$0.value.isEmpty
+            }
+            return NodeSettings(
+                values: explicit, stateDirectory: explicit["CRIBENCH_STATE_DIR"] ?? defaultStateDirectory)
+        }()
 
     /// Reads the settings. The env file is `$CRIBENCH_STATE_DIR/cribench.env`; without
     /// CRIBENCH_STATE_DIR, the default state directory's, or else the one beside the socket
     /// CONTAINER_RUNTIME_ENDPOINT names (`STATE/run/containerd.sock`).
     /// `defaultDirectory` stands in for the default state directory (tests give one of their own).
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
-                            defaultDirectory: String = defaultStateDirectory) throws -> NodeSettings {
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        defaultDirectory: String = defaultStateDirectory
+    ) throws -> NodeSettings {
         let explicit = environment.filter { $0.key.hasPrefix("CRIBENCH_") && !$0.value.isEmpty }
         var stateDirectory = explicit["CRIBENCH_STATE_DIR"] ?? defaultDirectory
         var file = stateDirectory + "/" + envFileName
         if explicit["CRIBENCH_STATE_DIR"] == nil, !FileManager.default.fileExists(atPath: file),
-           let endpoint = environment[CRIEndpoint.environmentVariable], let parsed = try? CRIEndpoint(parsing: endpoint) {
-            let beside = URL(fileURLWithPath: parsed.socketPath).deletingLastPathComponent().deletingLastPathComponent().path
+            let endpoint = environment[CRIEndpoint.environmentVariable],
+            let parsed = try? CRIEndpoint(parsing: endpoint)
+        {
+            let beside = URL(fileURLWithPath: parsed.socketPath).deletingLastPathComponent().deletingLastPathComponent()
+                .path
             if FileManager.default.fileExists(atPath: beside + "/" + envFileName) {
                 stateDirectory = beside
                 file = beside + "/" + envFileName
@@ -58,7 +68,9 @@ public struct NodeSettings: Sendable, Equatable {
         if FileManager.default.fileExists(atPath: file) {
             let text: String
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw BenchError("cannot read CRIBench's node settings \(file): \(error.localizedDescription); restart the runtime with scripts/start-containerd.sh")
+                throw BenchError(
+                    "cannot read CRIBench's node settings \(file): \(error.localizedDescription); restart the runtime with scripts/start-containerd.sh"
+                )
             }
             values = try EnvFile.parse(text, file: file)
             source = file
@@ -100,7 +112,9 @@ public struct NodeSettings: Sendable, Equatable {
     }()
 
     static func defaultValue(_ key: String) -> String {
-        guard let value = defaults[key] else { preconditionFailure("node-defaults.env, built into bench, has no \(key)") }
+        guard let value = defaults[key] else {
+            preconditionFailure("node-defaults.env, built into bench, has no \(key)")
+        }
         return value
     }
 
@@ -120,7 +134,8 @@ public struct NodeSettings: Sendable, Equatable {
 
     static func parseCIDR(_ text: String) -> (UInt32, UInt32)? {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let address = parseIPv4(String(parts[0])), let prefix = UInt32(parts[1]), prefix <= 32 else { return nil }
+        guard parts.count == 2, let address = parseIPv4(String(parts[0])), let prefix = UInt32(parts[1]), prefix <= 32
+        else { return nil }
         return (address, prefix)
     }
 

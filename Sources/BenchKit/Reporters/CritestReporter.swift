@@ -27,11 +27,15 @@ public enum CritestReporter {
                 // critest's datapoints hold every op once; a flow whose ops ran unequally often
                 // (bench pod pulls in its first pass only) has no such rows and gets no file.
                 guard columns.count == names.count, let first = columns.first,
-                      columns.allSatisfy({ $0.samplesNs.count == first.samplesNs.count && $0.sampleWindowsNs.count == first.samplesNs.count }) else { continue }
+                    columns.allSatisfy({
+                        $0.samplesNs.count == first.samplesNs.count && $0.sampleWindowsNs.count == first.samplesNs.count
+                    })
+                else { continue }
                 let handler = results.environment.handlers[kind.rawValue] ?? ""
                 let datapoints = first.samplesNs.indices.map { index in
                     ResultsSet.Datapoint(
-                        sampleIndex: index, startTime: first.sampleWindowsNs[index][0], endTime: first.sampleWindowsNs[index][1],
+                        sampleIndex: index, startTime: first.sampleWindowsNs[index][0],
+                        endTime: first.sampleWindowsNs[index][1],
                         operationsDurationsNs: columns.map { $0.samplesNs[index] },
                         metaInfo: ["kind": kind.rawValue, "runtimeHandler": handler, "run": results.runID])
                 }

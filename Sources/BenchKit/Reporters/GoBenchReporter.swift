@@ -18,18 +18,26 @@ public enum GoBenchReporter {
                 for kind in results.kinds {
                     guard let samples = results.samples(flow: flow, operation: operation, kind: kind) else { continue }
                     for duration in samples.samplesNs {
-                        lines.append(resultLine(name: "\(flow)/op=\(operation)/kind=\(kind.rawValue)", procs: procs, nanoseconds: duration))
+                        lines.append(
+                            resultLine(
+                                name: "\(flow)/op=\(operation)/kind=\(kind.rawValue)", procs: procs,
+                                nanoseconds: duration))
                     }
                 }
             }
         }
-        for (overheadPattern, durations) in [(TimingPattern.inFlow, results.harnessOverheadNs), (.backToBack, results.harnessOverheadBackToBackNs)] where !durations.isEmpty {
+        for (overheadPattern, durations) in [
+            (TimingPattern.inFlow, results.harnessOverheadNs), (.backToBack, results.harnessOverheadBackToBackNs),
+        ] where !durations.isEmpty {
             if overheadPattern != pattern {
                 lines.append("pattern: \(overheadPattern.rawValue)")
                 pattern = overheadPattern
             }
             for duration in durations {
-                lines.append(resultLine(name: "HarnessOverhead/op=version/pattern=\(overheadPattern.rawValue)", procs: procs, nanoseconds: duration))
+                lines.append(
+                    resultLine(
+                        name: "HarnessOverhead/op=version/pattern=\(overheadPattern.rawValue)", procs: procs,
+                        nanoseconds: duration))
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -37,7 +45,8 @@ public enum GoBenchReporter {
 
     public static func configurationLines(_ results: ResultSet) -> [String] {
         let environment = results.environment
-        let handlers = environment.handlers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let handlers = environment.handlers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+            separator: " ")
         var lines = [
             "goos: \(environment.goos)",
             "goarch: \(environment.goarch)",

@@ -40,11 +40,16 @@ public enum JSONReporter {
             startedAt: results.startedAt, finishedAt: results.finishedAt, environment: results.environment,
             flows: results.flows,
             operations: results.operations.map {
-                .init(flow: $0.flow, operation: $0.operation, kind: $0.kind, pattern: $0.pattern ?? .inFlow, samplesNs: $0.samplesNs, summary: $0.summary)
+                .init(
+                    flow: $0.flow, operation: $0.operation, kind: $0.kind, pattern: $0.pattern ?? .inFlow,
+                    samplesNs: $0.samplesNs, summary: $0.summary)
             },
             harnessOverhead: [
-                .init(pattern: .inFlow, samplesNs: results.harnessOverheadNs, summary: Summary(results.harnessOverheadNs)),
-                .init(pattern: .backToBack, samplesNs: results.harnessOverheadBackToBackNs, summary: Summary(results.harnessOverheadBackToBackNs)),
+                .init(
+                    pattern: .inFlow, samplesNs: results.harnessOverheadNs, summary: Summary(results.harnessOverheadNs)),
+                .init(
+                    pattern: .backToBack, samplesNs: results.harnessOverheadBackToBackNs,
+                    summary: Summary(results.harnessOverheadBackToBackNs)),
             ],
             notMeasured: results.notMeasured,
             machine: MachineFingerprint(results.environment))
@@ -62,11 +67,16 @@ public enum JSONReporter {
         results.flows = stored.flows
         results.notMeasured = stored.notMeasured
         results.operations = stored.operations.map {
-            OperationSamples(flow: $0.flow, operation: $0.operation, kind: $0.kind, pattern: $0.pattern, samplesNs: $0.samplesNs,
-                             sampleWindowsNs: Array(repeating: [0, 0], count: $0.samplesNs.count))
+            OperationSamples(
+                flow: $0.flow, operation: $0.operation, kind: $0.kind, pattern: $0.pattern, samplesNs: $0.samplesNs,
+                sampleWindowsNs: Array(repeating: [0, 0], count: $0.samplesNs.count))
         }
         for overhead in stored.harnessOverhead {
-            if overhead.pattern == .backToBack { results.harnessOverheadBackToBackNs = overhead.samplesNs } else { results.harnessOverheadNs = overhead.samplesNs }
+            if overhead.pattern == .backToBack {
+                results.harnessOverheadBackToBackNs = overhead.samplesNs
+            } else {
+                results.harnessOverheadNs = overhead.samplesNs
+            }
         }
         return results
     }

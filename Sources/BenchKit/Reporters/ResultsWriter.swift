@@ -45,7 +45,9 @@ public struct ResultsWriter: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (name, contents) in try report.files() {
             let path = "\(directory)/\(name)"
-            guard FileManager.default.createFile(atPath: path, contents: contents) else { throw BenchError("cannot write \(path)") }
+            guard FileManager.default.createFile(atPath: path, contents: contents) else {
+                throw BenchError("cannot write \(path)")
+            }
         }
         return directory
     }

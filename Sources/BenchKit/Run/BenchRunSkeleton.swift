@@ -33,8 +33,10 @@ public struct BenchRunSetup: Sendable {
     /// The grace period of the flows' timed StopContainer; teardown never waits.
     public var stopGracePeriodSeconds: Int64
 
-    public init(endpoint: CRIEndpoint, callTimeout: Duration, runID: RunID, ledger: ImageLedger,
-                stopGracePeriodSeconds: Int64 = FlowContext.defaultStopGracePeriodSeconds) {
+    public init(
+        endpoint: CRIEndpoint, callTimeout: Duration, runID: RunID, ledger: ImageLedger,
+        stopGracePeriodSeconds: Int64 = FlowContext.defaultStopGracePeriodSeconds
+    ) {
         self.endpoint = endpoint
         self.callTimeout = callTimeout
         self.runID = runID
@@ -62,18 +64,21 @@ public func withBenchRun<Report: RunReport>(
     return try await withCRIClient(endpoint: setup.endpoint, timeout: setup.callTimeout) { client in
         let version = try await client.version()
         try await BenchRunCleanup.warnAboutForeignPods(client, progress: progress)
-        let tracker = ResourceTracker(recordingImagesIn: setup.ledger, run: setup.runID.value,
-                                      endpoint: setup.endpoint.description)
-        let context = FlowContext(client: client, tracker: tracker, runID: setup.runID,
-                                  stopGracePeriodSeconds: setup.stopGracePeriodSeconds)
-        let session = BenchRunSession(endpoint: setup.endpoint, context: context,
-                                      runtime: "\(version.runtimeName) \(version.runtimeVersion)")
+        let tracker = ResourceTracker(
+            recordingImagesIn: setup.ledger, run: setup.runID.value,
+            endpoint: setup.endpoint.description)
+        let context = FlowContext(
+            client: client, tracker: tracker, runID: setup.runID,
+            stopGracePeriodSeconds: setup.stopGracePeriodSeconds)
+        let session = BenchRunSession(
+            endpoint: setup.endpoint, context: context,
+            runtime: "\(version.runtimeName) \(version.runtimeVersion)")
         let initial = try await start(session)
         let measuring = Task(executorPreference: client.preferredExecutor) {
             var report = initial
             do {
                 try await measure(session, &report)
-            } catch where Task.isCancelled && error is CancellationError {
+            } catch  where Task.isCancelled && error is CancellationError {
                 // The signal that cancelled the task is recorded below.
             } catch {
                 report.errors.append("\(error)")
@@ -84,8 +89,9 @@ public func withBenchRun<Report: RunReport>(
         let caught = await signals.cancelOnSignal(measuring)
         var report = await measuring.value
         // Cleanup runs outside the cancelled task, so its RPCs still go through.
-        await BenchRunCleanup.leaveRuntimeAsFound(client, tracker: tracker, runID: setup.runID, ledger: setup.ledger,
-                                                  progress: progress)
+        await BenchRunCleanup.leaveRuntimeAsFound(
+            client, tracker: tracker, runID: setup.runID, ledger: setup.ledger,
+            progress: progress)
         await cleanUp(session)
         report.finishedAt = Date()
         if let signal = caught.value { report.errors.append("interrupted by signal \(signal)") }
@@ -98,8 +104,10 @@ public func withBenchRun<Report: RunReport>(
 enum BenchRunCleanup {
     /// Removes what the tracker knows of, then sweeps the run's labels and ledger entries: a
     /// call cancelled in flight (Ctrl-C) may have created what the tracker never learnt of.
-    static func leaveRuntimeAsFound(_ client: CRIClient, tracker: ResourceTracker, runID: RunID, ledger: ImageLedger,
-                                    progress: @Sendable (String) -> Void) async {
+    static func leaveRuntimeAsFound(
+        _ client: CRIClient, tracker: ResourceTracker, runID: RunID, ledger: ImageLedger,
+        progress: @Sendable (String) -> Void
+    ) async {
         let failures = await tracker.removeAll(using: client, stopGracePeriodSeconds: 0)
         for failure in failures { progress("cleanup: \(failure)") }
         var selector = Ownership.anyRunSelector
@@ -107,8 +115,9 @@ enum BenchRunCleanup {
         do {
             let swept = try await Cleanup.removeLabelled(selector, ledger: ledger, using: client)
             if swept.pods + swept.containers + swept.images > 0 {
-                progress("cleanup: also removed \(swept.containers) container(s), \(swept.pods) pod(s) and "
-                    + "\(swept.images) image(s) of this run that a cancelled call had left untracked")
+                progress(
+                    "cleanup: also removed \(swept.containers) container(s), \(swept.pods) pod(s) and "
+                        + "\(swept.images) image(s) of this run that a cancelled call had left untracked")
             }
         } catch {
             progress("cleanup: \(error)")
@@ -117,10 +126,14 @@ enum BenchRunCleanup {
 
     /// critest expects to be the runtime's only user; CRIBench says so plainly and goes on.
     static func warnAboutForeignPods(_ client: CRIClient, progress: @Sendable (String) -> Void) async throws {
-        let foreign = try await client.listPodSandbox().filter { $0.labels[Ownership.ownerLabel] != Ownership.ownerValue }
+        let foreign = try await client.listPodSandbox().filter {
+            $0.labels[Ownership.ownerLabel] != Ownership.ownerValue
+        }
         if let first = foreign.first {
-            progress("warning: the runtime runs \(foreign.count) pod(s) that are not CRIBench's (e.g. "
-                + "\(first.metadata.namespace)/\(first.metadata.name)); they compete for the machine and may disturb the figures")
+            progress(
+                "warning: the runtime runs \(foreign.count) pod(s) that are not CRIBench's (e.g. "
+                    + "\(first.metadata.namespace)/\(first.metadata.name)); they compete for the machine and may disturb the figures"
+            )
         }
     }
 }

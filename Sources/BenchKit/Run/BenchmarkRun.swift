@@ -13,7 +13,10 @@ public struct BenchmarkRun: Sendable {
     public var stopGracePeriodSeconds: Int64
     public let runID = RunID.make()
 
-    public init(endpoint: CRIEndpoint, callTimeout: Duration, plan: SamplingPlan, flows: [any Flow], ledger: ImageLedger, stopGracePeriodSeconds: Int64) {
+    public init(
+        endpoint: CRIEndpoint, callTimeout: Duration, plan: SamplingPlan, flows: [any Flow], ledger: ImageLedger,
+        stopGracePeriodSeconds: Int64
+    ) {
         self.endpoint = endpoint
         self.callTimeout = callTimeout
         self.plan = plan
@@ -23,14 +26,18 @@ public struct BenchmarkRun: Sendable {
     }
 
     /// The results (partial after an error or a signal) and the signal that stopped the run.
-    public func execute(progress: @escaping @Sendable (String) -> Void) async throws -> (results: ResultSet, signal: Int32?) {
-        let setup = BenchRunSetup(endpoint: endpoint, callTimeout: callTimeout, runID: runID, ledger: ledger,
-                                  stopGracePeriodSeconds: stopGracePeriodSeconds)
+    public func execute(
+        progress: @escaping @Sendable (String) -> Void
+    ) async throws -> (results: ResultSet, signal: Int32?) {
+        let setup = BenchRunSetup(
+            endpoint: endpoint, callTimeout: callTimeout, runID: runID, ledger: ledger,
+            stopGracePeriodSeconds: stopGracePeriodSeconds)
         let (plan, flows) = (self.plan, self.flows)
         return try await withBenchRun(setup, progress: progress) { session in
             let handlers = Dictionary(plan.sides.map { ($0.kind.rawValue, $0.runtimeHandler) }) { first, _ in first }
-            progress("run \(runID) against \(endpoint): \(flows.map(\.name).joined(separator: ", ")), "
-                + "\(plan.samples) samples + \(plan.warmup) warm-up per side")
+            progress(
+                "run \(runID) against \(endpoint): \(flows.map(\.name).joined(separator: ", ")), "
+                    + "\(plan.samples) samples + \(plan.warmup) warm-up per side")
             return ResultSet(runID: runID.value, environment: session.environment(handlers: handlers))
         } measure: { session, results in
             await Sampler(plan: plan, context: session.context, progress: progress).run(flows, into: &results)

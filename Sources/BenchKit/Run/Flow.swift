@@ -12,9 +12,11 @@ public struct FlowContext: Sendable {
     /// The kubelet's default grace period; every command's default.
     public static let defaultStopGracePeriodSeconds: Int64 = 10
 
-    public init(client: CRIClient, tracker: ResourceTracker, runID: RunID, podLogRoot: String = NodeSettings.current.podLogRoot,
-                cgroupParent: String = NodeSettings.current.cgroupParent,
-                stopGracePeriodSeconds: Int64 = defaultStopGracePeriodSeconds) {
+    public init(
+        client: CRIClient, tracker: ResourceTracker, runID: RunID, podLogRoot: String = NodeSettings.current.podLogRoot,
+        cgroupParent: String = NodeSettings.current.cgroupParent,
+        stopGracePeriodSeconds: Int64 = defaultStopGracePeriodSeconds
+    ) {
         self.client = client
         self.tracker = tracker
         self.runID = runID
@@ -28,8 +30,9 @@ public struct FlowContext: Sendable {
     /// A labelled pod config with a fresh name, on the CNI network.
     public func podConfig(prefix: String) -> PodSandboxConfig {
         let name = "\(prefix)-\(randomSuffix(length: 8))"
-        return .make(name: name, uid: name, namespace: Ownership.podNamespace, logDirectory: "\(podLogRoot)/\(name)",
-                     labels: labels, cgroupParent: cgroupParent)
+        return .make(
+            name: name, uid: name, namespace: Ownership.podNamespace, logDirectory: "\(podLogRoot)/\(name)",
+            labels: labels, cgroupParent: cgroupParent)
     }
 
     /// Stops (at once) and removes a container a flow set up (untimed), and stops tracking it.
@@ -49,8 +52,10 @@ public struct FlowContext: Sendable {
     /// A ready sandbox with one started idle container of `workload` (untimed), both tracked.
     public func startIdlePod(_ workload: Workload, prefix: String) async throws -> ReadySandbox {
         var sandbox = try await readySandbox(prefix: prefix, handler: workload.runtimeHandler)
-        let container = ContainerConfig.make(name: "idle", image: workload.idleImage, command: workload.idleCommand, labels: labels)
-        let containerID = try await client.createContainer(in: sandbox.id, config: container, sandboxConfig: sandbox.config)
+        let container = ContainerConfig.make(
+            name: "idle", image: workload.idleImage, command: workload.idleCommand, labels: labels)
+        let containerID = try await client.createContainer(
+            in: sandbox.id, config: container, sandboxConfig: sandbox.config)
         await tracker.track(.container(id: containerID))
         try await client.startContainer(containerID)
         sandbox.containerID = containerID

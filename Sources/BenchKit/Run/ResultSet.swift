@@ -44,8 +44,11 @@ public struct ResultSet: Codable, Sendable {
         /// API passes it); nil for a run that did not say, which `bench merge` calls by its host.
         public var node: String?
 
-        public init(goarch: String, cpu: String, cpuCount: Int, host: String, runtime: String, endpoint: String, handlers: [String: String],
-                    kernel: String? = nil, client: String? = nil, node: String? = nil) {
+        public init(
+            goarch: String, cpu: String, cpuCount: Int, host: String, runtime: String, endpoint: String,
+            handlers: [String: String],
+            kernel: String? = nil, client: String? = nil, node: String? = nil
+        ) {
             self.kernel = kernel
             self.client = client
             self.node = node
@@ -84,14 +87,20 @@ public struct ResultSet: Codable, Sendable {
         self.startedAt = startedAt
     }
 
-    public mutating func record(flow: String, operations names: [String], kind: WorkloadKind, durations: [Int64], window: [Int64],
-                                pattern: TimingPattern = .inFlow) {
+    public mutating func record(
+        flow: String, operations names: [String], kind: WorkloadKind, durations: [Int64], window: [Int64],
+        pattern: TimingPattern = .inFlow
+    ) {
         for (name, duration) in zip(names, durations) {
-            if let index = operations.firstIndex(where: { $0.flow == flow && $0.operation == name && $0.kind == kind }) {
+            if let index = operations.firstIndex(where: { $0.flow == flow && $0.operation == name && $0.kind == kind })
+            {
                 operations[index].samplesNs.append(duration)
                 operations[index].sampleWindowsNs.append(window)
             } else {
-                operations.append(OperationSamples(flow: flow, operation: name, kind: kind, pattern: pattern, samplesNs: [duration], sampleWindowsNs: [window]))
+                operations.append(
+                    OperationSamples(
+                        flow: flow, operation: name, kind: kind, pattern: pattern, samplesNs: [duration],
+                        sampleWindowsNs: [window]))
             }
         }
     }
@@ -131,11 +140,16 @@ extension ResultSet.Environment {
         let machine = field(system.machine)
         let goarch = ["x86_64": "amd64", "aarch64": "arm64"][machine] ?? machine
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "" } ?? machine
-        return .init(goarch: goarch, cpu: model, cpuCount: ProcessInfo.processInfo.activeProcessorCount,
-                     host: field(system.nodename), runtime: runtime, endpoint: endpoint, handlers: handlers,
-                     kernel: field(system.release), client: "CRIClient on \(CRIClient.transportDescription)",
-                     node: ProcessInfo.processInfo.environment["NODE_NAME"].flatMap { $0.isEmpty ? nil : $0 })
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map {
+                $0.split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) }
+                    ?? ""
+            } ?? machine
+        return .init(
+            goarch: goarch, cpu: model, cpuCount: ProcessInfo.processInfo.activeProcessorCount,
+            host: field(system.nodename), runtime: runtime, endpoint: endpoint, handlers: handlers,
+            kernel: field(system.release), client: "CRIClient on \(CRIClient.transportDescription)",
+            node: ProcessInfo.processInfo.environment["NODE_NAME"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }

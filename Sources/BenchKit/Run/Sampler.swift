@@ -78,14 +78,17 @@ public struct Sampler: Sendable {
         }
     }
 
-    private func measure<F: Flow>(_ flow: F, _ prepared: [(Workload, F.Prepared)], into results: inout ResultSet) async throws {
+    private func measure<F: Flow>(
+        _ flow: F, _ prepared: [(Workload, F.Prepared)], into results: inout ResultSet
+    ) async throws {
         let clock = ContinuousClock()
         let began = clock.now
         let total = plan.warmup + plan.samples
         for index in 0..<total {
             try Task.checkCancellation()
             let measured = index >= plan.warmup
-            let label = measured ? "sample \(index - plan.warmup + 1)/\(plan.samples)" : "warm-up \(index + 1)/\(plan.warmup)"
+            let label =
+                measured ? "sample \(index - plan.warmup + 1)/\(plan.samples)" : "warm-up \(index + 1)/\(plan.warmup)"
             progress("\(flow.name): \(label)")
             // Each sample starts with the next side (with two, they alternate), counted so that
             // the first measured sample starts with the first side: reports take the sides in
@@ -98,8 +101,10 @@ public struct Sampler: Sendable {
                 let durations = try await flow.sample(side, prepared: state, context: context)
                 let end = wallClockNanoseconds()
                 if measured {
-                    results.record(flow: flow.name, operations: flow.operations, kind: side.kind, durations: durations, window: [start, end],
-                                   pattern: flow.pattern)
+                    results.record(
+                        flow: flow.name, operations: flow.operations, kind: side.kind, durations: durations,
+                        window: [start, end],
+                        pattern: flow.pattern)
                 }
             }
             if measured {
@@ -108,7 +113,9 @@ public struct Sampler: Sendable {
                 results.harnessOverheadNs.append(overhead)
                 results.harnessOverheadBackToBackNs.append(backToBack)
             }
-            if let budget = plan.flowBudget, measured, index - plan.warmup + 1 >= plan.minimumSamples, clock.now - began > budget {
+            if let budget = plan.flowBudget, measured, index - plan.warmup + 1 >= plan.minimumSamples,
+                clock.now - began > budget
+            {
                 progress("\(flow.name): time budget of \(budget) spent after \(index - plan.warmup + 1) samples")
                 break
             }

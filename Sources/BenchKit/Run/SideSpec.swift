@@ -14,7 +14,8 @@ public struct SideSpec: Sendable, Equatable {
 
     public init(parsing text: String) throws {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-            throw BenchError("--side '\(text)' is not NAME=HANDLER[:oci|wasm] (for example crun=crun, or candidate=wasm-next:wasm)")
+            throw BenchError(
+                "--side '\(text)' is not NAME=HANDLER[:oci|wasm] (for example crun=crun, or candidate=wasm-next:wasm)")
         }
         kind = try WorkloadKind.validated(String(text[..<equals]))
         var rest = String(text[text.index(after: equals)...])

@@ -16,10 +16,12 @@ public struct WorkloadKind: RawRepresentable, Codable, Sendable, Hashable, Compa
     /// names and benchstat's name/value pairs.
     public static func validated(_ name: String) throws -> WorkloadKind {
         let bytes = Array(name.utf8)
-        let valid = (1...32).contains(bytes.count) && (0x61...0x7a).contains(bytes[0])
+        let valid =
+            (1...32).contains(bytes.count) && (0x61...0x7a).contains(bytes[0])
             && bytes.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") }
         guard valid else {
-            throw BenchError("side name '\(name)' is not valid: use 1-32 lower-case letters, digits and '-', starting with a letter")
+            throw BenchError(
+                "side name '\(name)' is not valid: use 1-32 lower-case letters, digits and '-', starting with a letter")
         }
         return WorkloadKind(rawValue: name)
     }
@@ -47,8 +49,10 @@ public struct Workload: Sendable, Codable, Equatable {
     /// that resolves modules by URL itself (the containerd 1.6 wasm fork).
     public var imageAnnotations: [String: String]?
 
-    public init(kind: WorkloadKind, image: String, idleImage: String, idleCommand: [String], runtimeHandler: String,
-                imageAnnotations: [String: String]? = nil) {
+    public init(
+        kind: WorkloadKind, image: String, idleImage: String, idleCommand: [String], runtimeHandler: String,
+        imageAnnotations: [String: String]? = nil
+    ) {
         self.kind = kind
         self.image = image
         self.idleImage = idleImage
@@ -62,16 +66,19 @@ public struct Workload: Sendable, Codable, Equatable {
     /// `wait` builtin, which a trapped signal interrupts; a foreground `sleep` would hold the
     /// trap back until it ends.
     public static func defaultOCI(handler: String = "runc", kind: WorkloadKind = .oci) -> Workload {
-        Workload(kind: kind, image: NodeSettings.current.busyboxImage, idleImage: NodeSettings.current.busyboxImage,
-                 idleCommand: ["sh", "-c", "echo ready; trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
-                 runtimeHandler: handler)
+        Workload(
+            kind: kind, image: NodeSettings.current.busyboxImage, idleImage: NodeSettings.current.busyboxImage,
+            idleCommand: ["sh", "-c", "echo ready; trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
+            runtimeHandler: handler)
     }
 
     /// CRIBench's wasm modules under the `wasm` handler: the wasi example for the image flow,
     /// the idle module (prints a line, then sleeps in poll_oneoff) for the others.
     public static func defaultWasm(handler: String = "wasm", kind: WorkloadKind = .wasm) -> Workload {
-        Workload(kind: kind, image: NodeSettings.current.wasmImage("wasi-example"), idleImage: NodeSettings.current.wasmImage("idle"),
-                 idleCommand: [], runtimeHandler: handler)
+        Workload(
+            kind: kind, image: NodeSettings.current.wasmImage("wasi-example"),
+            idleImage: NodeSettings.current.wasmImage("idle"),
+            idleCommand: [], runtimeHandler: handler)
     }
 }
 

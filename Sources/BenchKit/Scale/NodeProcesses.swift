@@ -12,7 +12,8 @@ public struct NodeProcesses: Sendable {
 
     public init?() {
         let candidates = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"]
-        guard let root = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/cgroup.procs") }) else { return nil }
+        guard let root = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/cgroup.procs") })
+        else { return nil }
         cgroupRoot = root
     }
 
@@ -20,18 +21,21 @@ public struct NodeProcesses: Sendable {
     /// shows it (a forwarded socket or another PID namespace does not).
     public static func server(ofSocket path: String) -> Int32? {
         guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return nil }
-        let inodes = Set(table.split(separator: "\n").dropFirst().compactMap { line -> String? in
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            // Num RefCount Protocol Flags Type St Inode Path; St 01 is a listening socket.
-            guard fields.count >= 8, String(fields[7]) == path, fields[5] == "01" else { return nil }
-            return "socket:[\(fields[6])]"
-        })
+        let inodes = Set(
+            table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                // Num RefCount Protocol Flags Type St Inode Path; St 01 is a listening socket.
+                guard fields.count >= 8, String(fields[7]) == path, fields[5] == "01" else { return nil }
+                return "socket:[\(fields[6])]"
+            })
         guard !inodes.isEmpty else { return nil }
         for pid in allPids() {
             let fdDirectory = "/proc/\(pid)/fd"
             guard let fds = try? FileManager.default.contentsOfDirectory(atPath: fdDirectory) else { continue }
             for fd in fds {
-                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fdDirectory)/\(fd)"), inodes.contains(target) {
+                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fdDirectory)/\(fd)"),
+                    inodes.contains(target)
+                {
                     return pid
                 }
             }
@@ -75,7 +79,8 @@ public struct NodeProcesses: Sendable {
     /// state(0) ppid(1) … utime(11) stime(12).
     static func statFields(of pid: Int32) -> [Substring]? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         return stat[stat.index(after: close)...].split(separator: " ")
     }
 
@@ -91,7 +96,9 @@ public struct NodeProcesses: Sendable {
 
     /// User plus system CPU time of `pid` (all its threads), in nanoseconds.
     public static func cpuNanoseconds(of pid: Int32) -> Int64? {
-        guard let fields = statFields(of: pid), fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
+        guard let fields = statFields(of: pid), fields.count > 12, let user = Int64(fields[11]),
+            let system = Int64(fields[12])
+        else { return nil }
         let ticks = Int64(sysconf(Int32(_SC_CLK_TCK)))
         return (user + system) * 1_000_000_000 / max(ticks, 1)
     }
@@ -101,13 +108,18 @@ public struct NodeProcesses: Sendable {
     /// gives it one); nil when it shares the root cgroup, whose figure is the whole machine's.
     public static func cgroupCPUNanoseconds(of pid: Int32) -> Int64? {
         guard let membership = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8),
-              let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return nil }
+            let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)
+        else { return nil }
         for line in membership.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3, fields[1].split(separator: ",").contains("cpuacct"), fields[2] != "/" else { continue }
+            guard fields.count == 3, fields[1].split(separator: ",").contains("cpuacct"), fields[2] != "/" else {
+                continue
+            }
             for mount in mounts.split(separator: "\n") {
                 let parts = mount.split(separator: " ")
-                guard parts.count > 3, parts[2] == "cgroup", parts[3].split(separator: ",").contains("cpuacct") else { continue }
+                guard parts.count > 3, parts[2] == "cgroup", parts[3].split(separator: ",").contains("cpuacct") else {
+                    continue
+                }
                 if let text = try? String(contentsOfFile: "\(parts[1])\(fields[2])/cpuacct.usage", encoding: .utf8) {
                     return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
                 }

@@ -24,16 +24,20 @@ public struct ScaleProbes: Sendable {
             let status = try await context.client.containerStatus(containerID)
             if status.state == .containerRunning { return }
             if status.state == .containerExited {
-                throw BenchError("container \(containerID) exited (code \(status.exitCode), \(status.reason)) instead of running")
+                throw BenchError(
+                    "container \(containerID) exited (code \(status.exitCode), \(status.reason)) instead of running")
             }
-            if ContinuousClock.now >= deadline { throw BenchError("container \(containerID) was not Running within the deadline") }
+            if ContinuousClock.now >= deadline {
+                throw BenchError("container \(containerID) was not Running within the deadline")
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
     }
 
     /// N pods alive at once; memory of what they added; then all removed again.
     public func density(_ workload: Workload, pods count: Int) async throws -> DensityPoint {
-        var point = DensityPoint(kind: workload.kind, pods: count, memorySource: processes == nil ? .criOnly : .processTree)
+        var point = DensityPoint(
+            kind: workload.kind, pods: count, memorySource: processes == nil ? .criOnly : .processTree)
         let daemonBefore = daemonPid.flatMap(NodeProcesses.pssBytes)
         let clock = ContinuousClock()
         let began = clock.now
@@ -43,10 +47,14 @@ public struct ScaleProbes: Sendable {
         try await Task.sleep(for: .seconds(2))
         if let processes {
             measureProcessTree(of: pods, processes: processes, into: &point)
-            if let before = daemonBefore, let after = daemonPid.flatMap(NodeProcesses.pssBytes) { point.daemonGrowthBytes = after - before }
+            if let before = daemonBefore, let after = daemonPid.flatMap(NodeProcesses.pssBytes) {
+                point.daemonGrowthBytes = after - before
+            }
             if !processTreeIsComplete(point) {
-                progress("density \(workload.kind.rawValue): found \(point.pauseProcesses) pause process(es) and \(point.shims) "
-                    + "shim(s) for \(count) pods under cgroup \(context.cgroupParent); reporting CRI's figures only")
+                progress(
+                    "density \(workload.kind.rawValue): found \(point.pauseProcesses) pause process(es) and \(point.shims) "
+                        + "shim(s) for \(count) pods under cgroup \(context.cgroupParent); reporting CRI's figures only"
+                )
                 point = DensityPoint(kind: point.kind, pods: count, memorySource: .criOnly)
             }
         }
@@ -72,7 +80,9 @@ public struct ScaleProbes: Sendable {
             point.workloadPSSBytes += workloadPids.compactMap(NodeProcesses.pssBytes).reduce(0, +)
             podProcesses.formUnion(pause + workloadPids)
             // The shim is the parent (and reaper) of its pod's processes.
-            for pid in pause + workloadPids { if let parent = NodeProcesses.parent(of: pid), parent > 1 { shims.insert(parent) } }
+            for pid in pause + workloadPids {
+                if let parent = NodeProcesses.parent(of: pid), parent > 1 { shims.insert(parent) }
+            }
         }
         // A workload's own children (busybox's sleep under sh) have a parent in the pod.
         shims.subtract(podProcesses)
@@ -80,7 +90,8 @@ public struct ScaleProbes: Sendable {
         // A shim that serves other pods too (CRIBench's wasm shim serves every wasm-shim pod
         // of the node) counts for the share of its children that are these pods'.
         point.shimPSSBytes = shims.map { shim in
-            NodeProcesses.pssBytes(of: shim).map { Int64(Double($0) * NodeProcesses.share(of: shim, in: podProcesses)) } ?? 0
+            NodeProcesses.pssBytes(of: shim).map { Int64(Double($0) * NodeProcesses.share(of: shim, in: podProcesses)) }
+                ?? 0
         }.reduce(0, +)
     }
 
@@ -89,7 +100,9 @@ public struct ScaleProbes: Sendable {
     /// pause process is what a shim that runs the sandbox as nothing makes.
     private func processTreeIsComplete(_ point: DensityPoint) -> Bool {
         let pauseExpected = !(point.pauseProcesses == 0 && point.workloadProcesses >= point.pods)
-        return !((pauseExpected && point.pauseProcesses < point.pods) || point.workloadProcesses < point.pods || point.shims == 0)
+        return
+            !((pauseExpected && point.pauseProcesses < point.pods) || point.workloadProcesses < point.pods
+            || point.shims == 0)
     }
 
     /// N idle pods of `workload` started `startParallelism` at a time, each seen Running.
@@ -103,7 +116,8 @@ public struct ScaleProbes: Sendable {
                     let index = next
                     next += 1
                     group.addTask {
-                        let pod = try await context.startIdlePod(workload, prefix: "scale-\(workload.kind.rawValue)-\(index)")
+                        let pod = try await context.startIdlePod(
+                            workload, prefix: "scale-\(workload.kind.rawValue)-\(index)")
                         try await waitRunning(pod, deadline: deadline)
                         return pod
                     }
@@ -117,11 +131,12 @@ public struct ScaleProbes: Sendable {
                     if next < count { launch() }
                 }
             }
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             throw CancellationError()
         } catch {
-            throw BenchError("the node did not hold \(count) \(workload.kind.rawValue) pods: after \(pods.count) up, "
-                + "the first error was: \(error)")
+            throw BenchError(
+                "the node did not hold \(count) \(workload.kind.rawValue) pods: after \(pods.count) up, "
+                    + "the first error was: \(error)")
         }
         return pods
     }
@@ -144,15 +159,21 @@ public struct ScaleProbes: Sendable {
     func podWorkingSet(of pods: [ReadySandbox], kind: WorkloadKind) async throws -> Int64? {
         do {
             let ids = Set(pods.map(\.id))
-            let stats = try await context.client.listPodSandboxStats(labels: context.labels).filter { ids.contains($0.attributes.id) }
+            let stats = try await context.client.listPodSandboxStats(labels: context.labels).filter {
+                ids.contains($0.attributes.id)
+            }
             if stats.count < pods.count {
-                progress("density \(kind.rawValue): ListPodSandboxStats answered for \(stats.count) of \(pods.count) pods; the pod working set is left out")
+                progress(
+                    "density \(kind.rawValue): ListPodSandboxStats answered for \(stats.count) of \(pods.count) pods; the pod working set is left out"
+                )
                 return nil
             }
             return stats.map { Int64($0.linux.memory.workingSetBytes.value) }.reduce(0, +) / Int64(max(1, stats.count))
         } catch {
             guard error.code == .unimplemented else { throw error }
-            progress("density \(kind.rawValue): the runtime does not implement ListPodSandboxStats; only the containers' CRI working set is reported")
+            progress(
+                "density \(kind.rawValue): the runtime does not implement ListPodSandboxStats; only the containers' CRI working set is reported"
+            )
             return nil
         }
     }
@@ -169,17 +190,20 @@ public struct ScaleProbes: Sendable {
         let outcomes = try await withThrowingTaskGroup(of: Result<Int64, BenchError>.self) { group in
             var results: [Result<Int64, BenchError>] = []
             for index in 0..<count {
-                if index >= parallel, let outcome = try await group.next() { results.append(outcome); report(results.count, count, workload) }
+                if index >= parallel, let outcome = try await group.next() {
+                    results.append(outcome); report(results.count, count, workload)
+                }
                 let added = group.addTaskUnlessCancelled {
                     let start = clock.now
                     var pod: ReadySandbox?
                     do {
-                        pod = try await context.startIdlePod(workload, prefix: "churn-\(workload.kind.rawValue)-\(index)")
+                        pod = try await context.startIdlePod(
+                            workload, prefix: "churn-\(workload.kind.rawValue)-\(index)")
                         try await waitRunning(pod!, deadline: start + .seconds(60))
                         let latency = (clock.now - start).nanoseconds
                         try await context.tearDown(pod!)
                         return .success(latency)
-                    } catch where Task.isCancelled {
+                    } catch  where Task.isCancelled {
                         throw CancellationError()
                     } catch {
                         // A pod that failed goes now, not at the end of the run: it would
@@ -190,7 +214,9 @@ public struct ScaleProbes: Sendable {
                 }
                 if !added { throw CancellationError() }
             }
-            while let outcome = try await group.next() { results.append(outcome); report(results.count, count, workload) }
+            while let outcome = try await group.next() {
+                results.append(outcome); report(results.count, count, workload)
+            }
             return results
         }
         point.wallNs = (clock.now - began).nanoseconds
@@ -202,17 +228,24 @@ public struct ScaleProbes: Sendable {
                 if point.firstError == nil { point.firstError = error.description }
             }
         }
-        if let before = cpuBefore, let after = daemonPid.flatMap(NodeProcesses.cpuNanoseconds), !point.startupNs.isEmpty {
+        if let before = cpuBefore, let after = daemonPid.flatMap(NodeProcesses.cpuNanoseconds), !point.startupNs.isEmpty
+        {
             point.daemonCPUNsPerPod = (after - before) / Int64(point.startupNs.count)
         }
-        if let before = runtimeCPUBefore, let after = daemonPid.flatMap(NodeProcesses.cgroupCPUNanoseconds), !point.startupNs.isEmpty {
+        if let before = runtimeCPUBefore, let after = daemonPid.flatMap(NodeProcesses.cgroupCPUNanoseconds),
+            !point.startupNs.isEmpty
+        {
             point.runtimeCPUNsPerPod = (after - before) / Int64(point.startupNs.count)
         }
-        point.daemonPeakRSSBytes = daemonPid.flatMap { NodeProcesses.field("/proc/\($0)/status", "VmHWM:") }.map { $0 * 1024 }
+        point.daemonPeakRSSBytes = daemonPid.flatMap { NodeProcesses.field("/proc/\($0)/status", "VmHWM:") }.map {
+            $0 * 1024
+        }
         return point
     }
 
     private func report(_ done: Int, _ total: Int, _ workload: Workload) {
-        if done % max(1, total / 10) == 0 || done == total { progress("churn \(workload.kind.rawValue): \(done)/\(total) pods through") }
+        if done % max(1, total / 10) == 0 || done == total {
+            progress("churn \(workload.kind.rawValue): \(done)/\(total) pods through")
+        }
     }
 }

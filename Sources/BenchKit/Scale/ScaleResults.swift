@@ -35,15 +35,21 @@ extension ScaleResults {
         for point in density {
             let tree = point.memorySource == .processTree
             let operation = "\(tree ? "pss" : "cri-working-set")-per-pod-\(point.pods)"
-            if !(set.flows["DensityInCri"] ?? []).contains(operation) { set.flows["DensityInCri", default: []].append(operation) }
-            set.record(flow: "DensityInCri", operations: [operation], kind: point.kind,
-                       durations: [tree ? point.pssPerPodBytes : point.criPerPodBytes], window: [0, 0])
+            if !(set.flows["DensityInCri"] ?? []).contains(operation) {
+                set.flows["DensityInCri", default: []].append(operation)
+            }
+            set.record(
+                flow: "DensityInCri", operations: [operation], kind: point.kind,
+                durations: [tree ? point.pssPerPodBytes : point.criPerPodBytes], window: [0, 0])
         }
         for point in churn {
             let operation = "startup-parallel-\(point.parallel)"
-            if !(set.flows["ChurnInCri"] ?? []).contains(operation) { set.flows["ChurnInCri", default: []].append(operation) }
+            if !(set.flows["ChurnInCri"] ?? []).contains(operation) {
+                set.flows["ChurnInCri", default: []].append(operation)
+            }
             for latency in point.startupNs {
-                set.record(flow: "ChurnInCri", operations: [operation], kind: point.kind, durations: [latency], window: [0, 0])
+                set.record(
+                    flow: "ChurnInCri", operations: [operation], kind: point.kind, durations: [latency], window: [0, 0])
             }
         }
         set.partial = partial
@@ -56,7 +62,9 @@ extension ScaleResults {
 public struct DensityPoint: Codable, Sendable, Equatable {
     /// Where the memory figures come from: the runtime's processes on this machine, or (the
     /// runtime's processes not being visible here) CRI's own stats alone.
-    public enum MemorySource: String, Codable, Sendable { case processTree = "process-tree", criOnly = "cri-stats-only" }
+    public enum MemorySource: String, Codable, Sendable {
+        case processTree = "process-tree", criOnly = "cri-stats-only"
+    }
 
     public var kind: WorkloadKind
     public var pods: Int

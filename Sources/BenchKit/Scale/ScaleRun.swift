@@ -19,8 +19,10 @@ public struct ScaleRun: Sendable {
     public var settle: Duration = .seconds(3)
     public let runID = RunID.make()
 
-    public init(endpoint: CRIEndpoint, callTimeout: Duration, sides: [Workload], densityPods: [Int], churnPods: Int,
-                churnParallel: [Int], ledger: ImageLedger) {
+    public init(
+        endpoint: CRIEndpoint, callTimeout: Duration, sides: [Workload], densityPods: [Int], churnPods: Int,
+        churnParallel: [Int], ledger: ImageLedger
+    ) {
         self.endpoint = endpoint
         self.callTimeout = callTimeout
         self.sides = sides
@@ -30,29 +32,39 @@ public struct ScaleRun: Sendable {
         self.ledger = ledger
     }
 
-    public func execute(progress: @escaping @Sendable (String) -> Void) async throws -> (results: ScaleResults, signal: Int32?) {
+    public func execute(
+        progress: @escaping @Sendable (String) -> Void
+    ) async throws -> (results: ScaleResults, signal: Int32?) {
         // Pods are torn down, never stopped as a measured step: no grace period to wait out.
-        let setup = BenchRunSetup(endpoint: endpoint, callTimeout: callTimeout, runID: runID, ledger: ledger,
-                                  stopGracePeriodSeconds: 0)
+        let setup = BenchRunSetup(
+            endpoint: endpoint, callTimeout: callTimeout, runID: runID, ledger: ledger,
+            stopGracePeriodSeconds: 0)
         let daemon = NodeProcesses.server(ofSocket: endpoint.socketPath)
         if daemon == nil {
-            progress("the runtime's processes are not visible from here (no process of this PID namespace listens on "
-                + "\(endpoint.socketPath)): memory comes from CRI stats alone")
+            progress(
+                "the runtime's processes are not visible from here (no process of this PID namespace listens on "
+                    + "\(endpoint.socketPath)): memory comes from CRI stats alone")
         }
         let run = self
         return try await withBenchRun(setup, progress: progress) { session in
             let handlers = Dictionary(sides.map { ($0.kind.rawValue, $0.runtimeHandler) }) { first, _ in first }
-            progress("scale run \(runID) against \(endpoint): density at \(densityPods.map(String.init).joined(separator: ", ")) "
-                + "pods, churn of \(churnPods) pods at parallelism \(churnParallel.map(String.init).joined(separator: ", "))")
+            progress(
+                "scale run \(runID) against \(endpoint): density at \(densityPods.map(String.init).joined(separator: ", ")) "
+                    + "pods, churn of \(churnPods) pods at parallelism \(churnParallel.map(String.init).joined(separator: ", "))"
+            )
             return ScaleResults(runID: runID.value, environment: session.environment(handlers: handlers))
         } measure: { session, results in
             let probes = ScaleProbes(context: session.context, daemonPid: daemon, progress: progress)
-            for side in run.sides { try await run.measure(side, probes: probes, context: session.context, into: &results) }
+            for side in run.sides {
+                try await run.measure(side, probes: probes, context: session.context, into: &results)
+            }
         }
     }
 
     /// Density at each N, churn at each P, then the steady points, for one side.
-    private func measure(_ side: Workload, probes: ScaleProbes, context: FlowContext, into results: inout ScaleResults) async throws {
+    private func measure(
+        _ side: Workload, probes: ScaleProbes, context: FlowContext, into results: inout ScaleResults
+    ) async throws {
         try await ensureImage(side.idleImage, context: context)
         for count in densityPods {
             results.density.append(try await probes.density(side, pods: count))

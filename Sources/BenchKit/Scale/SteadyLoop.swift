@@ -56,8 +56,10 @@ extension ScaleProbes {
         return max(0, (ContinuousClock.now - instant).nanoseconds)
     }
 
-    private func relists(_ pods: [ReadySandbox], plan: SteadyPlan, start: ContinuousClock.Instant,
-                         end: ContinuousClock.Instant, recorder: SteadyRecorder) async throws {
+    private func relists(
+        _ pods: [ReadySandbox], plan: SteadyPlan, start: ContinuousClock.Instant,
+        end: ContinuousClock.Instant, recorder: SteadyRecorder
+    ) async throws {
         let client = context.client
         let period = Duration.milliseconds(plan.relistPeriodMs)
         let asked = Array(pods.prefix(plan.statusPods(of: pods.count)))
@@ -76,8 +78,11 @@ extension ScaleProbes {
                     let (_, status) = try await timed { _ = try await client.podSandboxStatus(pod.id) }
                     calls.append((SteadyPoint.Call.podStatus, status))
                     if let container = pod.containerID {
-                        calls.append((SteadyPoint.Call.containerStatus,
-                                      try await timed { _ = try await client.containerStatus(container) }.1))
+                        calls.append(
+                            (
+                                SteadyPoint.Call.containerStatus,
+                                try await timed { _ = try await client.containerStatus(container) }.1
+                            ))
                     }
                 }
                 return calls
@@ -88,8 +93,10 @@ extension ScaleProbes {
         }
     }
 
-    private func stats(plan: SteadyPlan, start: ContinuousClock.Instant, end: ContinuousClock.Instant,
-                       recorder: SteadyRecorder) async throws {
+    private func stats(
+        plan: SteadyPlan, start: ContinuousClock.Instant, end: ContinuousClock.Instant,
+        recorder: SteadyRecorder
+    ) async throws {
         let client = context.client, labels = context.labels
         let period = Duration.milliseconds(plan.statsPeriodMs)
         var next = start + .milliseconds(plan.relistPeriodMs / 2)
@@ -111,9 +118,11 @@ extension ScaleProbes {
         }
     }
 
-    private func probes(_ pod: ReadySandbox, plan: SteadyPlan, start: ContinuousClock.Instant,
-                        end: ContinuousClock.Instant,
-                        recorder: SteadyRecorder) async throws {
+    private func probes(
+        _ pod: ReadySandbox, plan: SteadyPlan, start: ContinuousClock.Instant,
+        end: ContinuousClock.Instant,
+        recorder: SteadyRecorder
+    ) async throws {
         guard let container = pod.containerID else { return }
         let client = context.client
         let period = Duration.milliseconds(plan.probePeriodMs)
@@ -134,8 +143,10 @@ extension ScaleProbes {
     /// The next slot as a Go ticker (the kubelet's prober) delivers it: the first one after the
     /// call started. A call that outlasts its period finds that slot passed and starts at once,
     /// late by the difference, and the slots in between are dropped.
-    private func slot(after taken: ContinuousClock.Instant, from current: ContinuousClock.Instant,
-                      period: Duration) -> ContinuousClock.Instant {
+    private func slot(
+        after taken: ContinuousClock.Instant, from current: ContinuousClock.Instant,
+        period: Duration
+    ) -> ContinuousClock.Instant {
         var next = current + period
         while next <= taken { next += period }
         return next

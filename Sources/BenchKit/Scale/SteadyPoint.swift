@@ -38,8 +38,10 @@ public struct SteadyPoint: Codable, Sendable, Equatable {
         public static let listContainerStats = "list-container-stats"
         public static let listPodStats = "list-pod-stats"
         public static let execProbe = "exec-probe"
-        public static let all = [relist, listPods, listContainers, podStatus, containerStatus, listContainerStats,
-                                 listPodStats, execProbe]
+        public static let all = [
+            relist, listPods, listContainers, podStatus, containerStatus, listContainerStats,
+            listPodStats, execProbe,
+        ]
     }
 
     public var kind: WorkloadKind

@@ -31,8 +31,10 @@ public struct ModuleURLImages: Sendable {
     /// Fetches, packages and pushes each module URL of the manifest once: URL → image. Each
     /// image pushed is handed to `pushed` at once (an image the registry already held is used,
     /// not pushed again), so that a later failure or a signal still finds it to delete.
-    public func publish(_ manifest: ManifestFile, progress: @Sendable (String) -> Void,
-                        pushed: (Pushed) async -> Void) async throws -> [String: String] {
+    public func publish(
+        _ manifest: ManifestFile, progress: @Sendable (String) -> Void,
+        pushed: (Pushed) async -> Void
+    ) async throws -> [String: String] {
         var images: [String: String] = [:]
         for pod in manifest.pods {
             for container in pod.initContainers + pod.containers {
@@ -59,7 +61,8 @@ public struct ModuleURLImages: Sendable {
 
     public func publish(url: String, imageName: String) async throws -> (Published, pushed: Bool) {
         let module = try await ModuleFetcher.fetch(url)
-        let fileName = (URL(string: url)?.lastPathComponent).flatMap { $0.hasSuffix(".wasm") ? $0 : nil } ?? "module.wasm"
+        let fileName =
+            (URL(string: url)?.lastPathComponent).flatMap { $0.hasSuffix(".wasm") ? $0 : nil } ?? "module.wasm"
         let layout = try WasmImageLayout(module: module, fileName: fileName, sourceURL: url)
         let reference = reference(imageName: imageName, moduleDigest: SHA256.hex(module))
         let (repository, tag) = split(reference)
@@ -71,7 +74,8 @@ public struct ModuleURLImages: Sendable {
     public func unpublish(_ pushed: [Pushed], progress: @Sendable (String) -> Void) async {
         for image in pushed {
             do {
-                try await RegistryPush(registry: registry).deleteManifest(repository: image.repository, digest: image.digest)
+                try await RegistryPush(registry: registry).deleteManifest(
+                    repository: image.repository, digest: image.digest)
             } catch {
                 progress("cleanup: \(error)")
             }

@@ -15,21 +15,37 @@ public struct RegistryPush: Sendable {
     public func push(_ image: WasmImageLayout, repository: String, tag: String) async throws -> Bool {
         let session = URLSession(configuration: .ephemeral)
         defer { session.finishTasksAndInvalidate() }
-        if try await send(session, "HEAD", "/v2/\(repository)/manifests/\(tag)", accept: image.manifest.mediaType).status == 200 { return false }
+        if try await send(session, "HEAD", "/v2/\(repository)/manifests/\(tag)", accept: image.manifest.mediaType)
+            .status == 200
+        {
+            return false
+        }
         for blob in [image.layer, image.config] {
             let head = try await send(session, "HEAD", "/v2/\(repository)/blobs/\(blob.digest)")
             if head.status == 200 { continue }
             let upload = try await send(session, "POST", "/v2/\(repository)/blobs/uploads/")
             guard upload.status == 202, let location = upload.location else {
-                throw BenchError("registry \(registry) refused an upload to \(repository) (HTTP \(upload.status)): is it CRIBench's registry (scripts/start-containerd.sh)?")
+                throw BenchError(
+                    "registry \(registry) refused an upload to \(repository) (HTTP \(upload.status)): is it CRIBench's registry (scripts/start-containerd.sh)?"
+                )
             }
             let separator = location.contains("?") ? "&" : "?"
             let target = location.hasPrefix("http") ? location : "http://\(registry)\(location)"
-            let put = try await send(session, "PUT", target + separator + "digest=" + blob.digest, body: blob.data, type: "application/octet-stream")
-            guard put.status == 201 else { throw BenchError("registry \(registry) refused blob \(blob.digest) of \(repository) (HTTP \(put.status))") }
+            let put = try await send(
+                session, "PUT", target + separator + "digest=" + blob.digest, body: blob.data,
+                type: "application/octet-stream")
+            guard put.status == 201 else {
+                throw BenchError(
+                    "registry \(registry) refused blob \(blob.digest) of \(repository) (HTTP \(put.status))")
+            }
         }
-        let manifest = try await send(session, "PUT", "/v2/\(repository)/manifests/\(tag)", body: image.manifest.data, type: image.manifest.mediaType)
-        guard manifest.status == 201 else { throw BenchError("registry \(registry) refused the manifest of \(repository):\(tag) (HTTP \(manifest.status))") }
+        let manifest = try await send(
+            session, "PUT", "/v2/\(repository)/manifests/\(tag)", body: image.manifest.data,
+            type: image.manifest.mediaType)
+        guard manifest.status == 201 else {
+            throw BenchError(
+                "registry \(registry) refused the manifest of \(repository):\(tag) (HTTP \(manifest.status))")
+        }
         return true
     }
 
@@ -38,10 +54,15 @@ public struct RegistryPush: Sendable {
         let session = URLSession(configuration: .ephemeral)
         defer { session.finishTasksAndInvalidate() }
         let status = try await send(session, "DELETE", "/v2/\(repository)/manifests/\(digest)").status
-        guard status == 202 || status == 404 else { throw BenchError("registry \(registry) did not delete \(repository)@\(digest) (HTTP \(status))") }
+        guard status == 202 || status == 404 else {
+            throw BenchError("registry \(registry) did not delete \(repository)@\(digest) (HTTP \(status))")
+        }
     }
 
-    func send(_ session: URLSession, _ method: String, _ path: String, body: Data? = nil, type: String? = nil, accept: String? = nil) async throws -> (status: Int, location: String?) {
+    func send(
+        _ session: URLSession, _ method: String, _ path: String, body: Data? = nil, type: String? = nil,
+        accept: String? = nil
+    ) async throws -> (status: Int, location: String?) {
         let address = path.hasPrefix("http") ? path : "http://\(registry)\(path)"
         guard let url = URL(string: address) else { throw BenchError("registry address \(address) is not a URL") }
         var request = URLRequest(url: url)
@@ -55,7 +76,9 @@ public struct RegistryPush: Sendable {
             let http = response as? HTTPURLResponse
             return (http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Location"))
         } catch {
-            throw BenchError("registry \(registry) does not answer (\(error.localizedDescription)): start CRIBench's runtime (scripts/start-containerd.sh) or set CRIBENCH_REGISTRY")
+            throw BenchError(
+                "registry \(registry) does not answer (\(error.localizedDescription)): start CRIBench's runtime (scripts/start-containerd.sh) or set CRIBENCH_REGISTRY"
+            )
         }
     }
 }

@@ -24,19 +24,28 @@ public struct WasmImageLayout: Sendable {
     public init(module: Data, fileName requested: String, sourceURL: String) throws {
         // A ustar name holds 100 bytes; a longer one would not match the entrypoint.
         let fileName = requested.utf8.count <= 100 && !requested.contains("/") ? requested : "module.wasm"
-        layer = Blob(mediaType: "application/vnd.oci.image.layer.v1.tar", data: TarArchive.single(fileName: fileName, contents: module, mode: 0o755))
+        layer = Blob(
+            mediaType: "application/vnd.oci.image.layer.v1.tar",
+            data: TarArchive.single(fileName: fileName, contents: module, mode: 0o755))
         let configObject: [String: Any] = [
             "architecture": "wasm", "os": "wasi",
-            "config": ["Entrypoint": ["/" + fileName], "Labels": ["io.cribench.kind": "wasm", "io.cribench.module-url": sourceURL]],
+            "config": [
+                "Entrypoint": ["/" + fileName],
+                "Labels": ["io.cribench.kind": "wasm", "io.cribench.module-url": sourceURL],
+            ],
             "rootfs": ["type": "layers", "diff_ids": [layer.digest]],
         ]
-        config = Blob(mediaType: "application/vnd.oci.image.config.v1+json", data: try JSONSerialization.data(withJSONObject: configObject, options: [.sortedKeys]))
+        config = Blob(
+            mediaType: "application/vnd.oci.image.config.v1+json",
+            data: try JSONSerialization.data(withJSONObject: configObject, options: [.sortedKeys]))
         let manifestObject: [String: Any] = [
             "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "config": ["mediaType": config.mediaType, "digest": config.digest, "size": config.data.count],
             "layers": [["mediaType": layer.mediaType, "digest": layer.digest, "size": layer.data.count]],
         ]
-        manifest = Blob(mediaType: "application/vnd.oci.image.manifest.v1+json", data: try JSONSerialization.data(withJSONObject: manifestObject, options: [.sortedKeys]))
+        manifest = Blob(
+            mediaType: "application/vnd.oci.image.manifest.v1+json",
+            data: try JSONSerialization.data(withJSONObject: manifestObject, options: [.sortedKeys]))
     }
 }
 

@@ -75,8 +75,12 @@ final class CompletionThreadExecutor: TaskExecutor, @unchecked Sendable {
     func threadHooks() -> cribench_thread_hooks {
         cribench_thread_hooks(
             context: Unmanaged.passRetained(self).toOpaque(),
-            before_wait: { Unmanaged<CompletionThreadExecutor>.fromOpaque($0!).takeUnretainedValue().runJobsUntilIdle() },
-            after_wait: { Unmanaged<CompletionThreadExecutor>.fromOpaque($0!).takeUnretainedValue().woke(kicked: $1 != 0) },
+            before_wait: {
+                Unmanaged<CompletionThreadExecutor>.fromOpaque($0!).takeUnretainedValue().runJobsUntilIdle()
+            },
+            after_wait: {
+                Unmanaged<CompletionThreadExecutor>.fromOpaque($0!).takeUnretainedValue().woke(kicked: $1 != 0)
+            },
             on_exit: { Unmanaged<CompletionThreadExecutor>.fromOpaque($0!).takeRetainedValue().ended() })
     }
 }

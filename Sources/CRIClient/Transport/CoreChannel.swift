@@ -16,9 +16,13 @@ final class CoreChannel: @unchecked Sendable {
         var reason = [CChar](repeating: 0, count: 256)
         let executor = CompletionThreadExecutor()
         let hooks = executor.threadHooks()
-        guard let raw = cribench_channel_open("unix://\(socketPath)", Int32(clamping: maxReceiveBytes), hooks, &reason, reason.count) else {
+        guard
+            let raw = cribench_channel_open(
+                "unix://\(socketPath)", Int32(clamping: maxReceiveBytes), hooks, &reason, reason.count)
+        else {
             Unmanaged<CompletionThreadExecutor>.fromOpaque(hooks.context).release()
-            throw CoreChannelError(message: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw CoreChannelError(
+                message: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         self.raw = raw
         self.executor = executor
@@ -29,7 +33,8 @@ final class CoreChannel: @unchecked Sendable {
     /// Ends the channel. Calls still in flight complete with an error first. Must not run on the
     /// completion thread (withCRIClient closes after leaving it).
     func close() {
-        guard isClosed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        guard isClosed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
         cribench_channel_close(raw)
     }
 
@@ -37,7 +42,8 @@ final class CoreChannel: @unchecked Sendable {
     /// Task cancellation cancels the call in the core, which then completes as CANCELLED.
     func unary(method: String, request: [UInt8], timeout: Duration) async -> UnaryOutcome {
         guard !isClosed.load(ordering: .acquiring) else {
-            return UnaryOutcome(status: .unavailable, details: "the client was used after withCRIClient returned", response: [])
+            return UnaryOutcome(
+                status: .unavailable, details: "the client was used after withCRIClient returned", response: [])
         }
         let pending = PendingUnaryCall()
         let timeoutNs = timeout.components.seconds &* 1_000_000_000 &+ timeout.components.attoseconds / 1_000_000_000
@@ -46,16 +52,21 @@ final class CoreChannel: @unchecked Sendable {
                 // A task cancelled before its call starts never sends it: once started, the
                 // request may reach the runtime before the cancellation does.
                 guard pending.waiting(continuation) else {
-                    continuation.resume(returning: UnaryOutcome(status: .cancelled, details: "cancelled before it started", response: []))
+                    continuation.resume(
+                        returning: UnaryOutcome(
+                            status: .cancelled, details: "cancelled before it started", response: []))
                     return
                 }
                 let context = Unmanaged.passRetained(pending).toOpaque()
                 let handle = request.withUnsafeBufferPointer { bytes in
-                    cribench_unary_start(raw, method, bytes.baseAddress, bytes.count, timeoutNs, completeUnaryCall, context)
+                    cribench_unary_start(
+                        raw, method, bytes.baseAddress, bytes.count, timeoutNs, completeUnaryCall, context)
                 }
                 guard let handle else {
                     Unmanaged<PendingUnaryCall>.fromOpaque(context).release()
-                    continuation.resume(returning: UnaryOutcome(status: .internalError, details: "the gRPC core refused to start the call", response: []))
+                    continuation.resume(
+                        returning: UnaryOutcome(
+                            status: .internalError, details: "the gRPC core refused to start the call", response: []))
                     return
                 }
                 pending.started(PendingUnaryCall.Handle(raw: handle))
@@ -146,10 +157,13 @@ final class PendingUnaryCall: Sendable {
 }
 
 /// Runs on the core's completion thread: copies the outcome out and resumes the waiting task.
-private let completeUnaryCall: cribench_completion = { context, status, details, detailsLength, response, responseLength in
+private let completeUnaryCall: cribench_completion = {
+    context, status, details, detailsLength, response, responseLength in
     guard let context else { return }
     let pending = Unmanaged<PendingUnaryCall>.fromOpaque(context).takeRetainedValue()
-    let text = details.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: detailsLength), as: UTF8.self) } ?? ""
+    let text =
+        details.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: detailsLength), as: UTF8.self) } ?? ""
     let body = response.map { Array(UnsafeBufferPointer(start: $0, count: responseLength)) } ?? []
-    pending.resume(with: UnaryOutcome(status: GRPCStatusCode(rawValue: status) ?? .unknown, details: text, response: body))
+    pending.resume(
+        with: UnaryOutcome(status: GRPCStatusCode(rawValue: status) ?? .unknown, details: text, response: body))
 }

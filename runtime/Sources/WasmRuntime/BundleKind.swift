@@ -11,8 +11,8 @@ public enum BundleKind: Equatable {
 
     public static func of(_ bundle: OCIBundle) -> BundleKind {
         guard let path = bundle.entrypointGuestPath(),
-              let prefix = GuestPath.readPrefix(path, in: bundle.rootfs, count: 4),
-              prefix == wasmMagic
+            let prefix = GuestPath.readPrefix(path, in: bundle.rootfs, count: 4),
+            prefix == wasmMagic
         else { return .linux }
         return .wasm(guestPath: path)
     }

@@ -44,10 +44,14 @@ public struct InstanceRecord {
         do {
             json = try JSON.parse(try Posix.readText(path))
         } catch {
-            throw RuntimeError("state of wasm instance \(id) is corrupt (\(path): \(error)); remove it with `wasm-runc --root \(root) delete --force \(id)`")
+            throw RuntimeError(
+                "state of wasm instance \(id) is corrupt (\(path): \(error)); remove it with `wasm-runc --root \(root) delete --force \(id)`"
+            )
         }
         guard let pid = json["pid"]?.int64, pid > 0, json["bundle"]?.string != nil else {
-            throw RuntimeError("state of wasm instance \(id) is corrupt (\(path): no pid or bundle); remove it with `wasm-runc --root \(root) delete --force \(id)`")
+            throw RuntimeError(
+                "state of wasm instance \(id) is corrupt (\(path): no pid or bundle); remove it with `wasm-runc --root \(root) delete --force \(id)`"
+            )
         }
         return InstanceRecord(json: json, id: id)
     }
@@ -61,7 +65,9 @@ public struct InstanceRecord {
         pidStartTime = UInt64(json["pidStartTime"]?.int64 ?? 0)
         cgroupsPath = json["cgroupsPath"]?.string
         var annotations: [String: String] = [:]
-        if case .object(let members)? = json["annotations"] { for (key, value) in members { annotations[key] = value.string } }
+        if case .object(let members)? = json["annotations"] {
+            for (key, value) in members { annotations[key] = value.string }
+        }
         self.annotations = annotations
     }
 
@@ -72,7 +78,8 @@ public struct InstanceRecord {
             "annotations": .object(annotations.mapValues { .string($0) }),
         ]
         if let cgroupsPath { members["cgroupsPath"] = .string(cgroupsPath) }
-        try Posix.writeFile(Self.directory(root: root, id: id) + "/state.json", JSON.object(members).serialized, atomically: true)
+        try Posix.writeFile(
+            Self.directory(root: root, id: id) + "/state.json", JSON.object(members).serialized, atomically: true)
     }
 
     /// Whether the instance process is still ours and alive (not reaped, pid not recycled).

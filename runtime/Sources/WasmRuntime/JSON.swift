@@ -38,7 +38,9 @@ public enum JSON: Equatable, Sendable {
         case .string(let value): return JSON.quote(value)
         case .array(let values): return "[" + values.map(\.serialized).joined(separator: ",") + "]"
         case .object(let members):
-            return "{" + members.keys.sorted().map { JSON.quote($0) + ":" + members[$0]!.serialized }.joined(separator: ",") + "}"
+            return "{"
+                + members.keys.sorted().map { JSON.quote($0) + ":" + members[$0]!.serialized }.joined(separator: ",")
+                + "}"
         }
     }
 
@@ -136,7 +138,9 @@ private struct Parser {
     }
 
     mutating func hex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+        guard index + 4 <= bytes.count,
+            let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+        else {
             throw error("bad \\u escape")
         }
         index += 4
@@ -148,7 +152,9 @@ private struct Parser {
         var scalars = String.UnicodeScalarView()
         var run: [UInt8] = []
         func flush() {
-            if !run.isEmpty { scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars); run.removeAll() }
+            if !run.isEmpty {
+                scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars); run.removeAll()
+            }
         }
         while index < bytes.count {
             let byte = bytes[index]
@@ -167,7 +173,9 @@ private struct Parser {
             case UInt8(ascii: "f"): scalars.append("\u{c}")
             case UInt8(ascii: "u"):
                 var code = try hex4()
-                if (0xD800..<0xDC00).contains(code), index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                if (0xD800..<0xDC00).contains(code), index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
+                {
                     index += 2
                     let low = try hex4()
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)

@@ -51,7 +51,9 @@ public struct OCIBundle {
         guard let entry = args.first, !entry.isEmpty else { return nil }
         if entry.hasPrefix("/") { return entry }
         if entry.contains("/") { return GuestPath.join(workingDirectory, entry) }
-        let path = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+        let path =
+            environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
+            ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in [workingDirectory] + path.split(separator: ":").map(String.init) {
             let candidate = GuestPath.join(directory, entry)
             if GuestPath.isRegularFile(candidate, in: rootfs) { return candidate }

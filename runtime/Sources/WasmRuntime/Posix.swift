@@ -63,7 +63,8 @@ public enum Posix {
     }
 
     /// Writes a whole file; with `atomically`, through a temporary file and rename.
-    public static func writeFile(_ path: String, _ text: String, atomically: Bool = false, append: Bool = false) throws {
+    public static func writeFile(_ path: String, _ text: String, atomically: Bool = false, append: Bool = false) throws
+    {
         let target = atomically ? path + ".tmp" : path
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
         let fd = open(target, flags, 0o644)
@@ -104,11 +105,17 @@ public enum Posix {
     public static func removeTree(_ path: String) {
         if let directory = opendir(path) {
             while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 if name == "." || name == ".." { continue }
                 let child = path + "/" + name
                 var info = stat()
-                if lstat(child, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { removeTree(child) } else { unlink(child) }
+                if lstat(child, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+                    removeTree(child)
+                } else {
+                    unlink(child)
+                }
             }
             closedir(directory)
         }
@@ -157,8 +164,10 @@ public enum Posix {
     /// no blocked signal and every signal's default action (not whatever the spawning process
     /// blocks or ignores); `descriptors` are dup2'ed (source onto target) in the child. With
     /// `newSession`, the child leads a session of its own.
-    public static func spawn(_ program: String, arguments: [String], environment: [String] = [],
-                             descriptors: [(source: Int32, target: Int32)], newSession: Bool = false) throws -> pid_t {
+    public static func spawn(
+        _ program: String, arguments: [String], environment: [String] = [],
+        descriptors: [(source: Int32, target: Int32)], newSession: Bool = false
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -20,7 +20,9 @@ public struct RuntimeLog {
     private func write(level: String, _ message: String) {
         let line: String
         if json {
-            line = JSON.object(["level": .string(level), "msg": .string(message), "time": .string(Posix.rfc3339Now())]).serialized + "\n"
+            line =
+                JSON.object(["level": .string(level), "msg": .string(message), "time": .string(Posix.rfc3339Now())])
+                .serialized + "\n"
         } else {
             line = "wasm-runc: \(level): \(message)\n"
         }

@@ -9,7 +9,10 @@ public final class WASIInstance {
     private let instance: Instance
     public let modulePath: String
 
-    public init(module bytes: [UInt8], guestPath modulePath: String, arguments: [String], environment: [String], root: String = "/") throws {
+    public init(
+        module bytes: [UInt8], guestPath modulePath: String, arguments: [String], environment: [String],
+        root: String = "/"
+    ) throws {
         self.modulePath = modulePath
         let module: Module
         do {

@@ -11,8 +11,9 @@ public enum ServerMain {
         let commandLine = ShimCommandLine(arguments)
         do {
             guard commandLine.action == "serve" else {
-                throw RuntimeError("\(ShimNames.server) is started by containerd-shim-cribench-wasm-v1 start, "
-                    + "with the action serve")
+                throw RuntimeError(
+                    "\(ShimNames.server) is started by containerd-shim-cribench-wasm-v1 start, "
+                        + "with the action serve")
             }
             try ServeAction.run(commandLine)
         } catch {

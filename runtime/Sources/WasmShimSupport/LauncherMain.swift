@@ -18,11 +18,13 @@ public enum LauncherMain {
             case "start": try StartAction.run(commandLine)
             case "delete": try DeleteAction.run(commandLine)
             case "version":
-                print("containerd-shim-cribench-wasm-v1 0.1.0 (CRIBench; serves through \(ShimNames.server), "
-                    + "instances from wasm-runc)")
+                print(
+                    "containerd-shim-cribench-wasm-v1 0.1.0 (CRIBench; serves through \(ShimNames.server), "
+                        + "instances from wasm-runc)")
             default:
-                throw RuntimeError("unknown action \(commandLine.action.isEmpty ? "(none)" : commandLine.action); "
-                    + "containerd runs this shim with start or delete")
+                throw RuntimeError(
+                    "unknown action \(commandLine.action.isEmpty ? "(none)" : commandLine.action); "
+                        + "containerd runs this shim with start or delete")
             }
             exit(0)
         } catch {

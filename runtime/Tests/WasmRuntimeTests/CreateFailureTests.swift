@@ -16,10 +16,12 @@ struct CreateFailureTests {
     }
 
     /// A module that exports an empty `_start`.
-    static let module: [UInt8] = [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,
-                                  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00,
-                                  0x07, 0x0A, 0x01, 0x06, 0x5F, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x00,
-                                  0x0A, 0x04, 0x01, 0x02, 0x00, 0x0B]
+    static let module: [UInt8] = [
+        0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00,
+        0x07, 0x0A, 0x01, 0x06, 0x5F, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x00,
+        0x0A, 0x04, 0x01, 0x02, 0x00, 0x0B,
+    ]
 
     func temporaryDirectory(_ prefix: String) -> String {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
@@ -49,7 +51,8 @@ struct CreateFailureTests {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+            names.append(
+                withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         }
         return names
     }
@@ -79,25 +82,36 @@ struct CreateFailureTests {
         try Posix.writeFile(bundle + "/rootfs/app.wasm", String(decoding: Self.module, as: UTF8.self))
         let config = JSON.object([
             "ociVersion": .string("1.0.2"),
-            "process": .object(["args": .array([.string("/app.wasm")]), "cwd": .string("/"),
-                                "user": .object(["uid": .number(0), "gid": .number(0)])]),
+            "process": .object([
+                "args": .array([.string("/app.wasm")]), "cwd": .string("/"),
+                "user": .object(["uid": .number(0), "gid": .number(0)]),
+            ]),
             "root": .object(["path": .string("rootfs")]),
             // The instance reopens its module through /proc/self/fd, as in every real pod.
-            "mounts": .array([.object(["destination": .string("/proc"), "type": .string("proc"), "source": .string("proc")])]),
-            "linux": .object(["cgroupsPath": .string(cgroup), "namespaces": .array([.object(["type": .string("mount")])])]),
+            "mounts": .array([
+                .object(["destination": .string("/proc"), "type": .string("proc"), "source": .string("proc")])
+            ]),
+            "linux": .object([
+                "cgroupsPath": .string(cgroup), "namespaces": .array([.object(["type": .string("mount")])]),
+            ]),
         ])
         try Posix.writeFile(bundle + "/config.json", config.serialized)
 
         // The pid file's directory does not exist: create fails after the instance is ready.
-        let code = try run(["--root", root, "create", "--bundle", bundle, "--pid-file", "/nonexistent-\(getpid())/init.pid", "failing"])
+        let code = try run([
+            "--root", root, "create", "--bundle", bundle, "--pid-file", "/nonexistent-\(getpid())/init.pid", "failing",
+        ])
         #expect(code != 0, "create should fail when it cannot write the pid file")
         #expect(processes(containing: root).isEmpty, "an instance of the failed create is still alive")
         #expect(!InstanceRecord.isOurs(root: root, id: "failing"), "the failed create left its record")
-        #expect(!Posix.exists("/sys/fs/cgroup/pids\(cgroup)") && !Posix.exists("/sys/fs/cgroup\(cgroup)/cgroup.procs"),
-                "the failed create left its cgroup")
+        #expect(
+            !Posix.exists("/sys/fs/cgroup/pids\(cgroup)") && !Posix.exists("/sys/fs/cgroup\(cgroup)/cgroup.procs"),
+            "the failed create left its cgroup")
 
         // The same bundle with a pid file it can write is created, then forgotten again.
-        let created = try run(["--root", root, "create", "--bundle", bundle, "--pid-file", bundle + "/init.pid", "working"])
+        let created = try run([
+            "--root", root, "create", "--bundle", bundle, "--pid-file", bundle + "/init.pid", "working",
+        ])
         #expect(created == 0, "the control case should be created")
         #expect(try run(["--root", root, "delete", "--force", "working"]) == 0)
         #expect(processes(containing: root).isEmpty)

@@ -15,14 +15,18 @@ import WasmRuntime
             let instruction = Array(bytes[(pc * 8)..<(pc * 8 + 8)])
             let code = instruction[0], destination = Int(instruction[1] & 0x0f), source = Int(instruction[1] >> 4)
             let offset = Int(Int16(bitPattern: UInt16(instruction[2]) | UInt16(instruction[3]) << 8))
-            let immediate = Int32(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(instruction[4 + $1]) << (8 * UInt32($1)) })
+            let immediate = Int32(
+                bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(instruction[4 + $1]) << (8 * UInt32($1)) })
             pc += 1
             switch code {
             case 0x61:
                 guard source == 1, offset % 4 == 0, (0..<3).contains(offset / 4) else { return nil }
                 registers[destination] = UInt64(context[offset / 4])
-            case 0x54: registers[destination] = UInt64(UInt32(truncatingIfNeeded: registers[destination]) & UInt32(bitPattern: immediate))
-            case 0x74: registers[destination] = UInt64(UInt32(truncatingIfNeeded: registers[destination]) >> UInt32(immediate))
+            case 0x54:
+                registers[destination] = UInt64(
+                    UInt32(truncatingIfNeeded: registers[destination]) & UInt32(bitPattern: immediate))
+            case 0x74:
+                registers[destination] = UInt64(UInt32(truncatingIfNeeded: registers[destination]) >> UInt32(immediate))
             case 0xbc: registers[destination] = UInt64(UInt32(truncatingIfNeeded: registers[source]))
             case 0xb7: registers[destination] = UInt64(bitPattern: Int64(immediate))
             case 0x55: if registers[destination] != UInt64(bitPattern: Int64(immediate)) { pc += offset }
@@ -34,22 +38,27 @@ import WasmRuntime
     }
 
     /// (type, major, minor, access) → allowed, under runc's default rules alone.
-    @Test(arguments: [
-        ("c", 1, 3, "rwm", true), ("c", 1, 5, "r", true), ("c", 1, 9, "w", true), ("c", 5, 0, "rw", true),
-        ("c", 5, 2, "rw", true), ("c", 136, 7, "rw", true), ("c", 1, 11, "r", false), ("b", 8, 0, "r", false),
-        ("b", 1, 3, "r", false), ("c", 10, 229, "rw", false), ("c", 4, 1, "w", false), ("c", 137, 0, "r", false),
-        ("c", 10, 200, "rwm", false),
-    ] as [(String, UInt32, UInt32, String, Bool)])
-    func runcsDefaultsAllowExactlyTheDefaultDevices(type: String, major: UInt32, minor: UInt32, access: String, allowed: Bool) {
+    @Test(
+        arguments: [
+            ("c", 1, 3, "rwm", true), ("c", 1, 5, "r", true), ("c", 1, 9, "w", true), ("c", 5, 0, "rw", true),
+            ("c", 5, 2, "rw", true), ("c", 136, 7, "rw", true), ("c", 1, 11, "r", false), ("b", 8, 0, "r", false),
+            ("b", 1, 3, "r", false), ("c", 10, 229, "rw", false), ("c", 4, 1, "w", false), ("c", 137, 0, "r", false),
+            ("c", 10, 200, "rwm", false),
+        ] as [(String, UInt32, UInt32, String, Bool)])
+    func runcsDefaultsAllowExactlyTheDefaultDevices(
+        type: String, major: UInt32, minor: UInt32, access: String, allowed: Bool
+    ) {
         let bytes = DeviceFilterProgram.instructions(for: []).flatMap(\.encoded)
         #expect(run(bytes, type: type == "b" ? 1 : 2, major: major, minor: minor, access: access) == (allowed ? 1 : 0))
     }
 
     @Test func specRulesAddAndRestrictAndTheLastMatchWins() {
         // Allow tun (c 10:200 rwm); deny every block device again; allow c 7:* read only.
-        let rules = [LinuxSpec.DeviceRule(allow: true, type: "c", major: 10, minor: 200, access: "rwm"),
-                     LinuxSpec.DeviceRule(allow: false, type: "b", major: nil, minor: nil, access: "rwm"),
-                     LinuxSpec.DeviceRule(allow: true, type: "c", major: 7, minor: nil, access: "r")]
+        let rules = [
+            LinuxSpec.DeviceRule(allow: true, type: "c", major: 10, minor: 200, access: "rwm"),
+            LinuxSpec.DeviceRule(allow: false, type: "b", major: nil, minor: nil, access: "rwm"),
+            LinuxSpec.DeviceRule(allow: true, type: "c", major: 7, minor: nil, access: "r"),
+        ]
         let bytes = DeviceFilterProgram.instructions(for: rules).flatMap(\.encoded)
         #expect(run(bytes, type: 2, major: 10, minor: 200, access: "rw") == 1)
         #expect(run(bytes, type: 2, major: 7, minor: 3, access: "r") == 1)

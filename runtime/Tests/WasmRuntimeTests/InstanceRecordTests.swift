@@ -14,7 +14,9 @@ import WasmRuntime
         let root = temporaryRoot()
         defer { Posix.removeTree(root) }
         // containerd's shim matches these words to treat the container as gone.
-        #expect { try InstanceRecord.load(root: root, id: "gone") } throws: { "\($0)".contains("container gone does not exist") }
+        #expect { try InstanceRecord.load(root: root, id: "gone") } throws: {
+            "\($0)".contains("container gone does not exist")
+        }
     }
 
     @Test(arguments: ["{not json", #"{"bundle": "/b"}"#, ""])
@@ -25,7 +27,8 @@ import WasmRuntime
         try Posix.writeFile(InstanceRecord.directory(root: root, id: "bad") + "/state.json", text)
         #expect { try InstanceRecord.load(root: root, id: "bad") } throws: {
             let message = "\($0)"
-            return message.contains("corrupt") && message.contains("delete --force bad") && !message.contains("does not exist")
+            return message.contains("corrupt") && message.contains("delete --force bad")
+                && !message.contains("does not exist")
         }
     }
 
@@ -34,7 +37,10 @@ import WasmRuntime
         defer { Posix.removeTree(root) }
         let directory = InstanceRecord.directory(root: root, id: "ok")
         try Posix.makeDirectories(directory)
-        try Posix.writeFile(directory + "/state.json", #"{"bundle":"/b","rootfs":"/b/rootfs","created":"t","pid":\#(getpid()),"pidStartTime":0,"annotations":{"a":"b"}}"#)
+        try Posix.writeFile(
+            directory + "/state.json",
+            #"{"bundle":"/b","rootfs":"/b/rootfs","created":"t","pid":\#(getpid()),"pidStartTime":0,"annotations":{"a":"b"}}"#
+        )
         let state = try InstanceRecord.load(root: root, id: "ok")
         #expect(state.pid == getpid())
         #expect(state.annotations == ["a": "b"])

@@ -6,16 +6,16 @@ import WasmRuntime
 @Suite struct SeccompProfileTests {
     /// The shape of containerd's RuntimeDefault profile, cut down.
     static let profile = #"""
-    {"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
-     "architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
-     "syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
-       {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"},
-         {"index":0,"value":8,"op":"SCMP_CMP_EQ"}]},
-       {"names":["clone"],"action":"SCMP_ACT_ALLOW",
-        "args":[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},
-       {"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":38},
-       {"names":["kexec_load"],"action":"SCMP_ACT_KILL_PROCESS"}]}
-    """#
+        {"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
+         "architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
+         "syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+           {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"},
+             {"index":0,"value":8,"op":"SCMP_CMP_EQ"}]},
+           {"names":["clone"],"action":"SCMP_ACT_ALLOW",
+            "args":[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},
+           {"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":38},
+           {"names":["kexec_load"],"action":"SCMP_ACT_KILL_PROCESS"}]}
+        """#
 
     @Test func actionsArchitecturesAndArgumentsAreTranslated() throws {
         let profile = try SeccompProfile(config: try JSON.parse(Self.profile))
@@ -40,10 +40,14 @@ import WasmRuntime
     @Test func unknownActionsOperatorsAndFlagsAreNamed() throws {
         for (fragment, expected) in [
             (#""defaultAction":"SCMP_ACT_TELEPORT""#, "unknown seccomp action SCMP_ACT_TELEPORT"),
-            (#""defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_NEW_LISTENER"]"#,
-             "SECCOMP_FILTER_FLAG_NEW_LISTENER"),
-            (#""defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["a"],"action":"SCMP_ACT_ERRNO","#
-                + #""args":[{"index":0,"op":"SCMP_CMP_ABOUT"}]}]"#, "unknown operator"),
+            (
+                #""defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_NEW_LISTENER"]"#,
+                "SECCOMP_FILTER_FLAG_NEW_LISTENER"
+            ),
+            (
+                #""defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["a"],"action":"SCMP_ACT_ERRNO","#
+                    + #""args":[{"index":0,"op":"SCMP_CMP_ABOUT"}]}]"#, "unknown operator"
+            ),
         ] {
             let error = #expect(throws: RuntimeError.self) {
                 try SeccompProfile(config: try JSON.parse("{" + fragment + "}"))
@@ -56,16 +60,17 @@ import WasmRuntime
 @Suite struct KernelFilesystemFenceTests {
     @Test func mountinfoLinesGiveMountPointAndType() {
         let text = """
-        600 500 0:70 / / rw,relatime - overlay overlay rw,lowerdir=/l
-        601 600 0:75 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw
-        602 601 0:76 /null /proc/kcore rw,nosuid - devtmpfs udev rw
-        603 600 0:77 / /sys ro,nosuid shared:7 master:3 - sysfs sysfs ro
-        604 600 0:78 / /data\\040dir rw - ext4 /dev/vda rw
-        """
+            600 500 0:70 / / rw,relatime - overlay overlay rw,lowerdir=/l
+            601 600 0:75 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw
+            602 601 0:76 /null /proc/kcore rw,nosuid - devtmpfs udev rw
+            603 600 0:77 / /sys ro,nosuid shared:7 master:3 - sysfs sysfs ro
+            604 600 0:78 / /data\\040dir rw - ext4 /dev/vda rw
+            """
         let mounts = KernelFilesystemFence.parse(mountinfo: text)
         #expect(mounts.map(\.point) == ["/", "/proc", "/proc/kcore", "/sys", "/data dir"])
         #expect(mounts.map(\.type) == ["overlay", "proc", "devtmpfs", "sysfs", "ext4"])
-        #expect(mounts.filter { KernelFilesystemFence.hiddenTypes.contains($0.type) }.map(\.point) == ["/proc", "/sys"])
+        #expect(
+            mounts.filter { KernelFilesystemFence.hiddenTypes.contains($0.type) }.map(\.point) == ["/proc", "/sys"])
     }
 }
 

@@ -4,12 +4,19 @@ import WasmRuntime
 /// The argv containerd 1.6's runc v2 shim (go-runc) sends, as seen in its source and on this
 /// node's process table.
 @Suite struct RuncCommandLineTests {
-    static let globals = ["wasm-runc", "--root", "/run/containerd/runc/k8s.io", "--log",
-                          "/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/log.json", "--log-format", "json"]
+    static let globals = [
+        "wasm-runc", "--root", "/run/containerd/runc/k8s.io", "--log",
+        "/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/log.json", "--log-format", "json",
+    ]
 
     @Test(arguments: [
         (["create", "--bundle", "/b/abc", "--pid-file", "/b/abc/init.pid", "abc"], "create"),
-        (["create", "--bundle", "/b/abc", "--pid-file", "/b/abc/init.pid", "--console-socket", "/tmp/pty.sock", "abc"], "create"),
+        (
+            [
+                "create", "--bundle", "/b/abc", "--pid-file", "/b/abc/init.pid", "--console-socket", "/tmp/pty.sock",
+                "abc",
+            ], "create"
+        ),
         (["create", "--bundle=/b/abc", "--preserve-fds", "2", "abc"], "create"),
         (["start", "abc"], "start"),
         (["state", "abc"], "state"),
@@ -33,7 +40,9 @@ import WasmRuntime
     }
 
     @Test func globalFlagsInEveryForm() {
-        let line = RuncCommandLine(["wasm-runc", "--root=/r", "--debug", "--systemd-cgroup", "--log-format=text", "kill", "abc", "KILL"])
+        let line = RuncCommandLine([
+            "wasm-runc", "--root=/r", "--debug", "--systemd-cgroup", "--log-format=text", "kill", "abc", "KILL",
+        ])
         #expect(line.root == "/r")
         #expect(line.systemdCgroup)
         #expect(!line.logJSON)

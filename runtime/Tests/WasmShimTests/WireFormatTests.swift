@@ -28,10 +28,12 @@ import WasmShimSupport
     }
 
     @Test func requestsAndResponsesSurviveTheRoundTrip() throws {
-        let request = TTRPCRequest(service: "containerd.task.v2.Task", method: "Create", payload: [1, 2, 3, 0, 255],
-                                   metadata: [("containerd-namespace-ttrpc", "k8s.io")])
+        let request = TTRPCRequest(
+            service: "containerd.task.v2.Task", method: "Create", payload: [1, 2, 3, 0, 255],
+            metadata: [("containerd-namespace-ttrpc", "k8s.io")])
         let decoded = try TTRPCRequest(decoding: request.encoded)
-        #expect(decoded.service == request.service && decoded.method == request.method
+        #expect(
+            decoded.service == request.service && decoded.method == request.method
                 && decoded.payload == request.payload)
         #expect(decoded.metadata("containerd-namespace-ttrpc") == "k8s.io")
         // The exact bytes of {service: "s", method: "m"}: fields 1 and 2, length-delimited.

@@ -20,12 +20,18 @@ public enum CommandDispatch {
             case "ps": try forWasmInstance(invocation) { try InstanceCommand(invocation, id: $0).ps() }
             case "exec":
                 try forWasmInstance(invocation) { id in
-                    throw RuntimeError("exec is not supported for wasm instance \(id): a WebAssembly module has no process to run a command in")
+                    throw RuntimeError(
+                        "exec is not supported for wasm instance \(id): a WebAssembly module has no process to run a command in"
+                    )
                 }
             case "--version", "-v", "version":
-                print("wasm-runc version 0.1.0 (CRIBench, WasmKit 0.4.2); delegates other bundles to \(Delegation.runcPath ?? "runc (not found)")")
+                print(
+                    "wasm-runc version 0.1.0 (CRIBench, WasmKit 0.4.2); delegates other bundles to \(Delegation.runcPath ?? "runc (not found)")"
+                )
             case "", "help", "--help", "-h":
-                print("usage: wasm-runc [--root DIR] [--log FILE] [--log-format json] COMMAND [flags] ID\ncommands: create start state kill delete ps (exec: not for wasm instances); others go to runc")
+                print(
+                    "usage: wasm-runc [--root DIR] [--log FILE] [--log-format json] COMMAND [flags] ID\ncommands: create start state kill delete ps (exec: not for wasm instances); others go to runc"
+                )
             default:
                 try forWasmInstance(invocation) { id in
                     throw RuntimeError("\(invocation.command) is not supported for wasm instance \(id)")
@@ -57,12 +63,16 @@ public enum CommandDispatch {
 enum Delegation {
     static var runcPath: String? {
         if let configured = Posix.environment("WASM_RUNC_DELEGATE"), !configured.isEmpty { return configured }
-        return ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc"].first { access($0, X_OK) == 0 }
+        return ["/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc", "/usr/local/bin/runc"].first {
+            access($0, X_OK) == 0
+        }
     }
 
     static func execRunc(_ invocation: RuncCommandLine) throws -> Never {
         guard let runc = runcPath else {
-            throw RuntimeError("runc is not installed: wasm-runc hands every non-wasm bundle (such as the pod's pause container) to runc; install Debian's runc")
+            throw RuntimeError(
+                "runc is not installed: wasm-runc hands every non-wasm bundle (such as the pod's pause container) to runc; install Debian's runc"
+            )
         }
         var arguments = invocation.original
         arguments[0] = "runc"

@@ -17,16 +17,23 @@ struct CreateCommand {
             try Delegation.execRunc(invocation)
         }
         try ContainerIdentifiers.validateID(id)
-        if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty { try ContainerIdentifiers.validateCgroupsPath(cgroupsPath) }
+        if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty {
+            try ContainerIdentifiers.validateCgroupsPath(cgroupsPath)
+        }
         try bundle.spec.requireSupported(bundle: bundlePath)
         if let preserved = invocation.value(of: "--preserve-fds"), preserved != "0" {
-            throw RuntimeError("wasm instance \(id): --preserve-fds \(preserved) is not supported (a module reaches files through WASI only); leave it at 0")
+            throw RuntimeError(
+                "wasm instance \(id): --preserve-fds \(preserved) is not supported (a module reaches files through WASI only); leave it at 0"
+            )
         }
         if invocation.systemdCgroup {
-            throw RuntimeError("wasm instance \(id): the systemd cgroup driver (SystemdCgroup = true) is not supported; set SystemdCgroup = false for the wasm handler")
+            throw RuntimeError(
+                "wasm instance \(id): the systemd cgroup driver (SystemdCgroup = true) is not supported; set SystemdCgroup = false for the wasm handler"
+            )
         }
         if invocation.value(of: "--console-socket") != nil {
-            throw RuntimeError("wasm instance \(id) asks for a terminal (tty: true); wasm instances have none: set tty to false")
+            throw RuntimeError(
+                "wasm instance \(id) asks for a terminal (tty: true); wasm instances have none: set tty to false")
         }
         let root = invocation.root
         let directory = InstanceRecord.directory(root: root, id: id)
@@ -53,7 +60,9 @@ struct CreateCommand {
         var logArguments: [String] = []
         if let log = invocation.logPath { logArguments += ["--log", log] }
         if invocation.logJSON { logArguments += ["--log-format", "json"] }
-        return try InstanceLauncher(id: id, bundle: bundle, modulePath: modulePath, root: invocation.root,
-                                    logArguments: logArguments).launch()
+        return try InstanceLauncher(
+            id: id, bundle: bundle, modulePath: modulePath, root: invocation.root,
+            logArguments: logArguments
+        ).launch()
     }
 }

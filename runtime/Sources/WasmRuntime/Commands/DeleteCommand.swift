@@ -18,7 +18,8 @@ extension InstanceCommand {
         }
         if state.isAlive {
             guard invocation.has("--force", "-f") else {
-                throw RuntimeError("cannot delete container \(id) that is not stopped: \(state.status(root: root).rawValue)")
+                throw RuntimeError(
+                    "cannot delete container \(id) that is not stopped: \(state.status(root: root).rawValue)")
             }
             Glibc.kill(state.pid, SIGKILL)
             for _ in 0..<200 where state.isAlive { usleep(10_000) }

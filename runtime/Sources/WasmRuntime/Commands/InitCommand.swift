@@ -48,13 +48,18 @@ struct InitCommand {
             let spec = bundle.spec
             try Namespaces.enterAll(spec)
             if let hostname = spec.hostname, spec.namespaces.contains(where: { $0.type == "uts" && $0.path == nil }) {
-                guard sethostname(hostname, hostname.utf8.count) == 0 else { throw RuntimeError.errno("hostname: sethostname \(hostname)") }
+                guard sethostname(hostname, hostname.utf8.count) == 0 else {
+                    throw RuntimeError.errno("hostname: sethostname \(hostname)")
+                }
             }
             // Read from the host's /proc, before the container's may cover it.
-            let lastCapability = Int((try? Posix.readText("/proc/sys/kernel/cap_last_cap"))?.trimmingNewlines ?? "") ?? 40
+            let lastCapability =
+                Int((try? Posix.readText("/proc/sys/kernel/cap_last_cap"))?.trimmingNewlines ?? "") ?? 40
             try ContainerRoot(rootfs: bundle.rootfs, spec: spec).build()
             let fdDirectory = try hideKernelFilesystems()
-            guard chdir(bundle.workingDirectory) == 0 else { throw RuntimeError.errno("process.cwd: chdir \(bundle.workingDirectory)") }
+            guard chdir(bundle.workingDirectory) == 0 else {
+                throw RuntimeError.errno("process.cwd: chdir \(bundle.workingDirectory)")
+            }
             try Credentials.applyLimits(spec)
             // runc's order: without no_new_privs only a process that still holds CAP_SYS_ADMIN
             // may load a filter, so it goes in before the capabilities are dropped; with it, as
@@ -65,12 +70,15 @@ struct InitCommand {
             // A change of user clears the parent-death signal: set it again, and make sure
             // `create` did not end in between.
             _ = wr_prctl(WR_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
-            guard getppid() == parent else { throw RuntimeError("the process that spawned the instance exited during setup") }
+            guard getppid() == parent else {
+                throw RuntimeError("the process that spawned the instance exited during setup")
+            }
             let bytes = try readModule(guestPath, fdDirectory: fdDirectory)
             // Only stdio, the sync pipe and what `start` needs are left for the module.
             try DescriptorHygiene.closeAll(except: [Self.syncDescriptor, fifo, fdDirectory])
             installExitOnSignals()
-            instance = try WASIInstance(module: bytes, guestPath: guestPath, arguments: bundle.args, environment: bundle.environment)
+            instance = try WASIInstance(
+                module: bytes, guestPath: guestPath, arguments: bundle.args, environment: bundle.environment)
             if !invocation.has(Self.boundToParentFlag) { _ = wr_prctl(WR_PR_SET_PDEATHSIG, 0, 0, 0, 0) }
             report(Self.readyMessage)
             try waitForStart(fifo: fifo, fdDirectory: fdDirectory)
@@ -112,7 +120,9 @@ struct InitCommand {
         guard located >= 0 else { throw RuntimeError.errno("entrypoint \(guestPath): open") }
         defer { close(located) }
         let moduleFD = GuestPath.openRegularFile(located, fdDirectory: fdDirectory)
-        guard moduleFD >= 0 else { throw RuntimeError("entrypoint \(guestPath) is not a regular file the container's user can read") }
+        guard moduleFD >= 0 else {
+            throw RuntimeError("entrypoint \(guestPath) is not a regular file the container's user can read")
+        }
         defer { close(moduleFD) }
         return try GuestPath.readModule(moduleFD, guestPath: guestPath)
     }

@@ -19,7 +19,9 @@ extension InstanceCommand {
     func kill() throws {
         let positionals = invocation.positionals
         let signalText = positionals.count > 1 ? positionals[1] : "TERM"
-        guard let signal = Self.parseSignal(signalText) else { throw RuntimeError("kill: unknown signal \(signalText)") }
+        guard let signal = Self.parseSignal(signalText) else {
+            throw RuntimeError("kill: unknown signal \(signalText)")
+        }
         let state = try InstanceRecord.load(root: invocation.root, id: id)
         // containerd's shim recognises "container not running" and treats it as already stopped.
         guard state.isAlive else { throw RuntimeError("container not running") }

@@ -1,4 +1,3 @@
-
 /// `ps --format json ID`: the instance's one process, or none once it has stopped.
 extension InstanceCommand {
     func ps() throws {

@@ -13,18 +13,26 @@ public enum RuncFlags {
         "create": createValued,
         "run": createValued,
         "_init": ["--bundle"],
-        "exec": ["--console-socket", "--cwd", "--env", "-e", "--user", "-u", "--additional-gids", "-g", "--process", "-p",
-                 "--pid-file", "--process-label", "--apparmor", "--cap", "-c", "--preserve-fds", "--cgroup"],
+        "exec": [
+            "--console-socket", "--cwd", "--env", "-e", "--user", "-u", "--additional-gids", "-g", "--process", "-p",
+            "--pid-file", "--process-label", "--apparmor", "--cap", "-c", "--preserve-fds", "--cgroup",
+        ],
         "ps": ["--format", "-f"],
         "list": ["--format", "-f"],
         "events": ["--interval"],
-        "update": ["--resources", "-r", "--blkio-weight", "--cpu-period", "--cpu-quota", "--cpu-share", "--cpu-rt-period",
-                   "--cpu-rt-runtime", "--cpuset-cpus", "--cpuset-mems", "--kernel-memory", "--kernel-memory-tcp", "--memory",
-                   "--memory-reservation", "--memory-swap", "--pids-limit", "--l3-cache-schema", "--mem-bw-schema"],
-        "checkpoint": ["--image-path", "--work-path", "--parent-path", "--page-server", "--manage-cgroups-mode", "--empty-ns",
-                       "--status-fd", "--lsm-profile", "--lsm-mount-context"],
-        "restore": ["--console-socket", "--image-path", "--work-path", "--manage-cgroups-mode", "--bundle", "-b", "--pid-file",
-                    "--empty-ns", "--lsm-profile", "--lsm-mount-context"],
+        "update": [
+            "--resources", "-r", "--blkio-weight", "--cpu-period", "--cpu-quota", "--cpu-share", "--cpu-rt-period",
+            "--cpu-rt-runtime", "--cpuset-cpus", "--cpuset-mems", "--kernel-memory", "--kernel-memory-tcp", "--memory",
+            "--memory-reservation", "--memory-swap", "--pids-limit", "--l3-cache-schema", "--mem-bw-schema",
+        ],
+        "checkpoint": [
+            "--image-path", "--work-path", "--parent-path", "--page-server", "--manage-cgroups-mode", "--empty-ns",
+            "--status-fd", "--lsm-profile", "--lsm-mount-context",
+        ],
+        "restore": [
+            "--console-socket", "--image-path", "--work-path", "--manage-cgroups-mode", "--bundle", "-b", "--pid-file",
+            "--empty-ns", "--lsm-profile", "--lsm-mount-context",
+        ],
         "start": [], "state": [], "kill": [], "delete": [], "pause": [], "resume": [],
     ]
 

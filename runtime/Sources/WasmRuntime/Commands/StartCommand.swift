@@ -26,7 +26,9 @@ extension InstanceCommand {
                 unlink(fifo)
                 return
             }
-            guard state.isAlive else { throw RuntimeError("cannot start container \(id): its instance exited before start") }
+            guard state.isAlive else {
+                throw RuntimeError("cannot start container \(id): its instance exited before start")
+            }
             waited += 100
         }
         throw RuntimeError("cannot start container \(id): its instance did not answer within 10 s")

@@ -1,4 +1,3 @@
-
 /// `state ID`: runc's JSON, which containerd's shim parses.
 extension InstanceCommand {
     func state() throws {

@@ -31,12 +31,15 @@ public struct Cgroups {
         var result: [String] = []
         var seen = Set<String>()
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name.hasPrefix(".") || name == "unified" { continue }
             let path = mountRoot + "/" + name
             var info = stat()
             // A symlink (cpu -> cpu,cpuacct) names a hierarchy already listed.
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, Posix.exists(path + "/cgroup.procs") else { continue }
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, Posix.exists(path + "/cgroup.procs")
+            else { continue }
             let key = "\(info.st_dev):\(info.st_ino)"
             if seen.insert(key).inserted { result.append(path) }
         }
@@ -65,8 +68,10 @@ public struct Cgroups {
     /// not be verified on the v1 nodes this runs on), and an instance is never run without a
     /// device policy.
     var v2Refusal: RuntimeError {
-        RuntimeError("this node uses cgroup v2 (\(mountRoot) is unified), where wasm-runc does not yet attach its eBPF "
-            + "device program to enforce linux.resources.devices; run wasm pods on a cgroup v1 node or under the runc handler")
+        RuntimeError(
+            "this node uses cgroup v2 (\(mountRoot) is unified), where wasm-runc does not yet attach its eBPF "
+                + "device program to enforce linux.resources.devices; run wasm pods on a cgroup v1 node or under the runc handler"
+        )
     }
 
     /// Creates the cgroup and applies the limits with no process in it: a pod sandbox that is
@@ -133,12 +138,20 @@ public struct Cgroups {
         if let swap = resources.memorySwap {
             try write("memory.memsw.limit_in_bytes", String(swap), field: "linux.resources.memory.swap")
         }
-        if let shares = resources.cpuShares { try write("cpu.shares", String(shares), field: "linux.resources.cpu.shares") }
-        if let period = resources.cpuPeriod { try write("cpu.cfs_period_us", String(period), field: "linux.resources.cpu.period") }
-        if let quota = resources.cpuQuota { try write("cpu.cfs_quota_us", String(quota), field: "linux.resources.cpu.quota") }
+        if let shares = resources.cpuShares {
+            try write("cpu.shares", String(shares), field: "linux.resources.cpu.shares")
+        }
+        if let period = resources.cpuPeriod {
+            try write("cpu.cfs_period_us", String(period), field: "linux.resources.cpu.period")
+        }
+        if let quota = resources.cpuQuota {
+            try write("cpu.cfs_quota_us", String(quota), field: "linux.resources.cpu.quota")
+        }
         if let cpus = resources.cpusetCpus { try write("cpuset.cpus", cpus, field: "linux.resources.cpu.cpus") }
         if let mems = resources.cpusetMems { try write("cpuset.mems", mems, field: "linux.resources.cpu.mems") }
-        if let pids = resources.pidsLimit { try write("pids.max", pids < 0 ? "max" : String(pids), field: "linux.resources.pids.limit") }
+        if let pids = resources.pidsLimit {
+            try write("pids.max", pids < 0 ? "max" : String(pids), field: "linux.resources.pids.limit")
+        }
         if devices, Posix.exists(target + "/devices.deny") {
             for rule in DeviceRules.v1Rules(resources.devices) {
                 try write(rule.allow ? "devices.allow" : "devices.deny", rule.line, field: "linux.resources.devices")
@@ -176,9 +189,10 @@ public enum DeviceRules {
         public let line: String
     }
 
-    public static let defaultAllowed: [LinuxSpec.DeviceRule] = [(1, 3), (1, 5), (1, 7), (1, 8), (1, 9), (5, 0), (5, 2)].map {
-        LinuxSpec.DeviceRule(allow: true, type: "c", major: $0.0, minor: $0.1, access: "rwm")
-    } + [LinuxSpec.DeviceRule(allow: true, type: "c", major: 136, minor: nil, access: "rwm")]
+    public static let defaultAllowed: [LinuxSpec.DeviceRule] =
+        [(1, 3), (1, 5), (1, 7), (1, 8), (1, 9), (5, 0), (5, 2)].map {
+            LinuxSpec.DeviceRule(allow: true, type: "c", major: $0.0, minor: $0.1, access: "rwm")
+        } + [LinuxSpec.DeviceRule(allow: true, type: "c", major: 136, minor: nil, access: "rwm")]
 
     public static func effective(_ rules: [LinuxSpec.DeviceRule]) -> [LinuxSpec.DeviceRule] {
         [LinuxSpec.DeviceRule(allow: false, type: "a", major: nil, minor: nil, access: "rwm")] + rules + defaultAllowed

@@ -19,7 +19,8 @@ public struct ContainerRoot {
     }
 
     public func build() throws {
-        let propagation = spec.rootfsPropagation.flatMap { MountOptions.propagationTable[$0] } ?? UInt(MS_SLAVE | MS_REC)
+        let propagation =
+            spec.rootfsPropagation.flatMap { MountOptions.propagationTable[$0] } ?? UInt(MS_SLAVE | MS_REC)
         try mount(nil, "/", nil, propagation, nil, what: "make / \(spec.rootfsPropagation ?? "rslave")")
         try mount(rootfs, rootfs, nil, UInt(MS_BIND | MS_REC), nil, what: "bind the rootfs")
         let root = open(rootfs, WR_O_PATH | O_DIRECTORY | O_CLOEXEC)
@@ -33,7 +34,8 @@ public struct ContainerRoot {
         for path in spec.readonlyPaths { try makeReadOnly(path, root: root) }
         if spec.readonlyRoot {
             // The root mount alone, as runc: the volumes mounted on it keep their own mode.
-            try setAttributes(root, recursive: false, set: WR_MOUNT_ATTR_RDONLY, what: "root.readonly: make the rootfs read-only")
+            try setAttributes(
+                root, recursive: false, set: WR_MOUNT_ATTR_RDONLY, what: "root.readonly: make the rootfs read-only")
         }
         try pivot()
     }
@@ -54,10 +56,16 @@ public struct ContainerRoot {
             // read-only hostPath's submounts are read-only and nodev too), and nothing looks
             // the destination up again in between.
             let attributes = options.bindAttributes
-            let tree = wr_bind_tree(AT_FDCWD, entry.source, target, options.isRecursive ? 1 : 0, attributes.set, attributes.clear)
-            guard tree >= 0 else { throw RuntimeError.errno("\(field): bind \(entry.source) with \(entry.options.joined(separator: ",")),nodev") }
+            let tree = wr_bind_tree(
+                AT_FDCWD, entry.source, target, options.isRecursive ? 1 : 0, attributes.set, attributes.clear)
+            guard tree >= 0 else {
+                throw RuntimeError.errno(
+                    "\(field): bind \(entry.source) with \(entry.options.joined(separator: ",")),nodev")
+            }
             defer { close(tree) }
-            if options.propagation != 0 { try mount(nil, "/proc/self/fd/\(tree)", nil, options.propagation, nil, what: "\(field): propagation") }
+            if options.propagation != 0 {
+                try mount(nil, "/proc/self/fd/\(tree)", nil, options.propagation, nil, what: "\(field): propagation")
+            }
             return
         }
         let target = try targetDescriptor(entry.destination, root: root, directory: true, field: field)
@@ -65,7 +73,9 @@ public struct ContainerRoot {
         defer { close(target) }
         let path = "/proc/self/fd/\(target)"
         defer {
-            if options.propagation != 0, let mounted = try? targetDescriptor(entry.destination, root: root, directory: true, field: field) {
+            if options.propagation != 0,
+                let mounted = try? targetDescriptor(entry.destination, root: root, directory: true, field: field)
+            {
                 _ = Glibc.mount(nil, "/proc/self/fd/\(mounted)", nil, options.propagation, nil)
                 close(mounted)
             }
@@ -74,13 +84,17 @@ public struct ContainerRoot {
         case "cgroup", "cgroup2":
             // The pod's cgroups are the runtime's business, not the module's: an empty read-only
             // directory shows less than runc's view of its own cgroup, never more.
-            try mount("tmpfs", path, "tmpfs", UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=755", what: "\(field): read-only empty cgroup directory")
+            try mount(
+                "tmpfs", path, "tmpfs", UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=755",
+                what: "\(field): read-only empty cgroup directory")
         default:
             let source = entry.source.isEmpty ? entry.type : entry.source
             // runc's /dev tmpfs allows devices, and a process with CAP_MKNOD makes any node it
             // likes there; this one is nodev, and the devices in it are bound from the host.
             let flags = options.flags | (isDeviceDirectory(entry) ? UInt(MS_NODEV) : 0)
-            try mount(source, path, entry.type, flags, options.dataString.isEmpty ? nil : options.dataString, what: "\(field): mount \(entry.type)")
+            try mount(
+                source, path, entry.type, flags, options.dataString.isEmpty ? nil : options.dataString,
+                what: "\(field): mount \(entry.type)")
         }
     }
 
@@ -99,12 +113,17 @@ public struct ContainerRoot {
     /// and the kernel's own files say. runc refuses both.
     func refuseRootAndProc(_ target: Int32, root: Int32, field: String) throws {
         var targetInfo = stat(), rootInfo = stat()
-        guard fstat(target, &targetInfo) == 0, fstat(root, &rootInfo) == 0 else { throw RuntimeError.errno("\(field): stat the mount point") }
+        guard fstat(target, &targetInfo) == 0, fstat(root, &rootInfo) == 0 else {
+            throw RuntimeError.errno("\(field): stat the mount point")
+        }
         if targetInfo.st_dev == rootInfo.st_dev && targetInfo.st_ino == rootInfo.st_ino {
-            throw RuntimeError("\(field): the destination resolves to the container's root inside the image; refusing to mount over it")
+            throw RuntimeError(
+                "\(field): the destination resolves to the container's root inside the image; refusing to mount over it"
+            )
         }
         if wr_fs_type(target) == WR_PROC_SUPER_MAGIC {
-            throw RuntimeError("\(field): the destination resolves into /proc inside the image; refusing to mount over procfs")
+            throw RuntimeError(
+                "\(field): the destination resolves into /proc inside the image; refusing to mount over procfs")
         }
     }
 
@@ -112,7 +131,9 @@ public struct ContainerRoot {
     /// for a file bind mount) and returns an WR_O_PATH descriptor of it.
     func targetDescriptor(_ destination: String, root: Int32, directory: Bool, field: String) throws -> Int32 {
         let components = destination.split(separator: "/").map(String.init)
-        guard !components.isEmpty, !components.contains("..") else { throw RuntimeError("\(field): destination must be an absolute path below /") }
+        guard !components.isEmpty, !components.contains("..") else {
+            throw RuntimeError("\(field): destination must be an absolute path below /")
+        }
         var current = ""
         for (index, component) in components.enumerated() {
             let parent = current.isEmpty ? "/" : current
@@ -126,7 +147,9 @@ public struct ContainerRoot {
             defer { close(parentFD) }
             if isLast && !directory {
                 let file = openat(parentFD, component, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o644)
-                guard file >= 0 || errno == EEXIST else { throw RuntimeError.errno("\(field): create \(current) in the rootfs") }
+                guard file >= 0 || errno == EEXIST else {
+                    throw RuntimeError.errno("\(field): create \(current) in the rootfs")
+                }
                 if file >= 0 { close(file) }
             } else if mkdirat(parentFD, component, 0o755) != 0 && errno != EEXIST {
                 throw RuntimeError.errno("\(field): mkdir \(current) in the rootfs")
@@ -148,8 +171,9 @@ public struct ContainerRoot {
         guard dev >= 0 else { throw RuntimeError.errno("open /dev in the rootfs") }
         defer { close(dev) }
         for device in Self.defaultDevices {
-            try bindDevice(parent: dev, name: device.name, hostPath: "/dev/" + device.name, type: S_IFCHR, major: device.major,
-                           minor: device.minor, field: "/dev/\(device.name)")
+            try bindDevice(
+                parent: dev, name: device.name, hostPath: "/dev/" + device.name, type: S_IFCHR, major: device.major,
+                minor: device.minor, field: "/dev/\(device.name)")
         }
         for device in spec.devices {
             let field = "linux.devices[\(device.path)]"
@@ -160,25 +184,35 @@ public struct ContainerRoot {
             case "p": type = S_IFIFO
             default: throw RuntimeError("\(field): unknown type \(device.type)")
             }
-            guard device.path.hasPrefix("/dev/") else { throw RuntimeError("\(field): only paths under /dev are supported") }
+            guard device.path.hasPrefix("/dev/") else {
+                throw RuntimeError("\(field): only paths under /dev are supported")
+            }
             let name = String(device.path.dropFirst("/dev/".count))
             guard !name.contains("/") else { throw RuntimeError("\(field): nested paths are not supported") }
-            try bindDevice(parent: dev, name: name, hostPath: device.path, type: type, major: UInt32(device.major),
-                           minor: UInt32(device.minor), field: field)
+            try bindDevice(
+                parent: dev, name: name, hostPath: device.path, type: type, major: UInt32(device.major),
+                minor: UInt32(device.minor), field: field)
         }
-        for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"), ("ptmx", "pts/ptmx")] {
+        for (name, target) in [
+            ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+            ("stderr", "/proc/self/fd/2"), ("ptmx", "pts/ptmx"),
+        ] {
             if symlinkat(target, dev, name) != 0 && errno != EEXIST { throw RuntimeError.errno("symlink /dev/\(name)") }
         }
     }
 
     /// Binds the host's node at `hostPath` onto /dev/NAME, once it is known to be the device
     /// the spec names (runc's way inside a user namespace, where mknod is not allowed either).
-    private func bindDevice(parent: Int32, name: String, hostPath: String, type: mode_t, major: UInt32, minor: UInt32,
-                            field: String) throws {
+    private func bindDevice(
+        parent: Int32, name: String, hostPath: String, type: mode_t, major: UInt32, minor: UInt32,
+        field: String
+    ) throws {
         var info = stat()
         guard lstat(hostPath, &info) == 0, info.st_mode & S_IFMT == type,
-              type == S_IFIFO || UInt64(info.st_rdev) == wr_makedev(major, minor) else {
-            throw RuntimeError("\(field): the host has no device \(hostPath) of that type and number to give the container")
+            type == S_IFIFO || UInt64(info.st_rdev) == wr_makedev(major, minor)
+        else {
+            throw RuntimeError(
+                "\(field): the host has no device \(hostPath) of that type and number to give the container")
         }
         unlinkat(parent, name, 0)
         let file = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -204,9 +238,11 @@ public struct ContainerRoot {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw RuntimeError.errno("linux.maskedPaths: stat \(path)") }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            try mount("tmpfs", "/proc/self/fd/\(fd)", "tmpfs", UInt(MS_RDONLY), nil, what: "linux.maskedPaths: mask \(path)")
+            try mount(
+                "tmpfs", "/proc/self/fd/\(fd)", "tmpfs", UInt(MS_RDONLY), nil, what: "linux.maskedPaths: mask \(path)")
         } else {
-            try mount("/dev/null", "/proc/self/fd/\(fd)", nil, UInt(MS_BIND), nil, what: "linux.maskedPaths: mask \(path)")
+            try mount(
+                "/dev/null", "/proc/self/fd/\(fd)", nil, UInt(MS_BIND), nil, what: "linux.maskedPaths: mask \(path)")
         }
     }
 
@@ -235,7 +271,9 @@ public struct ContainerRoot {
         guard chdir("/") == 0 else { throw RuntimeError.errno("chdir /") }
     }
 
-    private func mount(_ source: String?, _ target: String, _ type: String?, _ flags: UInt, _ data: String?, what: String) throws {
+    private func mount(
+        _ source: String?, _ target: String, _ type: String?, _ flags: UInt, _ data: String?, what: String
+    ) throws {
         guard Glibc.mount(source, target, type, flags, data) == 0 else { throw RuntimeError.errno(what) }
     }
 }

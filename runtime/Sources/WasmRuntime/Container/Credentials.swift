@@ -29,7 +29,9 @@ public enum Credentials {
     public static func mask(_ names: [String], field: String) throws -> UInt64 {
         var mask: UInt64 = 0
         for name in names {
-            guard let number = capabilityNumbers[name] else { throw RuntimeError("\(field): unknown capability \(name)") }
+            guard let number = capabilityNumbers[name] else {
+                throw RuntimeError("\(field): unknown capability \(name)")
+            }
             mask |= 1 << UInt64(number)
         }
         return mask
@@ -39,15 +41,21 @@ public enum Credentials {
     /// written by `create` through the host's /proc, see ``writeOOMScore(_:pid:)``.)
     public static func applyLimits(_ spec: LinuxSpec) throws {
         for limit in spec.rlimits {
-            guard let resource = rlimitNumbers[limit.type] else { throw RuntimeError("process.rlimits: unknown type \(limit.type)") }
+            guard let resource = rlimitNumbers[limit.type] else {
+                throw RuntimeError("process.rlimits: unknown type \(limit.type)")
+            }
             var value = rlimit(rlim_cur: rlim_t(limit.soft), rlim_max: rlim_t(limit.hard))
-            guard setrlimit(__rlimit_resource_t(UInt32(resource)), &value) == 0 else { throw RuntimeError.errno("process.rlimits: set \(limit.type)") }
+            guard setrlimit(__rlimit_resource_t(UInt32(resource)), &value) == 0 else {
+                throw RuntimeError.errno("process.rlimits: set \(limit.type)")
+            }
         }
     }
 
     public static func writeOOMScore(_ spec: LinuxSpec, pid: Int32) throws {
         guard let score = spec.oomScoreAdj else { return }
-        do { try Posix.writeFile("/proc/\(pid)/oom_score_adj", String(score)) } catch { throw RuntimeError("process.oomScoreAdj: \(error)") }
+        do { try Posix.writeFile("/proc/\(pid)/oom_score_adj", String(score)) } catch {
+            throw RuntimeError("process.oomScoreAdj: \(error)")
+        }
     }
 
     /// Drops to the spec's user and capabilities; with noNewPrivileges, for good.
@@ -67,24 +75,36 @@ public enum Credentials {
         }
 
         for number in 0...lastCapability where bounding & (1 << UInt64(number)) == 0 {
-            guard wr_prctl(WR_PR_CAPBSET_DROP, UInt(number), 0, 0, 0) == 0 else { throw RuntimeError.errno("process.capabilities.bounding: drop \(number)") }
+            guard wr_prctl(WR_PR_CAPBSET_DROP, UInt(number), 0, 0, 0) == 0 else {
+                throw RuntimeError.errno("process.capabilities.bounding: drop \(number)")
+            }
         }
         // Keep the permitted set across the change of user; capset below sets it exactly.
-        guard wr_prctl(WR_PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0 else { throw RuntimeError.errno("prctl WR_PR_SET_KEEPCAPS") }
+        guard wr_prctl(WR_PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0 else {
+            throw RuntimeError.errno("prctl WR_PR_SET_KEEPCAPS")
+        }
         let user = spec.user
         var groups = user.additionalGids.map { gid_t($0) }
-        guard setgroups(groups.count, &groups) == 0 else { throw RuntimeError.errno("process.user.additionalGids: setgroups") }
+        guard setgroups(groups.count, &groups) == 0 else {
+            throw RuntimeError.errno("process.user.additionalGids: setgroups")
+        }
         guard wr_setresgid(user.gid) == 0 else { throw RuntimeError.errno("process.user.gid: setresgid \(user.gid)") }
         guard wr_setresuid(user.uid) == 0 else { throw RuntimeError.errno("process.user.uid: setresuid \(user.uid)") }
-        guard wr_prctl(WR_PR_SET_KEEPCAPS, 0, 0, 0, 0) == 0 else { throw RuntimeError.errno("prctl WR_PR_SET_KEEPCAPS") }
-        guard wr_capset(effective, permitted, inheritable) == 0 else { throw RuntimeError.errno("process.capabilities: capset") }
+        guard wr_prctl(WR_PR_SET_KEEPCAPS, 0, 0, 0, 0) == 0 else {
+            throw RuntimeError.errno("prctl WR_PR_SET_KEEPCAPS")
+        }
+        guard wr_capset(effective, permitted, inheritable) == 0 else {
+            throw RuntimeError.errno("process.capabilities: capset")
+        }
         for number in 0...lastCapability where ambient & (1 << UInt64(number)) != 0 {
             guard wr_prctl(WR_PR_CAP_AMBIENT, UInt(WR_PR_CAP_AMBIENT_RAISE), UInt(number), 0, 0) == 0 else {
                 throw RuntimeError.errno("process.capabilities.ambient: raise \(number)")
             }
         }
         if spec.noNewPrivileges {
-            guard wr_prctl(WR_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 else { throw RuntimeError.errno("process.noNewPrivileges") }
+            guard wr_prctl(WR_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 else {
+                throw RuntimeError.errno("process.noNewPrivileges")
+            }
         }
     }
 }

@@ -19,7 +19,9 @@ public enum GuestPath {
     }
 
     public static func open(_ path: String, inRootDescriptor root: Int32, flags: Int32, mode: mode_t = 0) -> Int32 {
-        wr_openat2(root, path, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)), UInt64(mode), UInt64(WR_RESOLVE_IN_ROOT | WR_RESOLVE_NO_MAGICLINKS))
+        wr_openat2(
+            root, path, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)), UInt64(mode),
+            UInt64(WR_RESOLVE_IN_ROOT | WR_RESOLVE_NO_MAGICLINKS))
     }
 
     /// Whether `path` names a regular file inside the container.
@@ -65,9 +67,12 @@ public enum GuestPath {
     public static func readModule(_ fd: Int32, guestPath: String) throws -> [UInt8] {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw RuntimeError.errno("stat \(guestPath)") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw RuntimeError("entrypoint \(guestPath) is not a regular file") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw RuntimeError("entrypoint \(guestPath) is not a regular file")
+        }
         guard Int(info.st_size) <= moduleSizeLimit else {
-            throw RuntimeError("entrypoint \(guestPath) is \(info.st_size) bytes, more than wasm-runc's limit of \(moduleSizeLimit)")
+            throw RuntimeError(
+                "entrypoint \(guestPath) is \(info.st_size) bytes, more than wasm-runc's limit of \(moduleSizeLimit)")
         }
         return try Posix.readAll(fd, limit: moduleSizeLimit, what: guestPath)
     }

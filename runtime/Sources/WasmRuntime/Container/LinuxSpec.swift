@@ -34,7 +34,10 @@ public struct LinuxSpec: Equatable {
         public var inheritable: [String] = []
         public var ambient: [String] = []
 
-        public init(bounding: [String] = [], effective: [String] = [], permitted: [String] = [], inheritable: [String] = [], ambient: [String] = []) {
+        public init(
+            bounding: [String] = [], effective: [String] = [], permitted: [String] = [], inheritable: [String] = [],
+            ambient: [String] = []
+        ) {
             self.bounding = bounding
             self.effective = effective
             self.permitted = permitted
@@ -118,12 +121,15 @@ public struct LinuxSpec: Equatable {
     public init(config: JSON) {
         let process = config["process"], linux = config["linux"]
         namespaces = (linux?["namespaces"]?.array ?? []).compactMap { entry in
-            entry["type"]?.string.map { Namespace(type: $0, path: entry["path"]?.string.flatMap { $0.isEmpty ? nil : $0 }) }
+            entry["type"]?.string.map {
+                Namespace(type: $0, path: entry["path"]?.string.flatMap { $0.isEmpty ? nil : $0 })
+            }
         }
         mounts = (config["mounts"]?.array ?? []).compactMap { entry in
             guard let destination = entry["destination"]?.string else { return nil }
-            return Mount(destination: destination, type: entry["type"]?.string ?? "", source: entry["source"]?.string ?? "",
-                         options: entry["options"]?.array?.compactMap(\.string) ?? [])
+            return Mount(
+                destination: destination, type: entry["type"]?.string ?? "", source: entry["source"]?.string ?? "",
+                options: entry["options"]?.array?.compactMap(\.string) ?? [])
         }
         if let user = process?["user"] {
             self.user.uid = UInt32(user["uid"]?.int64 ?? 0)
@@ -132,22 +138,26 @@ public struct LinuxSpec: Equatable {
         }
         if let caps = process?["capabilities"] {
             func names(_ key: String) -> [String] { caps[key]?.array?.compactMap(\.string) ?? [] }
-            capabilities = Capabilities(bounding: names("bounding"), effective: names("effective"), permitted: names("permitted"),
-                                        inheritable: names("inheritable"), ambient: names("ambient"))
+            capabilities = Capabilities(
+                bounding: names("bounding"), effective: names("effective"), permitted: names("permitted"),
+                inheritable: names("inheritable"), ambient: names("ambient"))
         }
         noNewPrivileges = process?["noNewPrivileges"]?.bool ?? false
         rlimits = (process?["rlimits"]?.array ?? []).compactMap { entry in
             guard let type = entry["type"]?.string else { return nil }
-            return Rlimit(type: type, hard: UInt64(clamping: entry["hard"]?.int64 ?? 0), soft: UInt64(clamping: entry["soft"]?.int64 ?? 0))
+            return Rlimit(
+                type: type, hard: UInt64(clamping: entry["hard"]?.int64 ?? 0),
+                soft: UInt64(clamping: entry["soft"]?.int64 ?? 0))
         }
         oomScoreAdj = process?["oomScoreAdj"]?.int64.map { Int($0) }
         readonlyRoot = config["root"]?["readonly"]?.bool ?? false
         hostname = config["hostname"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         devices = (linux?["devices"]?.array ?? []).compactMap { entry in
             guard let path = entry["path"]?.string, let type = entry["type"]?.string else { return nil }
-            return Device(path: path, type: type, major: entry["major"]?.int64 ?? 0, minor: entry["minor"]?.int64 ?? 0,
-                          fileMode: UInt32(entry["fileMode"]?.int64 ?? 0o666), uid: UInt32(entry["uid"]?.int64 ?? 0),
-                          gid: UInt32(entry["gid"]?.int64 ?? 0))
+            return Device(
+                path: path, type: type, major: entry["major"]?.int64 ?? 0, minor: entry["minor"]?.int64 ?? 0,
+                fileMode: UInt32(entry["fileMode"]?.int64 ?? 0o666), uid: UInt32(entry["uid"]?.int64 ?? 0),
+                gid: UInt32(entry["gid"]?.int64 ?? 0))
         }
         if let resources = linux?["resources"] {
             self.resources.memoryLimit = resources["memory"]?["limit"]?.int64.flatMap { $0 > 0 ? $0 : nil }
@@ -159,8 +169,9 @@ public struct LinuxSpec: Equatable {
             self.resources.cpusetMems = resources["cpu"]?["mems"]?.string.flatMap { $0.isEmpty ? nil : $0 }
             self.resources.pidsLimit = resources["pids"]?["limit"]?.int64.flatMap { $0 != 0 ? $0 : nil }
             self.resources.devices = (resources["devices"]?.array ?? []).map { rule in
-                DeviceRule(allow: rule["allow"]?.bool ?? false, type: rule["type"]?.string ?? "a", major: rule["major"]?.int64,
-                           minor: rule["minor"]?.int64, access: rule["access"]?.string ?? "rwm")
+                DeviceRule(
+                    allow: rule["allow"]?.bool ?? false, type: rule["type"]?.string ?? "a", major: rule["major"]?.int64,
+                    minor: rule["minor"]?.int64, access: rule["access"]?.string ?? "rwm")
             }
         }
         maskedPaths = linux?["maskedPaths"]?.array?.compactMap(\.string) ?? []
@@ -208,7 +219,9 @@ public struct LinuxSpec: Equatable {
     /// Fails naming the first field wasm-runc cannot honour.
     public func requireSupported(bundle: String) throws {
         guard unsupportedFields.isEmpty else {
-            throw RuntimeError("bundle \(bundle): wasm-runc cannot honour \(unsupportedFields.joined(separator: ", ")) for a wasm instance; remove it from the pod spec or run the workload under runc")
+            throw RuntimeError(
+                "bundle \(bundle): wasm-runc cannot honour \(unsupportedFields.joined(separator: ", ")) for a wasm instance; remove it from the pod spec or run the workload under runc"
+            )
         }
     }
 }

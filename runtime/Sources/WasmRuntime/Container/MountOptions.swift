@@ -60,13 +60,21 @@ public struct MountOptions: Equatable {
     /// (linux.devices is the way to give a device).
     public var bindAttributes: (set: UInt64, clear: UInt64) {
         var set = UInt64(WR_MOUNT_ATTR_NODEV), clear: UInt64 = 0
-        for (flag, attribute) in [(UInt(MS_RDONLY), WR_MOUNT_ATTR_RDONLY), (UInt(MS_NOSUID), WR_MOUNT_ATTR_NOSUID),
-                                  (UInt(MS_NOEXEC), WR_MOUNT_ATTR_NOEXEC), (UInt(MS_NODIRATIME), WR_MOUNT_ATTR_NODIRATIME)] {
-            if flags & flag != 0 { set |= UInt64(attribute) } else if clearedFlags & flag != 0 { clear |= UInt64(attribute) }
+        for (flag, attribute) in [
+            (UInt(MS_RDONLY), WR_MOUNT_ATTR_RDONLY), (UInt(MS_NOSUID), WR_MOUNT_ATTR_NOSUID),
+            (UInt(MS_NOEXEC), WR_MOUNT_ATTR_NOEXEC), (UInt(MS_NODIRATIME), WR_MOUNT_ATTR_NODIRATIME),
+        ] {
+            if flags & flag != 0 {
+                set |= UInt64(attribute)
+            } else if clearedFlags & flag != 0 {
+                clear |= UInt64(attribute)
+            }
         }
         // The access-time mode is one field: setting one clears the others.
-        for (flag, attribute) in [(UInt(MS_NOATIME), WR_MOUNT_ATTR_NOATIME), (UInt(MS_STRICTATIME), WR_MOUNT_ATTR_STRICTATIME),
-                                  (UInt(MS_RELATIME), WR_MOUNT_ATTR_RELATIME)] where flags & flag != 0 {
+        for (flag, attribute) in [
+            (UInt(MS_NOATIME), WR_MOUNT_ATTR_NOATIME), (UInt(MS_STRICTATIME), WR_MOUNT_ATTR_STRICTATIME),
+            (UInt(MS_RELATIME), WR_MOUNT_ATTR_RELATIME),
+        ] where flags & flag != 0 {
             clear |= UInt64(WR_MOUNT_ATTR__ATIME)
             set |= UInt64(attribute)
             break
@@ -76,6 +84,10 @@ public struct MountOptions: Equatable {
 
     /// The flags a bind mount must be remounted with: a bind mount ignores them at first.
     public var needsRemount: Bool {
-        isBind && flags & UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME) != 0
+        isBind
+            && flags
+                & UInt(
+                    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME
+                        | MS_STRICTATIME) != 0
     }
 }

@@ -25,20 +25,30 @@ public enum Namespaces {
             try enter(namespace)
         }
         guard spec.namespaces.contains(where: { $0.type == "mount" && $0.path == nil }) else {
-            throw RuntimeError("linux.namespaces: a wasm instance needs a new mount namespace (type mount, no path) to get its own root")
+            throw RuntimeError(
+                "linux.namespaces: a wasm instance needs a new mount namespace (type mount, no path) to get its own root"
+            )
         }
         guard wr_unshare(WR_CLONE_NEWNS) == 0 else { throw RuntimeError.errno("unshare the mount namespace") }
     }
 
     static func enter(_ namespace: LinuxSpec.Namespace) throws {
-        guard let flag = flags[namespace.type] else { throw RuntimeError("linux.namespaces: type \(namespace.type) is not supported") }
+        guard let flag = flags[namespace.type] else {
+            throw RuntimeError("linux.namespaces: type \(namespace.type) is not supported")
+        }
         if let path = namespace.path {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw RuntimeError.errno("linux.namespaces: open \(namespace.type) namespace \(path)") }
+            guard fd >= 0 else {
+                throw RuntimeError.errno("linux.namespaces: open \(namespace.type) namespace \(path)")
+            }
             defer { close(fd) }
-            guard wr_setns(fd, flag) == 0 else { throw RuntimeError.errno("linux.namespaces: join \(namespace.type) namespace \(path)") }
+            guard wr_setns(fd, flag) == 0 else {
+                throw RuntimeError.errno("linux.namespaces: join \(namespace.type) namespace \(path)")
+            }
         } else {
-            guard wr_unshare(flag) == 0 else { throw RuntimeError.errno("linux.namespaces: new \(namespace.type) namespace") }
+            guard wr_unshare(flag) == 0 else {
+                throw RuntimeError.errno("linux.namespaces: new \(namespace.type) namespace")
+            }
         }
     }
 }

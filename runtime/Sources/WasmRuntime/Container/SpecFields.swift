@@ -24,9 +24,11 @@ public indirect enum SpecFields {
         ]),
         "linux": .object([
             "namespaces": .array(.object(["type": .any, "path": .any])),
-            "devices": .array(.object([
-                "path": .any, "type": .any, "major": .any, "minor": .any, "fileMode": .any, "uid": .any, "gid": .any,
-            ])),
+            "devices": .array(
+                .object([
+                    "path": .any, "type": .any, "major": .any, "minor": .any, "fileMode": .any, "uid": .any,
+                    "gid": .any,
+                ])),
             "cgroupsPath": .any,
             "rootfsPropagation": .any,
             // Its own fields are checked by SeccompProfile, which names them.
@@ -34,7 +36,8 @@ public indirect enum SpecFields {
             "maskedPaths": .any,
             "readonlyPaths": .any,
             "resources": .object([
-                "devices": .array(.object(["allow": .any, "type": .any, "major": .any, "minor": .any, "access": .any])),
+                "devices": .array(
+                    .object(["allow": .any, "type": .any, "major": .any, "minor": .any, "access": .any])),
                 "memory": .object(["limit": .any, "swap": .any]),
                 "cpu": .object(["shares": .any, "quota": .any, "period": .any, "cpus": .any, "mems": .any]),
                 "pids": .object(["limit": .any]),

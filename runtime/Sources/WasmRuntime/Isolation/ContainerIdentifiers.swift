@@ -18,11 +18,13 @@ public enum ContainerIdentifiers {
     /// hierarchy's root and must not leave it.
     public static func validateCgroupsPath(_ path: String) throws {
         let components = path.split(separator: "/", omittingEmptySubsequences: true)
-        let clean = !components.isEmpty && components.allSatisfy { $0 != "." && $0 != ".." }
+        let clean =
+            !components.isEmpty && components.allSatisfy { $0 != "." && $0 != ".." }
             && path.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7f }
         guard clean else {
-            throw RuntimeError("linux.cgroupsPath \"\(path)\" must name a cgroup below the hierarchy's root: "
-                + "no '.' or '..' components, no control characters")
+            throw RuntimeError(
+                "linux.cgroupsPath \"\(path)\" must name a cgroup below the hierarchy's root: "
+                    + "no '.' or '..' components, no control characters")
         }
     }
 }

@@ -16,7 +16,9 @@ public struct BPFInstruction: Equatable, Sendable {
     public let immediate: Int32
 
     public init(code: UInt8, destination: UInt8, source: UInt8, offset: Int16, immediate: Int32) {
-        (self.code, self.destination, self.source, self.offset, self.immediate) = (code, destination, source, offset, immediate)
+        (self.code, self.destination, self.source, self.offset, self.immediate) = (
+            code, destination, source, offset, immediate
+        )
     }
 
     /// struct bpf_insn as the kernel reads it: code, dst_reg:4 | src_reg:4, off, imm (little-endian).
@@ -29,13 +31,13 @@ public struct BPFInstruction: Equatable, Sendable {
 
 public enum DeviceFilterProgram {
     // Opcodes (linux/bpf.h): class | operation | source.
-    static let loadWord: UInt8 = 0x61        // BPF_LDX | BPF_MEM | BPF_W
-    static let and32: UInt8 = 0x54           // BPF_ALU | BPF_AND | BPF_K
-    static let shiftRight32: UInt8 = 0x74    // BPF_ALU | BPF_RSH | BPF_K
-    static let move32Register: UInt8 = 0xbc  // BPF_ALU | BPF_MOV | BPF_X
-    static let move64: UInt8 = 0xb7          // BPF_ALU64 | BPF_MOV | BPF_K
-    static let jumpIfNotEqual: UInt8 = 0x55  // BPF_JMP | BPF_JNE | BPF_K
-    static let exit: UInt8 = 0x95            // BPF_JMP | BPF_EXIT
+    static let loadWord: UInt8 = 0x61 // BPF_LDX | BPF_MEM | BPF_W
+    static let and32: UInt8 = 0x54 // BPF_ALU | BPF_AND | BPF_K
+    static let shiftRight32: UInt8 = 0x74 // BPF_ALU | BPF_RSH | BPF_K
+    static let move32Register: UInt8 = 0xbc // BPF_ALU | BPF_MOV | BPF_X
+    static let move64: UInt8 = 0xb7 // BPF_ALU64 | BPF_MOV | BPF_K
+    static let jumpIfNotEqual: UInt8 = 0x55 // BPF_JMP | BPF_JNE | BPF_K
+    static let exit: UInt8 = 0x95 // BPF_JMP | BPF_EXIT
 
     /// BPF_DEVCG_ACC_* bits of an access string ("rwm").
     public static func accessBits(_ access: String) -> Int32 {
@@ -44,13 +46,15 @@ public enum DeviceFilterProgram {
 
     /// The program for the rules an instance gets (``DeviceRules/effective(_:)``).
     public static func instructions(for specRules: [LinuxSpec.DeviceRule]) -> [BPFInstruction] {
-        func op(_ code: UInt8, _ destination: UInt8, _ source: UInt8 = 0, offset: Int16 = 0, _ immediate: Int32 = 0) -> BPFInstruction {
+        func op(
+            _ code: UInt8, _ destination: UInt8, _ source: UInt8 = 0, offset: Int16 = 0, _ immediate: Int32 = 0
+        ) -> BPFInstruction {
             BPFInstruction(code: code, destination: destination, source: source, offset: offset, immediate: immediate)
         }
         var program = [
-            op(loadWord, 2, 1, offset: 0), op(and32, 2, 0, 0xffff),       // r2: type
-            op(loadWord, 3, 1, offset: 0), op(shiftRight32, 3, 0, 16),     // r3: access
-            op(loadWord, 4, 1, offset: 4), op(loadWord, 5, 1, offset: 8),  // r4: major, r5: minor
+            op(loadWord, 2, 1, offset: 0), op(and32, 2, 0, 0xffff), // r2: type
+            op(loadWord, 3, 1, offset: 0), op(shiftRight32, 3, 0, 16), // r3: access
+            op(loadWord, 4, 1, offset: 4), op(loadWord, 5, 1, offset: 8), // r4: major, r5: minor
         ]
         for rule in DeviceRules.effective(specRules).reversed() {
             // Each test jumps to the next block when its field does not match; offsets are
@@ -77,7 +81,8 @@ public enum DeviceFilterProgram {
             block += [op(move64, 0, 0, rule.allow ? 1 : 0), op(exit, 0)]
             for index in jumps {
                 let jump = block[index]
-                block[index] = op(jump.code, jump.destination, jump.source, offset: Int16(block.count - index - 1), jump.immediate)
+                block[index] = op(
+                    jump.code, jump.destination, jump.source, offset: Int16(block.count - index - 1), jump.immediate)
             }
             program += block
         }

@@ -43,7 +43,7 @@ public struct SeccompProfile: Equatable {
 
     /// libseccomp's action value for an OCI action name; errno and trace carry `errnoRet`.
     static func action(_ name: String, errnoRet: Int64?, field: String) throws -> UInt32 {
-        let errno = UInt32(truncatingIfNeeded: errnoRet ?? 1) & 0xffff  // EPERM unless the profile says
+        let errno = UInt32(truncatingIfNeeded: errnoRet ?? 1) & 0xffff // EPERM unless the profile says
         switch name {
         case "SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD": return 0x0000_0000
         case "SCMP_ACT_KILL_PROCESS": return 0x8000_0000
@@ -78,8 +78,9 @@ public struct SeccompProfile: Equatable {
         guard let defaultName = config["defaultAction"]?.string else {
             throw RuntimeError("\(field).defaultAction is missing")
         }
-        defaultAction = try Self.action(defaultName, errnoRet: config["defaultErrnoRet"]?.int64,
-                                        field: "\(field).defaultAction")
+        defaultAction = try Self.action(
+            defaultName, errnoRet: config["defaultErrnoRet"]?.int64,
+            field: "\(field).defaultAction")
         architectures = try (config["architectures"]?.array ?? []).map { entry in
             guard let name = entry.string, name.hasPrefix("SCMP_ARCH_") else {
                 throw RuntimeError("\(field).architectures: \(entry.serialized) is not an SCMP_ARCH_ name")
@@ -97,8 +98,9 @@ public struct SeccompProfile: Equatable {
         rules = try (config["syscalls"]?.array ?? []).enumerated().map { index, entry in
             let ruleField = "\(field).syscalls[\(index)]"
             guard let actionName = entry["action"]?.string else { throw RuntimeError("\(ruleField).action is missing") }
-            let action = try Self.action(actionName, errnoRet: entry["errnoRet"]?.int64,
-                                         field: "\(ruleField).action")
+            let action = try Self.action(
+                actionName, errnoRet: entry["errnoRet"]?.int64,
+                field: "\(ruleField).action")
             let conditions = try (entry["args"]?.array ?? []).map { argument -> Condition in
                 guard let index = argument["index"]?.int64, (0..<6).contains(index) else {
                     throw RuntimeError("\(ruleField).args: index must be 0-5")
@@ -107,8 +109,9 @@ public struct SeccompProfile: Equatable {
                     let given = argument["op"]?.serialized ?? "null"
                     throw RuntimeError("\(ruleField).args: unknown operator \(given)")
                 }
-                return Condition(index: UInt32(index), op: op, value: Self.datum(argument["value"]),
-                                 valueTwo: Self.datum(argument["valueTwo"]))
+                return Condition(
+                    index: UInt32(index), op: op, value: Self.datum(argument["value"]),
+                    valueTwo: Self.datum(argument["valueTwo"]))
             }
             let names = entry["names"]?.array?.compactMap(\.string) ?? []
             return Rule(names: names, action: action, conditions: conditions)

@@ -38,9 +38,11 @@ public struct InstanceLauncher {
     /// itself (the shim); nil: killed and reaped here.
     public var terminate: ((pid_t) -> Void)?
 
-    public init(id: String, bundle: OCIBundle, modulePath: String, root: String, logArguments: [String] = [],
-                executable: String? = nil, standardIO: (input: Int32, output: Int32, error: Int32)? = nil,
-                boundToParent: Bool = false) {
+    public init(
+        id: String, bundle: OCIBundle, modulePath: String, root: String, logArguments: [String] = [],
+        executable: String? = nil, standardIO: (input: Int32, output: Int32, error: Int32)? = nil,
+        boundToParent: Bool = false
+    ) {
         self.id = id
         self.bundle = bundle
         self.modulePath = modulePath
@@ -106,11 +108,13 @@ public struct InstanceLauncher {
         // dynamic loader would obey the pod's LD_PRELOAD or GLIBC_TUNABLES, and the shim's
         // (containerd's) variables are none of the module's business. The module's environment
         // is the spec's process.env, given through WASI.
-        let sealed = try SealedExecutable.open(executable: executable,
-                                               spareDirectory: InstanceRecord.directory(root: root, id: id))
+        let sealed = try SealedExecutable.open(
+            executable: executable,
+            spareDirectory: InstanceRecord.directory(root: root, id: id))
         defer { close(sealed) }
-        let request = SpawnRequest(spec: bundle.spec, program: "/proc/self/fd/\(sealed)", arguments: arguments,
-                                   descriptors: descriptors)
+        let request = SpawnRequest(
+            spec: bundle.spec, program: "/proc/self/fd/\(sealed)", arguments: arguments,
+            descriptors: descriptors)
         let pid: pid_t
         do {
             pid = try spawn(request)
@@ -177,9 +181,10 @@ public struct InstanceLauncher {
             let ready = left > 0 ? poll(&descriptor, 1, Int32(left)) : 0
             if ready < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("poll the sync pipe") }
             if ready == 0 {
-                throw RuntimeError("module \(modulePath) did not become ready within \(seconds) s "
-                    + "(a wasm start function that does not return?); "
-                    + "raise annotation io.cribench.wasm.setup-timeout-seconds if it needs longer")
+                throw RuntimeError(
+                    "module \(modulePath) did not become ready within \(seconds) s "
+                        + "(a wasm start function that does not return?); "
+                        + "raise annotation io.cribench.wasm.setup-timeout-seconds if it needs longer")
             }
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 { if errno == EINTR { continue }; throw RuntimeError.errno("read the sync pipe") }
@@ -188,8 +193,9 @@ public struct InstanceLauncher {
             // The instance reports one line; a process that writes more is not setting up (code
             // that escaped the interpreter could flood a shim that serves other pods).
             guard bytes.count <= Self.maximumReport else {
-                throw RuntimeError("the instance process for \(modulePath) wrote more than \(Self.maximumReport) bytes "
-                    + "on its setup pipe; it was stopped")
+                throw RuntimeError(
+                    "the instance process for \(modulePath) wrote more than \(Self.maximumReport) bytes "
+                        + "on its setup pipe; it was stopped")
             }
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -30,8 +30,9 @@ public enum ServeAction {
         let events = EventPublisher(address: ttrpcAddress, log: log)
         let service = TaskService(events: events, wasmRunc: wasmRunc)
         startThread { watchForIdle(service, paths: paths, activity: activity, log: log) }
-        log.info("serving \(paths.address) for containerd \(commandLine.address), "
-            + "namespace \(commandLine.namespace), pid \(getpid())")
+        log.info(
+            "serving \(paths.address) for containerd \(commandLine.address), "
+                + "namespace \(commandLine.namespace), pid \(getpid())")
         let touch = { activity.with { $0 = monotonicSeconds() } }
         TTRPCServer(listener: listenerDescriptor, log: log, onAccept: touch) { request, reply in
             touch()

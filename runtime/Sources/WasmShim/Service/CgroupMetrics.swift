@@ -12,7 +12,8 @@ enum CgroupMetrics {
     /// How many processes the kernel's OOM killer ended in the cgroup (memory.oom_control).
     static func oomKills(path: String) -> UInt64 {
         guard let file = Cgroups().file("memory.oom_control", path: path),
-              let text = try? Posix.readText(file) else { return 0 }
+            let text = try? Posix.readText(file)
+        else { return 0 }
         let line = text.split(separator: "\n").first { $0.hasPrefix("oom_kill ") }
         return line.flatMap { UInt64($0.dropFirst("oom_kill ".count)) } ?? 0
     }

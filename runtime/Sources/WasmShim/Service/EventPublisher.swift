@@ -31,8 +31,10 @@ final class EventPublisher {
 
     /// Queues the event; with `waitForDelivery`, returns once containerd has it (or it was
     /// given up), so that what follows reaches containerd after it.
-    func publish(_ topic: String, _ event: some SwiftProtobuf.Message, namespace: String,
-                 waitForDelivery: Bool = false) {
+    func publish(
+        _ topic: String, _ event: some SwiftProtobuf.Message, namespace: String,
+        waitForDelivery: Bool = false
+    ) {
         var request = Containerd_Services_Events_Ttrpc_V1_ForwardRequest()
         request.envelope.timestamp = .now
         request.envelope.namespace = namespace
@@ -53,16 +55,19 @@ final class EventPublisher {
             while true {
                 do {
                     if client == nil { client = try TTRPCClient(path: address) }
-                    _ = try client!.call(TTRPCRequest(service: "containerd.services.events.ttrpc.v1.Events",
-                                                      method: "Forward",
-                                                      payload: try next.envelope.serializedBytes(),
-                                                      metadata: [(ShimNames.namespaceMetadataKey, next.namespace)]))
+                    _ = try client!.call(
+                        TTRPCRequest(
+                            service: "containerd.services.events.ttrpc.v1.Events",
+                            method: "Forward",
+                            payload: try next.envelope.serializedBytes(),
+                            metadata: [(ShimNames.namespaceMetadataKey, next.namespace)]))
                     break
                 } catch {
                     client = nil
                     if waited >= patienceSeconds {
-                        log.error("event \(next.envelope.envelope.topic) not delivered to containerd "
-                            + "at \(address): \(error)")
+                        log.error(
+                            "event \(next.envelope.envelope.topic) not delivered to containerd "
+                                + "at \(address): \(error)")
                         break
                     }
                     sleep(1)

@@ -14,8 +14,10 @@ enum InstanceBundle {
         let modulePath: String
     }
 
-    static func prepare(_ request: Containerd_Task_V2_CreateTaskRequest, bundle original: OCIBundle, sandbox: ShimTask?,
-                        shimPID: Int32) throws -> Prepared {
+    static func prepare(
+        _ request: Containerd_Task_V2_CreateTaskRequest, bundle original: OCIBundle, sandbox: ShimTask?,
+        shimPID: Int32
+    ) throws -> Prepared {
         let handler = TaskService.handlerName
         if let cgroupsPath = original.cgroupsPath, !cgroupsPath.isEmpty {
             try ContainerIdentifiers.validateCgroupsPath(cgroupsPath)
@@ -25,9 +27,11 @@ enum InstanceBundle {
             let image = original.annotations[CRIAnnotations.imageName] ?? "(image not named)"
             guard case .wasm(let modulePath) = BundleKind.of(original) else {
                 let entry = original.args.first ?? "(none)"
-                throw ShimError(.invalidArgument, "the \(handler) handler runs WebAssembly modules only: "
-                    + "container \(request.id) of image \(image) has entrypoint \(entry), which is not a wasm module; "
-                    + "run it under the runc handler")
+                throw ShimError(
+                    .invalidArgument,
+                    "the \(handler) handler runs WebAssembly modules only: "
+                        + "container \(request.id) of image \(image) has entrypoint \(entry), which is not a wasm module; "
+                        + "run it under the runc handler")
             }
             try rewriteNamespaces(bundle: original, sandbox: sandbox, shimPID: shimPID)
             let bundle = try OCIBundle(path: original.path)
@@ -45,28 +49,36 @@ enum InstanceBundle {
     static func rewriteNamespaces(bundle: OCIBundle, sandbox: ShimTask?, shimPID: Int32) throws {
         let configPath = bundle.path + "/config.json"
         guard case .object(var config) = try JSON.parse(try Posix.readText(configPath)),
-              case .object(var linux)? = config["linux"],
-              case .array(let namespaces)? = linux["namespaces"] else { return }
+            case .object(var linux)? = config["linux"],
+            case .array(let namespaces)? = linux["namespaces"]
+        else { return }
         let shimPrefix = "/proc/\(shimPID)/ns/"
         var rewritten: [JSON] = []
         var changed = false
         for namespace in namespaces {
             guard case .object(var members) = namespace, let type = members["type"]?.string,
-                  let path = members["path"]?.string, path.hasPrefix(shimPrefix) else {
+                let path = members["path"]?.string, path.hasPrefix(shimPrefix)
+            else {
                 // Another process's namespaces (a sandbox pid from before a shim restart, now
                 // perhaps a host process's) are never joined for a pod this shim serves.
                 if let sandbox, sandbox.isSandbox, case .object(let members) = namespace,
-                   let path = members["path"]?.string, path.hasPrefix("/proc/") {
-                    throw ShimError(.failedPrecondition, "container's namespace path \(path) is not its sandbox's; "
-                        + "stop and recreate the pod")
+                    let path = members["path"]?.string, path.hasPrefix("/proc/")
+                {
+                    throw ShimError(
+                        .failedPrecondition,
+                        "container's namespace path \(path) is not its sandbox's; "
+                            + "stop and recreate the pod")
                 }
                 rewritten.append(namespace)
                 continue
             }
             guard let sandbox, case .sandbox(let pod) = sandbox.kind else {
-                throw ShimError(.failedPrecondition, "container's \(type) namespace is its sandbox's (\(path)), "
-                    + "but the sandbox (annotation \(CRIAnnotations.sandboxID)) is not served by "
-                    + "\(TaskService.handlerName); create the pod with the \(TaskService.handlerName) runtime handler")
+                throw ShimError(
+                    .failedPrecondition,
+                    "container's \(type) namespace is its sandbox's (\(path)), "
+                        + "but the sandbox (annotation \(CRIAnnotations.sandboxID)) is not served by "
+                        + "\(TaskService.handlerName); create the pod with the \(TaskService.handlerName) runtime handler"
+                )
             }
             if type == "pid" {
                 // A PID namespace lives only as long as a process in it, and the sandbox has
@@ -79,8 +91,10 @@ enum InstanceBundle {
                 continue
             }
             guard let target = pod.paths[type] else {
-                throw ShimError(.invalidArgument, "the \(TaskService.handlerName) handler keeps no \(type) namespace "
-                    + "for this pod (the sandbox did not ask for one)")
+                throw ShimError(
+                    .invalidArgument,
+                    "the \(TaskService.handlerName) handler keeps no \(type) namespace "
+                        + "for this pod (the sandbox did not ask for one)")
             }
             members["path"] = .string(target)
             rewritten.append(.object(members))

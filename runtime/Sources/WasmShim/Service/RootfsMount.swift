@@ -29,8 +29,10 @@ enum RootfsMount {
         try Posix.makeDirectories(target, mode: 0o711)
         let options = data.joined(separator: ",")
         guard Glibc.mount(snapshot.source, target, snapshot.type, flags, options.isEmpty ? nil : options) == 0 else {
-            throw ShimError(.unknown, "rootfs: mount \(snapshot.type) \(snapshot.source) "
-                + "at \(target): \(String(cString: strerror(errno)))")
+            throw ShimError(
+                .unknown,
+                "rootfs: mount \(snapshot.type) \(snapshot.source) "
+                    + "at \(target): \(String(cString: strerror(errno)))")
         }
     }
 }

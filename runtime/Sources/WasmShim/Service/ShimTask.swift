@@ -30,8 +30,10 @@ final class ShimTask {
     /// Wait calls answered when the task stops.
     var waiters: [(Containerd_Task_V2_WaitResponse) -> Void] = []
 
-    init(id: String, namespace: String, bundle: String, kind: Kind, cgroupsPath: String?, stdout: String,
-         stderr: String) {
+    init(
+        id: String, namespace: String, bundle: String, kind: Kind, cgroupsPath: String?, stdout: String,
+        stderr: String
+    ) {
         self.id = id
         self.namespace = namespace
         self.bundle = bundle

@@ -53,8 +53,12 @@ final class TaskService {
             case "Update": reply(.success(try update(.init(serializedBytes: payload))))
             case "Shutdown": reply(.success(shutdown()))
             case "Exec", "ResizePty", "CloseIO", "Pause", "Resume", "Checkpoint":
-                reply(.failure(.unimplemented, "\(request.method) is not supported by the \(Self.handlerName) handler: "
-                    + "a wasm instance has no process to exec into, no terminal, and cannot be paused or checkpointed"))
+                reply(
+                    .failure(
+                        .unimplemented,
+                        "\(request.method) is not supported by the \(Self.handlerName) handler: "
+                            + "a wasm instance has no process to exec into, no terminal, and cannot be paused or checkpointed"
+                    ))
             default:
                 reply(.failure(.unimplemented, "method \(request.method) is not known to CRIBench's wasm shim"))
             }
@@ -67,12 +71,16 @@ final class TaskService {
 
     // MARK: Task methods
 
-    private func create(_ request: Containerd_Task_V2_CreateTaskRequest,
-                        namespace: String) throws -> Containerd_Task_V2_CreateTaskResponse {
+    private func create(
+        _ request: Containerd_Task_V2_CreateTaskRequest,
+        namespace: String
+    ) throws -> Containerd_Task_V2_CreateTaskResponse {
         try ContainerIdentifiers.validateID(request.id)
         if request.terminal {
-            throw ShimError(.invalidArgument, "container \(request.id) asks for a terminal (tty: true); "
-                + "wasm instances have none")
+            throw ShimError(
+                .invalidArgument,
+                "container \(request.id) asks for a terminal (tty: true); "
+                    + "wasm instances have none")
         }
         if !request.checkpoint.isEmpty {
             throw ShimError(.unimplemented, "checkpoint restore is not supported by \(Self.handlerName)")
@@ -107,8 +115,10 @@ final class TaskService {
         return response
     }
 
-    private func createSandbox(_ request: Containerd_Task_V2_CreateTaskRequest, bundle: OCIBundle,
-                               namespace: String) throws -> ShimTask {
+    private func createSandbox(
+        _ request: Containerd_Task_V2_CreateTaskRequest, bundle: OCIBundle,
+        namespace: String
+    ) throws -> ShimTask {
         let namespaces = try PodNamespaces.pin(bundle: request.bundle, spec: bundle.spec)
         if let cgroupsPath = bundle.cgroupsPath, !cgroupsPath.isEmpty {
             do {
@@ -119,8 +129,9 @@ final class TaskService {
                 throw error
             }
         }
-        let task = ShimTask(id: request.id, namespace: namespace, bundle: request.bundle, kind: .sandbox(namespaces),
-                            cgroupsPath: bundle.cgroupsPath, stdout: request.stdout, stderr: request.stderr)
+        let task = ShimTask(
+            id: request.id, namespace: namespace, bundle: request.bundle, kind: .sandbox(namespaces),
+            cgroupsPath: bundle.cgroupsPath, stdout: request.stdout, stderr: request.stderr)
         // The sandbox is no process. Like runwasi's no-op pause instance it reports the shim's
         // own pid, which CRI writes into its containers' namespace paths; the shim reads those
         // as the sandbox's pinned namespaces (InstanceBundle), never as its own.
@@ -128,22 +139,26 @@ final class TaskService {
         return task
     }
 
-    private func createInstance(_ request: Containerd_Task_V2_CreateTaskRequest, bundle: OCIBundle,
-                                namespace: String) throws -> ShimTask {
+    private func createInstance(
+        _ request: Containerd_Task_V2_CreateTaskRequest, bundle: OCIBundle,
+        namespace: String
+    ) throws -> ShimTask {
         let sandbox = table.with { table in
             bundle.annotations[CRIAnnotations.sandboxID].flatMap { table.tasks[$0] }
         }
         let prepared = try InstanceBundle.prepare(request, bundle: bundle, sandbox: sandbox, shimPID: getpid())
-        let task = ShimTask(id: request.id, namespace: namespace, bundle: request.bundle, kind: .instance,
-                            cgroupsPath: prepared.bundle.cgroupsPath, stdout: request.stdout, stderr: request.stderr)
+        let task = ShimTask(
+            id: request.id, namespace: namespace, bundle: request.bundle, kind: .instance,
+            cgroupsPath: prepared.bundle.cgroupsPath, stdout: request.stdout, stderr: request.stderr)
         var spawned: pid_t?
         do {
             let standardIO = try StandardIO.open(stdin: request.stdin, stdout: request.stdout, stderr: request.stderr)
             defer { standardIO.close() }
-            var launcher = InstanceLauncher(id: request.id, bundle: prepared.bundle, modulePath: prepared.modulePath,
-                                            root: BundleLeftovers.instanceRoot(bundle: request.bundle),
-                                            executable: wasmRunc,
-                                            standardIO: standardIO.descriptors, boundToParent: true)
+            var launcher = InstanceLauncher(
+                id: request.id, bundle: prepared.bundle, modulePath: prepared.modulePath,
+                root: BundleLeftovers.instanceRoot(bundle: request.bundle),
+                executable: wasmRunc,
+                standardIO: standardIO.descriptors, boundToParent: true)
             launcher.terminate = { [weak self] pid in self?.signal(pid, SIGKILL) }
             task.pid = try launcher.launch { [spawner, table] request in
                 // Spawned under the table's lock and recorded as launching in the same step, so
@@ -162,8 +177,9 @@ final class TaskService {
                     table.unclaimedExits[spawned] = nil
                 }
             }
-            BundleLeftovers.removeInstance(bundle: request.bundle, id: request.id,
-                                           cgroupsPath: prepared.bundle.cgroupsPath)
+            BundleLeftovers.removeInstance(
+                bundle: request.bundle, id: request.id,
+                cgroupsPath: prepared.bundle.cgroupsPath)
             throw ShimError(.unknown, "\(Self.handlerName): container \(request.id): \(error)")
         }
         return task
@@ -243,8 +259,10 @@ final class TaskService {
         return Google_Protobuf_Empty()
     }
 
-    private func wait(_ request: Containerd_Task_V2_WaitRequest,
-                      reply: @escaping (Containerd_Task_V2_WaitResponse) -> Void) throws {
+    private func wait(
+        _ request: Containerd_Task_V2_WaitRequest,
+        reply: @escaping (Containerd_Task_V2_WaitResponse) -> Void
+    ) throws {
         let task = try lookUp(request.id, execID: request.execID)
         let done = table.with { _ -> Containerd_Task_V2_WaitResponse? in
             if task.status == .stopped { return task.waitResponse }

@@ -11,10 +11,14 @@ public enum DeleteAction {
         let paths = ShimPaths(containerdAddress: commandLine.address, namespace: commandLine.namespace)
         if !commandLine.id.isEmpty, let client = try? TTRPCClient(path: paths.socket) {
             let metadata = [(key: ShimNames.namespaceMetadataKey, value: commandLine.namespace)]
-            for (method, payload) in [("Kill", killRequest(id: commandLine.id)),
-                                      ("Delete", deleteRequest(id: commandLine.id))] {
-                _ = try? client.call(TTRPCRequest(service: ShimNames.taskService, method: method, payload: payload,
-                                                  metadata: metadata))
+            for (method, payload) in [
+                ("Kill", killRequest(id: commandLine.id)),
+                ("Delete", deleteRequest(id: commandLine.id)),
+            ] {
+                _ = try? client.call(
+                    TTRPCRequest(
+                        service: ShimNames.taskService, method: method, payload: payload,
+                        metadata: metadata))
             }
         }
         var cwd = [Int8](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -23,9 +27,12 @@ public enum DeleteAction {
         }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        try Posix.writeAll(1, deleteResponse(exitStatus: UInt32(128 + SIGKILL), seconds: Int64(now.tv_sec),
-                                             nanos: Int32(now.tv_nsec)),
-                           what: "stdout")
+        try Posix.writeAll(
+            1,
+            deleteResponse(
+                exitStatus: UInt32(128 + SIGKILL), seconds: Int64(now.tv_sec),
+                nanos: Int32(now.tv_nsec)),
+            what: "stdout")
     }
 
     /// containerd.task.v2.KillRequest: id (1), signal (3): SIGKILL.

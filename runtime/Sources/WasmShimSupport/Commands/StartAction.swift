@@ -46,8 +46,9 @@ public enum StartAction {
             Posix.environment(name).map { "\(name)=\($0)" }
         }
         // A session of its own: containerd's signals to the start command's group are not its.
-        _ = try Posix.spawn(server, arguments: arguments, environment: environment,
-                            descriptors: [(null, 0), (null, 1), (log, 2), (listener, ShimPaths.listenerDescriptor)],
-                            newSession: true)
+        _ = try Posix.spawn(
+            server, arguments: arguments, environment: environment,
+            descriptors: [(null, 0), (null, 1), (log, 2), (listener, ShimPaths.listenerDescriptor)],
+            newSession: true)
     }
 }

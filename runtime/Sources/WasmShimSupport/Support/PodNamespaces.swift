@@ -51,8 +51,10 @@ public struct PodNamespaces {
     }
 
     /// Runs on a thread of its own, which ends afterwards with the namespaces it entered.
-    private static func pinOnThisThread(_ kinds: [(type: String, procName: String, flag: Int32)], directory: String,
-                                        hostname: String?) throws -> [String] {
+    private static func pinOnThisThread(
+        _ kinds: [(type: String, procName: String, flag: Int32)], directory: String,
+        hostname: String?
+    ) throws -> [String] {
         let flags = kinds.reduce(Int32(0)) { $0 | $1.flag }
         guard wr_unshare(flags) == 0 else { throw RuntimeError.errno("sandbox: new namespaces (\(kinds.map(\.type)))") }
         if let hostname, kinds.contains(where: { $0.type == "uts" }) {

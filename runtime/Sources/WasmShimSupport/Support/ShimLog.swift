@@ -15,7 +15,8 @@ public struct ShimLog {
     public func trace(_ message: String) { if debug { write("debug", message) } }
 
     private func write(_ level: String, _ message: String) {
-        _ = try? Posix.writeAll(2, Array("\(Posix.rfc3339Now()) \(level) cribench-wasm-shim: \(message)\n".utf8),
-                                what: "log")
+        _ = try? Posix.writeAll(
+            2, Array("\(Posix.rfc3339Now()) \(level) cribench-wasm-shim: \(message)\n".utf8),
+            what: "log")
     }
 }

@@ -13,10 +13,12 @@ public func startThread(_ body: @escaping () -> Void) {
     defer { pthread_attr_destroy(&attributes) }
     pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
     pthread_attr_setstacksize(&attributes, 1 << 20)
-    let created = pthread_create(&thread, &attributes, { argument in
-        Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().body()
-        return nil
-    }, box)
+    let created = pthread_create(
+        &thread, &attributes,
+        { argument in
+            Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().body()
+            return nil
+        }, box)
     if created != 0 {
         Unmanaged<ThreadBody>.fromOpaque(box).release()
         fatalError("pthread_create: \(String(cString: strerror(created)))")

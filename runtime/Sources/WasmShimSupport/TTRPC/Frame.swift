@@ -50,8 +50,10 @@ public struct Frame {
             }
             guard buffer.count - offset >= headerLength + length else { break }
             let start = offset + headerLength
-            frames.append(Frame(streamID: word(4), kind: buffer[offset + 8],
-                                payload: Array(buffer[start..<start + length])))
+            frames.append(
+                Frame(
+                    streamID: word(4), kind: buffer[offset + 8],
+                    payload: Array(buffer[start..<start + length])))
             offset = start + length
         }
         if offset > 0 { buffer.removeFirst(offset) }

@@ -18,8 +18,12 @@ public final class TTRPCClient {
         let what = "ttrpc \(request.service)/\(request.method)"
         let stream = nextStream
         nextStream += 2
-        try Posix.writeAll(fd, Frame(streamID: stream, kind: Frame.Kind.request.rawValue,
-                                     payload: request.encoded).bytes, what: what)
+        try Posix.writeAll(
+            fd,
+            Frame(
+                streamID: stream, kind: Frame.Kind.request.rawValue,
+                payload: request.encoded
+            ).bytes, what: what)
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
             for frame in try Frame.drain(&buffer) where frame.streamID == stream {
