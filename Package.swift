@@ -51,7 +51,7 @@ let package = Package(
             path: "Tests/Integration"
         ),
         // Pure logic: runs in seconds on any machine, with no runtime and no root
-        // (`swift test --filter Unit`).
+        // (`swift test --filter '^Unit\.'`).
         .testTarget(
             name: "Unit",
             dependencies: ["CRIClient", "BenchKit"],

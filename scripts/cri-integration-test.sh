@@ -8,7 +8,8 @@
 # suite left any pod, container or image behind in the runtime. A handler whose name contains
 # "wasm" (or is listed in CRIBENCH_WASM_HANDLERS) runs the wasm matrix (the WasmMatrix suites,
 # with wasm modules); any other handler runs the OCI matrix (busybox containers). Before them
-# run the scripts' own tests, wasm-runc's unit tests and the Unit target, all in the tally.
+# run the scripts' own tests (which must pass), then wasm-runc's unit tests and the Unit target,
+# which count in the tally with the matrices.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$CRIBENCH_REPO_DIR"

@@ -27,7 +27,7 @@ enum FlowName: String, CaseIterable, Sendable {
     /// `image,pod`: flow names, comma-separated, each at most once.
     static func list(_ text: String) throws -> [FlowName] {
         var names: [FlowName] = []
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+        for part in text.split(separator: ",") {
             let key = part.trimmingCharacters(in: .whitespaces)
             guard let name = FlowName(rawValue: key) else {
                 throw ValidationError(
@@ -36,6 +36,7 @@ enum FlowName: String, CaseIterable, Sendable {
             guard !names.contains(name) else { throw ValidationError("flow '\(key)' is named twice") }
             names.append(name)
         }
+        guard !names.isEmpty else { throw ValidationError("no flow named; choose from \(allCases.map(\.rawValue).joined(separator: ", "))") }
         return names
     }
 }

@@ -94,13 +94,19 @@ struct ClientTransportTests {
                 return try await client.runPodSandbox(config, runtimeHandler: handler)
             }
             let result = await call.result
-            let pods = try await client.listPodSandbox(labels: environment.labels).filter { $0.metadata.name == name }
+            // A request that went out would show as a pod within a moment: look for 2 s.
+            var pods: [PodSandbox] = []
+            for _ in 0..<10 where pods.isEmpty {
+                try await Task.sleep(for: .milliseconds(200))
+                pods = try await client.listPodSandbox(labels: environment.labels).filter { $0.metadata.name == name }
+            }
             for pod in pods { try? await client.removePodSandboxSharing(pod.id) }
             guard case .failure(let error) = result else {
                 Issue.record("the cancelled RunPodSandbox returned \(result)")
                 return
             }
             #expect((error as? CRIError)?.code == .cancelled, "\(error)")
+            #expect("\(error)".contains("cancelled before it started"), "the call was not started at all: \(error)")
             #expect(pods.isEmpty, "the runtime ran the pod of a call cancelled before it started")
         }
     }

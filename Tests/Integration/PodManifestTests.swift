@@ -110,6 +110,7 @@ struct PodManifestTests {
         }
         #expect(run.code == 0, "bench pod failed: \(run.err.suffix(1500))")
         #expect(run.err.contains("default/my-pod [wasm] pass 1/1"), "\(run.err.suffix(800))")
+        #expect(run.err.contains("my-pod/wasm-name: no /data/message.txt"), "the module ran to its end: \(run.err.suffix(800))")
         for (index, word) in ["/wasi_example_main.wasm", "my-command", "args1", "args2", "args3...."].enumerated() {
             #expect(
                 run.err.contains("my-pod/wasm-name: arg[\(index)]=\(word)\n"), "argv[\(index)]: \(run.err.suffix(800))")

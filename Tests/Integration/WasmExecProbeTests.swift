@@ -1,4 +1,5 @@
 import BenchKit
+import CRIClient
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ extension WasmMatrix {
     /// own refusal, never as a fast probe.
     @Suite("Wasm exec probe", .serialized, .timeLimit(.minutes(5)))
     struct WasmExecProbeTests {
-        @Test func execFlowTimesTheOCIProbeAndKeepsTheWasmRefusal() throws {
+        @Test func execFlowTimesTheOCIProbeAndKeepsTheWasmRefusal() async throws {
             let directory = NSTemporaryDirectory() + "cribench-exec-\(randomSuffix(length: 6))"
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let handler = TestEnvironment.shared.wasmRuntimeHandler
@@ -42,6 +43,11 @@ extension WasmMatrix {
             #expect(
                 summary.contains("## Not measured") && summary.contains("ExecInCri on wasm:"), "\(summary.suffix(800))")
             #expect(!run.out.contains("kind=wasm"), "no benchmark line for the side that was not measured")
+            let selector = [Ownership.runLabel: results.runID]
+            let left = try await withRuntime { client in
+                try await client.listPodSandbox(labels: selector).count + client.listContainers(labels: selector).count
+            }
+            #expect(left == 0, "the run left \(left) pods and containers, the refused side's included")
         }
     }
 }

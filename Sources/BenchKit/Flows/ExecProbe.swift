@@ -31,13 +31,16 @@ public enum ExecProbe {
             throw CancellationError()
         } catch {
             let text = "\(error)"
-            return isRefusal(text) ? .unsupported(text) : .failed(text)
+            return isRefusal(error) ? .unsupported(text) : .failed(text)
         }
     }
 
-    /// The words runtimes use for "this container cannot exec": the shim's Unimplemented and
-    /// wasm-runc's own refusal.
-    static func isRefusal(_ text: String) -> Bool {
-        text.contains("not supported") || text.lowercased().contains("unimplemented")
+    /// A runtime's "this container cannot exec": gRPC's Unimplemented (a shim without Exec), or
+    /// a refusal that names a wasm instance (wasm-runc's). Any other failure, "not supported"
+    /// from a broken OCI runtime included, is a failed probe, never a side not measured.
+    static func isRefusal(_ error: any Error) -> Bool {
+        if (error as? CRIError)?.code == .unimplemented { return true }
+        let text = "\(error)"
+        return text.contains("not supported") && text.contains("wasm instance")
     }
 }

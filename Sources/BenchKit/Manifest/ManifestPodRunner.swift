@@ -86,10 +86,17 @@ public struct ManifestPodRunner: Sendable {
         for (container, id) in running { try await awaitStarted(container, id: id, in: &pass) }
         pass.outcome.steps.append(Step(operation: "startup", nanoseconds: (ContinuousClock.now - began).nanoseconds))
         if let untilLog, !pod.runsToCompletion {
-            for (container, id) in running { try await waitForLog(untilLog, container, id: id, pass: pass) }
+            let deadline = ContinuousClock.now + waitTimeout
+            for (container, id) in running {
+                try await waitForLog(untilLog, container, id: id, pass: pass, deadline: deadline)
+            }
         }
-        for (container, _) in running {
+        for (container, id) in running {
             pass.outcome.logs[container.name] = try await settledLog(container, pass: pass, wait: printLogs)
+            // Seen Running, it may have ended since: its end counts as if seen at once.
+            if !pod.runsToCompletion {
+                try checkEnd(try await context.client.containerStatus(id), of: container, in: &pass)
+            }
         }
         if printLogs {
             for container in pod.initContainers + pod.containers {
@@ -183,8 +190,13 @@ public struct ManifestPodRunner: Sendable {
     /// pass; under restartPolicy Always a clean exit counts as started (the kubelet would
     /// restart the container; bench pod times the one start and goes on).
     func awaitStarted(_ container: ContainerManifest, id: String, in pass: inout PodPass) async throws {
+        let status = try await waitUntil(id, container: container, pod: pass.pod, exited: pass.pod.runsToCompletion)
+        try checkEnd(status, of: container, in: &pass)
+    }
+
+    /// Records a container's end, if it has ended; a failing end fails the pass.
+    func checkEnd(_ status: ContainerStatus, of container: ContainerManifest, in pass: inout PodPass) throws {
         let pod = pass.pod
-        let status = try await waitUntil(id, container: container, pod: pod, exited: pod.runsToCompletion)
         guard status.state == .containerExited else { return }
         pass.outcome.exitCodes[container.name] = status.exitCode
         guard status.exitCode != 0 else { return }
@@ -197,8 +209,9 @@ public struct ManifestPodRunner: Sendable {
     }
 
     /// Waits until the container's log has a line containing `marker` (`untilLog`).
-    func waitForLog(_ marker: String, _ container: ContainerManifest, id: String, pass: PodPass) async throws {
-        let deadline = ContinuousClock.now + waitTimeout
+    func waitForLog(
+        _ marker: String, _ container: ContainerManifest, id: String, pass: PodPass, deadline: ContinuousClock.Instant
+    ) async throws {
         while !readLog(pass.logDirectory, container.name).contains(where: { $0.contains(marker) }) {
             let status = try await context.client.containerStatus(id)
             let output = tail(readLog(pass.logDirectory, container.name))

@@ -96,13 +96,17 @@ public struct ManifestRun: Sendable {
                 )
             }
             handlerOf[key] = (handler, pod.qualifiedName)
+            if let asked = pod.runtimeHandler, asked != handler {
+                progress("\(pod.document): spec.runtimeHandler \(asked) gives way to the wasm handler \(handler) (wasm-sandbox: 1)")
+            }
         }
         let setup = BenchRunSetup(endpoint: endpoint, callTimeout: callTimeout, runID: runID, ledger: ledger)
         let published = PublishedModules()
         let run = self
         return try await withBenchRun(setup, progress: progress) { session in
-            let kinds = Dictionary(handlers.map { (run.side(ofHandler: $0.value), $0.value) }) { first, _ in first }
-            let sides = Dictionary(kinds.map { ($0.key.rawValue, $0.value) }) { first, _ in first }
+            // Each side named by its handler; with two on a side, the first by name, every run alike.
+            let sides = Dictionary(
+                handlers.values.sorted().map { (run.side(ofHandler: $0).rawValue, $0) }) { first, _ in first }
             progress(
                 "pod run \(runID) against \(endpoint): "
                     + "\(manifest.pods.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")), \(repeats) time(s) each"

@@ -45,8 +45,9 @@ public struct ResultsWriter: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (name, contents) in try report.files() {
             let path = "\(directory)/\(name)"
-            guard FileManager.default.createFile(atPath: path, contents: contents) else {
-                throw BenchError("cannot write \(path)")
+            // Atomic: a run interrupted while writing leaves no truncated file for bench merge.
+            do { try contents.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+                throw BenchError("cannot write \(path): \(error.localizedDescription)")
             }
         }
         return directory

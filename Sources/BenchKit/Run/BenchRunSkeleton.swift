@@ -78,8 +78,9 @@ public func withBenchRun<Report: RunReport>(
             var report = initial
             do {
                 try await measure(session, &report)
-            } catch  where Task.isCancelled && error is CancellationError {
-                // The signal that cancelled the task is recorded below.
+            } catch where Task.isCancelled {
+                // Whatever a cancelled call threw, the signal that cancelled it is the cause,
+                // and it is recorded below.
             } catch {
                 report.errors.append("\(error)")
                 progress("error: \(error)")

@@ -55,14 +55,18 @@ public struct Sampler: Sendable {
         var prepared: [(Workload, F.Prepared)] = []
         do {
             for side in plan.sides { prepared.append((side, try await flow.setUp(side, context: context))) }
-            let measurable = prepared.filter { side, state in
-                guard let answer = flow.refusal(state) else { return true }
-                let refused = NotMeasured(flow: flow.name, kind: side.kind, runtimeAnswer: answer)
-                results.notMeasured = (results.notMeasured ?? []) + [refused]
+            // A side the runtime refused is reported and torn down at once: its pods would
+            // otherwise weigh on the other sides' samples.
+            let refused = prepared.filter { flow.refusal($0.1) != nil }
+            prepared.removeAll { flow.refusal($0.1) != nil }
+            for (side, state) in refused {
+                let answer = flow.refusal(state) ?? ""
+                let entry = NotMeasured(flow: flow.name, kind: side.kind, runtimeAnswer: answer)
+                results.notMeasured = (results.notMeasured ?? []) + [entry]
                 progress("\(flow.name): \(side.kind.rawValue) not measured: the runtime answered \(answer)")
-                return false
             }
-            if !measurable.isEmpty { try await measure(flow, measurable, into: &results) }
+            await tearDown(flow, refused)
+            if !prepared.isEmpty { try await measure(flow, prepared, into: &results) }
         } catch {
             await tearDown(flow, prepared)
             throw error
