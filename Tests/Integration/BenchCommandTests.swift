@@ -235,10 +235,7 @@ struct BenchCommandTests {
         let (sawMarker, seen, _, status) = try bench.interrupt(after: "sample 3/500", with: [SIGTERM, SIGINT])
         #expect(sawMarker, "bench should be sampling: \(seen)")
         let runID = try #require(BenchProcess.runID(announcedIn: seen))
-        let selector = [Ownership.ownerLabel: Ownership.ownerValue, Ownership.runLabel: runID]
-        let left = try await withRuntime { client in
-            try await client.listPodSandbox(labels: selector).count + client.listContainers(labels: selector).count
-        }
+        let left = try await runLeftovers(runID)
         // The second signal comes within milliseconds of the first one's cleanup starting; the
         // cleanup takes longer, so bench quits with its code and leaves the rest. Should the
         // cleanup ever win the race, bench ends on the first signal with nothing left.
@@ -250,12 +247,7 @@ struct BenchCommandTests {
         }
         let cleanup = try BenchProcess.run(["cleanup", "--run", runID], environment: ledger)
         #expect(cleanup.code == 0, "bench cleanup: \(cleanup.err)")
-        try await withRuntime { client in
-            let pods = try await client.listPodSandbox(labels: selector)
-            let containers = try await client.listContainers(labels: selector)
-            #expect(
-                pods.isEmpty && containers.isEmpty,
-                "after cleanup, run \(runID) still has \(pods.count) pods and \(containers.count) containers")
-        }
+        let after = try await runLeftovers(runID)
+        #expect(after == 0, "after cleanup, run \(runID) still has \(after) pods and containers")
     }
 }

@@ -83,11 +83,8 @@ struct ClientTransportTests {
     /// never reaches the runtime: no pod of its name exists afterwards.
     @Test func aCallCancelledBeforeItStartsNeverReachesTheRuntime() async throws {
         try await withRuntime { client in
-            let name = "never-\(randomSuffix(length: 6))"
-            let config = PodSandboxConfig.make(
-                name: name, uid: name, namespace: Ownership.podNamespace,
-                logDirectory: "\(environment.podLogRoot)/\(name)", labels: environment.labels,
-                cgroupParent: environment.node.cgroupParent)
+            let config = testPodConfig("never")
+            let name = config.metadata.name
             let handler = environment.runtimeHandler
             let call = Task {
                 withUnsafeCurrentTask { $0?.cancel() }

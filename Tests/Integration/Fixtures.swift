@@ -18,6 +18,25 @@ struct TestPod: Sendable {
     var logDirectory: String { config.logDirectory }
 }
 
+/// How many pods and containers labelled with run `runID` the runtime still holds.
+func runLeftovers(_ runID: String) async throws -> Int {
+    try await withRuntime { client in
+        try await client.listPodSandbox(labels: [Ownership.runLabel: runID]).count
+            + client.listContainers(labels: [Ownership.runLabel: runID]).count
+    }
+}
+
+/// A pod config named `name` plus a random suffix, labelled with the suite's run, in CRIBench's
+/// namespace, cgroup parent and log root.
+func testPodConfig(_ name: String, hostNetwork: Bool = false) -> PodSandboxConfig {
+    let environment = TestEnvironment.shared
+    let uniqueName = "\(name)-\(randomSuffix(length: 6))"
+    return PodSandboxConfig.make(
+        name: uniqueName, uid: UUID().uuidString.lowercased(), namespace: Ownership.podNamespace,
+        logDirectory: "\(environment.podLogRoot)/\(uniqueName)", labels: environment.labels,
+        cgroupParent: environment.node.cgroupParent, hostNetwork: hostNetwork)
+}
+
 /// Runs `body` and then `cleanup`, whether `body` returned or threw.
 func withCleanup<Result>(_ body: () async throws -> Result, cleanup: () async -> Void) async throws -> Result {
     let result: Result
@@ -48,16 +67,7 @@ func withPodSandbox<Result>(
         }
     }
     let environment = TestEnvironment.shared
-    let uniqueName = "\(name)-\(randomSuffix(length: 6))"
-    let config = PodSandboxConfig.make(
-        name: uniqueName,
-        uid: UUID().uuidString.lowercased(),
-        namespace: Ownership.podNamespace,
-        logDirectory: "\(environment.podLogRoot)/\(uniqueName)",
-        labels: environment.labels,
-        cgroupParent: TestEnvironment.shared.node.cgroupParent,
-        hostNetwork: hostNetwork
-    )
+    let config = testPodConfig(name, hostNetwork: hostNetwork)
     let tracker = ResourceTracker()
     let id = try await client.runPodSandbox(config, runtimeHandler: handler ?? environment.runtimeHandler)
     await tracker.track(.podSandbox(id: id, logDirectory: config.logDirectory))

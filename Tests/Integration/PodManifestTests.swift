@@ -14,12 +14,7 @@ struct PodManifestTests {
         err.split(separator: "\n").first { $0.hasPrefix("[bench] pod run ") }?.split(separator: " ")[3].description
     }
 
-    func leftovers(_ runID: String) async throws -> Int {
-        try await withRuntime { client in
-            try await client.listPodSandbox(labels: [Ownership.runLabel: runID]).count
-                + client.listContainers(labels: [Ownership.runLabel: runID]).count
-        }
-    }
+    func leftovers(_ runID: String) async throws -> Int { try await runLeftovers(runID) }
 
     func imageNames() async throws -> Set<String> {
         try await withRuntime { client in Set(try await client.listImages().flatMap(\.repoTags)) }

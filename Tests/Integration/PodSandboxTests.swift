@@ -8,11 +8,8 @@ struct PodSandboxTests {
 
     @Test func sandboxLifecycleReportsStateHandlerAndLabels() async throws {
         try await withRuntime { client in
-            let uniqueName = "sandbox-\(randomSuffix(length: 6))"
-            let config = PodSandboxConfig.make(
-                name: uniqueName, uid: uniqueName, namespace: Ownership.podNamespace,
-                logDirectory: "\(environment.podLogRoot)/\(uniqueName)", labels: environment.labels,
-                cgroupParent: TestEnvironment.shared.node.cgroupParent)
+            let config = testPodConfig("sandbox")
+            let uniqueName = config.metadata.name
             let tracker = ResourceTracker()
             let id = try await client.runPodSandbox(config, runtimeHandler: environment.runtimeHandler)
             await tracker.track(.podSandbox(id: id, logDirectory: config.logDirectory))

@@ -7,12 +7,7 @@ import Testing
 /// nothing left behind, and a node that cannot hold the pods named in a clear failure.
 @Suite("bench scale", .serialized, .timeLimit(.minutes(10)))
 struct ScaleCommandTests {
-    func leftovers(_ runID: String) async throws -> Int {
-        try await withRuntime { client in
-            try await client.listPodSandbox(labels: [Ownership.runLabel: runID]).count
-                + client.listContainers(labels: [Ownership.runLabel: runID]).count
-        }
-    }
+    func leftovers(_ runID: String) async throws -> Int { try await runLeftovers(runID) }
 
     /// What an independent observer sees while bench scale runs: CRI's pod listing and the
     /// process table, polled every 100 ms.

@@ -43,10 +43,7 @@ extension WasmMatrix {
             #expect(
                 summary.contains("## Not measured") && summary.contains("ExecInCri on wasm:"), "\(summary.suffix(800))")
             #expect(!run.out.contains("kind=wasm"), "no benchmark line for the side that was not measured")
-            let selector = [Ownership.runLabel: results.runID]
-            let left = try await withRuntime { client in
-                try await client.listPodSandbox(labels: selector).count + client.listContainers(labels: selector).count
-            }
+            let left = try await runLeftovers(results.runID)
             #expect(left == 0, "the run left \(left) pods and containers, the refused side's included")
         }
     }

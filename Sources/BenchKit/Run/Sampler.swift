@@ -57,14 +57,15 @@ public struct Sampler: Sendable {
             for side in plan.sides { prepared.append((side, try await flow.setUp(side, context: context))) }
             // A side the runtime refused is reported and torn down at once: its pods would
             // otherwise weigh on the other sides' samples.
-            let refused = prepared.filter { flow.refusal($0.1) != nil }
-            prepared.removeAll { flow.refusal($0.1) != nil }
-            for (side, state) in refused {
-                let answer = flow.refusal(state) ?? ""
+            var refused: [(Workload, F.Prepared)] = []
+            for (side, state) in prepared {
+                guard let answer = flow.refusal(state) else { continue }
+                refused.append((side, state))
                 let entry = NotMeasured(flow: flow.name, kind: side.kind, runtimeAnswer: answer)
                 results.notMeasured = (results.notMeasured ?? []) + [entry]
                 progress("\(flow.name): \(side.kind.rawValue) not measured: the runtime answered \(answer)")
             }
+            prepared.removeAll { side, _ in refused.contains { $0.0.kind == side.kind } }
             await tearDown(flow, refused)
             if !prepared.isEmpty { try await measure(flow, prepared, into: &results) }
         } catch {
