@@ -12,7 +12,7 @@ stamp=$CRIBENCH_STATE_DIR/wasm-images.sha256
 digest=$(cat "$sources"/* "$0" | sha256sum | cut -d' ' -f1)
 modules=$CRIBENCH_STATE_DIR/wasm-modules
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ] && [ -f "$modules/wasi_example_main.wasm" ] \
-    && image_in_registry "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1"; then
+    && image_in_registry "$CRIBENCH_REGISTRY/cribench/wasm-fileprobe-link:1"; then
     exit 0
 fi
 
@@ -77,6 +77,15 @@ cp "$work/hello.wasm" "$CRIBENCH_STATE_DIR/host-probe/hello.wasm"
 ln -s "$CRIBENCH_STATE_DIR/host-probe/hello.wasm" "$work/root-symlink/entry.wasm"
 push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1" "$work/root-symlink" \
     --os wasi --architecture wasm --config.entrypoint "/entry.wasm" --config.label io.cribench.kind=wasm
+# A mount destination reached through the image's own symlink: /data links to an absolute
+# path that exists on the host (planted here, empty) and inside the image. A volume mounted at
+# /data/volume must land inside the rootfs, never in the host's directory of that name.
+link_target=$CRIBENCH_STATE_DIR/host-probe/mount-target
+mkdir -p "$link_target" "$work/root-fileprobe-link$link_target"
+cp "$work/fileprobe.wasm" "$work/root-fileprobe-link/fileprobe.wasm"
+ln -s "$link_target" "$work/root-fileprobe-link/data"
+push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-fileprobe-link:1" "$work/root-fileprobe-link" \
+    --os wasi --architecture wasm --config.entrypoint "/fileprobe.wasm" --config.label io.cribench.kind=wasm
 # The OCI twin of the wasi example: the same C source built for Linux (static, glibc), with the
 # same data file, so examples/pair-*.yaml compare one program under runc and under wasm.
 mkdir -p "$work/root-native/data"

@@ -50,15 +50,45 @@ extension WasmMatrix {
             return try await body(directory)
         }
 
-        @Test func aDeviceNodeShippedInTheImageCannotBeOpened() async throws {
+        /// A node in the image exists and is a device, yet the nodev rootfs refuses it (EACCES);
+        /// without that defence the devices cgroup would answer EPERM, so the errno says which
+        /// defence held.
+        @Test func aDeviceNodeShippedInTheImageIsRefusedByTheNodevRootfs() async throws {
             try await withRuntime { client in
                 try await withProbePod(client, "wasm-devnode") { pod in
-                    let log = try await probe(client, in: pod, ["read:/kmsg", "read:/dev/null", "read:/dev/kmsg"])
-                    // The nodev rootfs refuses first (EACCES); the devices cgroup would say EPERM.
-                    #expect(log.contains("read /kmsg: denied Permission denied"), "the image's c 1 11 node: \(log)")
+                    let log = try await probe(
+                        client, in: pod, ["stat:/kmsg", "read:/kmsg", "read:/dev/null", "read:/dev/kmsg"])
+                    #expect(log.contains("stat /kmsg: character-device"), "the image ships a c 1 11 node: \(log)")
+                    #expect(log.contains("read /kmsg: denied Permission denied"), "nodev refused it: \(log)")
                     #expect(log.contains("read /dev/null: ok "), "the default devices work: \(log)")
                     #expect(
                         log.contains { $0.hasPrefix("read /dev/kmsg: denied") }, "/dev holds the defaults only: \(log)")
+                }
+            }
+        }
+
+        /// A device the pod is given read-only: it is bound into /dev (where binds may hold
+        /// devices), it reads, and opening it for writing is refused by the devices cgroup (EPERM),
+        /// which is then the only defence. Without the cgroup rule the write would open and the
+        /// device would reject the text (EINVAL) instead.
+        @Test func aDeviceGivenReadOnlyIsRefusedForWritingByTheDevicesCgroup() async throws {
+            let device = "/dev/cpu_dma_latency"
+            try #require(FileManager.default.fileExists(atPath: device), "the node has \(device), a misc device")
+            try await withRuntime { client in
+                try await withProbePod(client, "wasm-devcgroup") { pod in
+                    let log = try await probe(client, in: pod, ["stat:\(device)", "read:\(device)", "write:\(device)"])
+                    {
+                        $0.devices = [
+                            .with {
+                                $0.containerPath = device; $0.hostPath = device; $0.permissions = "r"
+                            }
+                        ]
+                    }
+                    #expect(log.contains("stat \(device): character-device"), "the device is in /dev: \(log)")
+                    #expect(log.contains { $0.hasPrefix("read \(device): ok") }, "read is allowed: \(log)")
+                    #expect(
+                        log.contains("write \(device): denied Operation not permitted"),
+                        "the devices cgroup refused the write: \(log)")
                 }
             }
         }
@@ -128,6 +158,50 @@ extension WasmMatrix {
                         #expect(log.contains("read /data/secret.txt: ok top secret"), "\(log)")
                         #expect(log.contains { $0.hasPrefix("write /data/new.txt: denied") }, "\(log)")
                         #expect(!FileManager.default.fileExists(atPath: "\(directory)/new.txt"))
+                    }
+                }
+            }
+        }
+
+        /// The image links /data to an absolute path that also exists on the host: a volume at
+        /// /data/volume lands at that path inside the rootfs, and the host's directory gets
+        /// nothing. (WASI follows no absolute link, so the module reads the volume by the path
+        /// the link names.)
+        @Test func aMountDestinationReachedThroughAnImageSymlinkStaysInTheRootfs() async throws {
+            let hostTarget = "\(environment.stateDirectory)/host-probe/mount-target"
+            try #require(
+                FileManager.default.fileExists(atPath: hostTarget),
+                "scripts/build-wasm-images.sh plants \(hostTarget), the link's target")
+            let image = environment.wasmImage("fileprobe-link")
+            try await withRuntime { client in
+                try await withHostDirectory(["secret.txt": ("through the link", 0o644)]) { directory in
+                    try await withPodSandbox(
+                        client, name: "wasm-mountlink", handler: environment.wasmRuntimeHandler, image: image
+                    ) { pod in
+                        var config = ContainerConfig.make(
+                            name: "probe", image: image,
+                            args: [
+                                "stat:/data", "read:\(hostTarget)/volume/secret.txt",
+                                "write:\(hostTarget)/volume/written.txt",
+                            ])
+                        config.mounts = [
+                            .with {
+                                $0.containerPath = "/data/volume"; $0.hostPath = directory
+                            }
+                        ]
+                        let id = try await createContainer(client, in: pod, config)
+                        try await client.startContainer(id)
+                        try await eventually("fileprobe exits") {
+                            try await client.containerStatus(id).state == .containerExited
+                        }
+                        let log = containerLogLines(pod, try await client.containerStatus(id))
+                        #expect(log.contains("stat /data: symlink"), "the image's /data is a link: \(log)")
+                        #expect(log.contains("read \(hostTarget)/volume/secret.txt: ok through the link"), "\(log)")
+                        #expect(log.contains("write \(hostTarget)/volume/written.txt: ok"), "\(log)")
+                        #expect(
+                            FileManager.default.fileExists(atPath: "\(directory)/written.txt"), "the volume is real")
+                        let hostEntries = try FileManager.default.contentsOfDirectory(atPath: hostTarget)
+                        #expect(hostEntries.isEmpty, "nothing was made in the host's \(hostTarget): \(hostEntries)")
                     }
                 }
             }
@@ -514,7 +588,10 @@ extension WasmMatrix {
                     try await withProbePod(client, "wasm-submount") { pod in
                         let log = try await probe(
                             client, in: pod,
-                            ["write:/data/sub/new.txt", "read:/data/sub/null", "read:/data/null", "read:/dev/null"]
+                            [
+                                "write:/data/sub/new.txt", "stat:/data/sub/null", "read:/data/sub/null",
+                                "read:/data/null", "read:/dev/null",
+                            ]
                         ) { config in
                             config.mounts = [
                                 .with {
@@ -525,6 +602,7 @@ extension WasmMatrix {
                         #expect(
                             log.contains { $0.hasPrefix("write /data/sub/new.txt: denied") },
                             "the submount is read-only: \(log)")
+                        #expect(log.contains("stat /data/sub/null: character-device"), "the node is seen: \(log)")
                         #expect(
                             log.contains("read /data/sub/null: denied Permission denied"),
                             "the submount is nodev: \(log)")

@@ -1022,102 +1022,153 @@ public nonisolated struct Runtime_V1_ContainerMetadata: Sendable {
   public init() {}
 }
 
-public nonisolated struct Runtime_V1_ContainerConfig: Sendable {
+/// A host device given to the container; permissions are cgroup letters (r, w, m).
+public nonisolated struct Runtime_V1_Device: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var containerPath: String = String()
+
+  public var hostPath: String = String()
+
+  public var permissions: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Runtime_V1_ContainerConfig: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var metadata: Runtime_V1_ContainerMetadata {
-    get {_metadata ?? Runtime_V1_ContainerMetadata()}
-    set {_metadata = newValue}
+    get {_storage._metadata ?? Runtime_V1_ContainerMetadata()}
+    set {_uniqueStorage()._metadata = newValue}
   }
   /// Returns true if `metadata` has been explicitly set.
-  public var hasMetadata: Bool {self._metadata != nil}
+  public var hasMetadata: Bool {_storage._metadata != nil}
   /// Clears the value of `metadata`. Subsequent reads from it will return its default value.
-  public mutating func clearMetadata() {self._metadata = nil}
+  public mutating func clearMetadata() {_uniqueStorage()._metadata = nil}
 
   public var image: Runtime_V1_ImageSpec {
-    get {_image ?? Runtime_V1_ImageSpec()}
-    set {_image = newValue}
+    get {_storage._image ?? Runtime_V1_ImageSpec()}
+    set {_uniqueStorage()._image = newValue}
   }
   /// Returns true if `image` has been explicitly set.
-  public var hasImage: Bool {self._image != nil}
+  public var hasImage: Bool {_storage._image != nil}
   /// Clears the value of `image`. Subsequent reads from it will return its default value.
-  public mutating func clearImage() {self._image = nil}
+  public mutating func clearImage() {_uniqueStorage()._image = nil}
 
-  public var command: [String] = []
+  public var command: [String] {
+    get {_storage._command}
+    set {_uniqueStorage()._command = newValue}
+  }
 
-  public var args: [String] = []
+  public var args: [String] {
+    get {_storage._args}
+    set {_uniqueStorage()._args = newValue}
+  }
 
-  public var workingDir: String = String()
+  public var workingDir: String {
+    get {_storage._workingDir}
+    set {_uniqueStorage()._workingDir = newValue}
+  }
 
-  public var envs: [Runtime_V1_KeyValue] = []
+  public var envs: [Runtime_V1_KeyValue] {
+    get {_storage._envs}
+    set {_uniqueStorage()._envs = newValue}
+  }
 
-  public var mounts: [Runtime_V1_Mount] = []
+  public var mounts: [Runtime_V1_Mount] {
+    get {_storage._mounts}
+    set {_uniqueStorage()._mounts = newValue}
+  }
 
-  public var labels: Dictionary<String,String> = [:]
+  public var devices: [Runtime_V1_Device] {
+    get {_storage._devices}
+    set {_uniqueStorage()._devices = newValue}
+  }
 
-  public var annotations: Dictionary<String,String> = [:]
+  public var labels: Dictionary<String,String> {
+    get {_storage._labels}
+    set {_uniqueStorage()._labels = newValue}
+  }
 
-  public var logPath: String = String()
+  public var annotations: Dictionary<String,String> {
+    get {_storage._annotations}
+    set {_uniqueStorage()._annotations = newValue}
+  }
 
-  public var stdin: Bool = false
+  public var logPath: String {
+    get {_storage._logPath}
+    set {_uniqueStorage()._logPath = newValue}
+  }
 
-  public var stdinOnce: Bool = false
+  public var stdin: Bool {
+    get {_storage._stdin}
+    set {_uniqueStorage()._stdin = newValue}
+  }
 
-  public var tty: Bool = false
+  public var stdinOnce: Bool {
+    get {_storage._stdinOnce}
+    set {_uniqueStorage()._stdinOnce = newValue}
+  }
+
+  public var tty: Bool {
+    get {_storage._tty}
+    set {_uniqueStorage()._tty = newValue}
+  }
 
   public var linux: Runtime_V1_LinuxContainerConfig {
-    get {_linux ?? Runtime_V1_LinuxContainerConfig()}
-    set {_linux = newValue}
+    get {_storage._linux ?? Runtime_V1_LinuxContainerConfig()}
+    set {_uniqueStorage()._linux = newValue}
   }
   /// Returns true if `linux` has been explicitly set.
-  public var hasLinux: Bool {self._linux != nil}
+  public var hasLinux: Bool {_storage._linux != nil}
   /// Clears the value of `linux`. Subsequent reads from it will return its default value.
-  public mutating func clearLinux() {self._linux = nil}
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-
-  fileprivate var _metadata: Runtime_V1_ContainerMetadata? = nil
-  fileprivate var _image: Runtime_V1_ImageSpec? = nil
-  fileprivate var _linux: Runtime_V1_LinuxContainerConfig? = nil
-}
-
-public nonisolated struct Runtime_V1_CreateContainerRequest: @unchecked Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  public var podSandboxID: String {
-    get {_storage._podSandboxID}
-    set {_uniqueStorage()._podSandboxID = newValue}
-  }
-
-  public var config: Runtime_V1_ContainerConfig {
-    get {_storage._config ?? Runtime_V1_ContainerConfig()}
-    set {_uniqueStorage()._config = newValue}
-  }
-  /// Returns true if `config` has been explicitly set.
-  public var hasConfig: Bool {_storage._config != nil}
-  /// Clears the value of `config`. Subsequent reads from it will return its default value.
-  public mutating func clearConfig() {_uniqueStorage()._config = nil}
-
-  public var sandboxConfig: Runtime_V1_PodSandboxConfig {
-    get {_storage._sandboxConfig ?? Runtime_V1_PodSandboxConfig()}
-    set {_uniqueStorage()._sandboxConfig = newValue}
-  }
-  /// Returns true if `sandboxConfig` has been explicitly set.
-  public var hasSandboxConfig: Bool {_storage._sandboxConfig != nil}
-  /// Clears the value of `sandboxConfig`. Subsequent reads from it will return its default value.
-  public mutating func clearSandboxConfig() {_uniqueStorage()._sandboxConfig = nil}
+  public mutating func clearLinux() {_uniqueStorage()._linux = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Runtime_V1_CreateContainerRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var podSandboxID: String = String()
+
+  public var config: Runtime_V1_ContainerConfig {
+    get {_config ?? Runtime_V1_ContainerConfig()}
+    set {_config = newValue}
+  }
+  /// Returns true if `config` has been explicitly set.
+  public var hasConfig: Bool {self._config != nil}
+  /// Clears the value of `config`. Subsequent reads from it will return its default value.
+  public mutating func clearConfig() {self._config = nil}
+
+  public var sandboxConfig: Runtime_V1_PodSandboxConfig {
+    get {_sandboxConfig ?? Runtime_V1_PodSandboxConfig()}
+    set {_sandboxConfig = newValue}
+  }
+  /// Returns true if `sandboxConfig` has been explicitly set.
+  public var hasSandboxConfig: Bool {self._sandboxConfig != nil}
+  /// Clears the value of `sandboxConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearSandboxConfig() {self._sandboxConfig = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _config: Runtime_V1_ContainerConfig? = nil
+  fileprivate var _sandboxConfig: Runtime_V1_PodSandboxConfig? = nil
 }
 
 public nonisolated struct Runtime_V1_CreateContainerResponse: Sendable {
@@ -3985,9 +4036,9 @@ nonisolated extension Runtime_V1_ContainerMetadata: SwiftProtobuf.Message, Swift
   }
 }
 
-nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".ContainerConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}metadata\0\u{1}image\0\u{1}command\0\u{1}args\0\u{3}working_dir\0\u{1}envs\0\u{1}mounts\0\u{2}\u{2}labels\0\u{1}annotations\0\u{3}log_path\0\u{1}stdin\0\u{3}stdin_once\0\u{1}tty\0\u{1}linux\0")
+nonisolated extension Runtime_V1_Device: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Device"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}container_path\0\u{3}host_path\0\u{1}permissions\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3995,103 +4046,56 @@ nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftPr
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._metadata) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._image) }()
-      case 3: try { try decoder.decodeRepeatedStringField(value: &self.command) }()
-      case 4: try { try decoder.decodeRepeatedStringField(value: &self.args) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.workingDir) }()
-      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.envs) }()
-      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.mounts) }()
-      case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.labels) }()
-      case 10: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.annotations) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.logPath) }()
-      case 12: try { try decoder.decodeSingularBoolField(value: &self.stdin) }()
-      case 13: try { try decoder.decodeSingularBoolField(value: &self.stdinOnce) }()
-      case 14: try { try decoder.decodeSingularBoolField(value: &self.tty) }()
-      case 15: try { try decoder.decodeSingularMessageField(value: &self._linux) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.containerPath) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hostPath) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.permissions) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._metadata {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._image {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if !self.command.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.command, fieldNumber: 3)
+    if !self.containerPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.containerPath, fieldNumber: 1)
     }
-    if !self.args.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.args, fieldNumber: 4)
+    if !self.hostPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.hostPath, fieldNumber: 2)
     }
-    if !self.workingDir.isEmpty {
-      try visitor.visitSingularStringField(value: self.workingDir, fieldNumber: 5)
+    if !self.permissions.isEmpty {
+      try visitor.visitSingularStringField(value: self.permissions, fieldNumber: 3)
     }
-    if !self.envs.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.envs, fieldNumber: 6)
-    }
-    if !self.mounts.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.mounts, fieldNumber: 7)
-    }
-    if !self.labels.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.labels, fieldNumber: 9)
-    }
-    if !self.annotations.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.annotations, fieldNumber: 10)
-    }
-    if !self.logPath.isEmpty {
-      try visitor.visitSingularStringField(value: self.logPath, fieldNumber: 11)
-    }
-    if self.stdin != false {
-      try visitor.visitSingularBoolField(value: self.stdin, fieldNumber: 12)
-    }
-    if self.stdinOnce != false {
-      try visitor.visitSingularBoolField(value: self.stdinOnce, fieldNumber: 13)
-    }
-    if self.tty != false {
-      try visitor.visitSingularBoolField(value: self.tty, fieldNumber: 14)
-    }
-    try { if let v = self._linux {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Runtime_V1_ContainerConfig, rhs: Runtime_V1_ContainerConfig) -> Bool {
-    if lhs._metadata != rhs._metadata {return false}
-    if lhs._image != rhs._image {return false}
-    if lhs.command != rhs.command {return false}
-    if lhs.args != rhs.args {return false}
-    if lhs.workingDir != rhs.workingDir {return false}
-    if lhs.envs != rhs.envs {return false}
-    if lhs.mounts != rhs.mounts {return false}
-    if lhs.labels != rhs.labels {return false}
-    if lhs.annotations != rhs.annotations {return false}
-    if lhs.logPath != rhs.logPath {return false}
-    if lhs.stdin != rhs.stdin {return false}
-    if lhs.stdinOnce != rhs.stdinOnce {return false}
-    if lhs.tty != rhs.tty {return false}
-    if lhs._linux != rhs._linux {return false}
+  public static func ==(lhs: Runtime_V1_Device, rhs: Runtime_V1_Device) -> Bool {
+    if lhs.containerPath != rhs.containerPath {return false}
+    if lhs.hostPath != rhs.hostPath {return false}
+    if lhs.permissions != rhs.permissions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension Runtime_V1_CreateContainerRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".CreateContainerRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}pod_sandbox_id\0\u{1}config\0\u{3}sandbox_config\0")
+nonisolated extension Runtime_V1_ContainerConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ContainerConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}metadata\0\u{1}image\0\u{1}command\0\u{1}args\0\u{3}working_dir\0\u{1}envs\0\u{1}mounts\0\u{1}devices\0\u{1}labels\0\u{1}annotations\0\u{3}log_path\0\u{1}stdin\0\u{3}stdin_once\0\u{1}tty\0\u{1}linux\0")
 
   fileprivate class _StorageClass {
-    var _podSandboxID: String = String()
-    var _config: Runtime_V1_ContainerConfig? = nil
-    var _sandboxConfig: Runtime_V1_PodSandboxConfig? = nil
+    var _metadata: Runtime_V1_ContainerMetadata? = nil
+    var _image: Runtime_V1_ImageSpec? = nil
+    var _command: [String] = []
+    var _args: [String] = []
+    var _workingDir: String = String()
+    var _envs: [Runtime_V1_KeyValue] = []
+    var _mounts: [Runtime_V1_Mount] = []
+    var _devices: [Runtime_V1_Device] = []
+    var _labels: Dictionary<String,String> = [:]
+    var _annotations: Dictionary<String,String> = [:]
+    var _logPath: String = String()
+    var _stdin: Bool = false
+    var _stdinOnce: Bool = false
+    var _tty: Bool = false
+    var _linux: Runtime_V1_LinuxContainerConfig? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -4102,9 +4106,21 @@ nonisolated extension Runtime_V1_CreateContainerRequest: SwiftProtobuf.Message, 
     private init() {}
 
     init(copying source: _StorageClass) {
-      _podSandboxID = source._podSandboxID
-      _config = source._config
-      _sandboxConfig = source._sandboxConfig
+      _metadata = source._metadata
+      _image = source._image
+      _command = source._command
+      _args = source._args
+      _workingDir = source._workingDir
+      _envs = source._envs
+      _mounts = source._mounts
+      _devices = source._devices
+      _labels = source._labels
+      _annotations = source._annotations
+      _logPath = source._logPath
+      _stdin = source._stdin
+      _stdinOnce = source._stdinOnce
+      _tty = source._tty
+      _linux = source._linux
     }
   }
 
@@ -4123,9 +4139,21 @@ nonisolated extension Runtime_V1_CreateContainerRequest: SwiftProtobuf.Message, 
         // allocates stack space for every case branch when no optimizations are
         // enabled. https://github.com/apple/swift-protobuf/issues/1034
         switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._podSandboxID) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._config) }()
-        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._sandboxConfig) }()
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._image) }()
+        case 3: try { try decoder.decodeRepeatedStringField(value: &_storage._command) }()
+        case 4: try { try decoder.decodeRepeatedStringField(value: &_storage._args) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._workingDir) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._envs) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._mounts) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._devices) }()
+        case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._labels) }()
+        case 10: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._annotations) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._logPath) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._stdin) }()
+        case 13: try { try decoder.decodeSingularBoolField(value: &_storage._stdinOnce) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._tty) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._linux) }()
         default: break
         }
       }
@@ -4138,31 +4166,123 @@ nonisolated extension Runtime_V1_CreateContainerRequest: SwiftProtobuf.Message, 
       // allocates stack space for every if/case branch local when no optimizations
       // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
       // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._podSandboxID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._podSandboxID, fieldNumber: 1)
-      }
-      try { if let v = _storage._config {
+      try { if let v = _storage._metadata {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._image {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
       } }()
-      try { if let v = _storage._sandboxConfig {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      if !_storage._command.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._command, fieldNumber: 3)
+      }
+      if !_storage._args.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._args, fieldNumber: 4)
+      }
+      if !_storage._workingDir.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._workingDir, fieldNumber: 5)
+      }
+      if !_storage._envs.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._envs, fieldNumber: 6)
+      }
+      if !_storage._mounts.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._mounts, fieldNumber: 7)
+      }
+      if !_storage._devices.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._devices, fieldNumber: 8)
+      }
+      if !_storage._labels.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._labels, fieldNumber: 9)
+      }
+      if !_storage._annotations.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._annotations, fieldNumber: 10)
+      }
+      if !_storage._logPath.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._logPath, fieldNumber: 11)
+      }
+      if _storage._stdin != false {
+        try visitor.visitSingularBoolField(value: _storage._stdin, fieldNumber: 12)
+      }
+      if _storage._stdinOnce != false {
+        try visitor.visitSingularBoolField(value: _storage._stdinOnce, fieldNumber: 13)
+      }
+      if _storage._tty != false {
+        try visitor.visitSingularBoolField(value: _storage._tty, fieldNumber: 14)
+      }
+      try { if let v = _storage._linux {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
       } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Runtime_V1_CreateContainerRequest, rhs: Runtime_V1_CreateContainerRequest) -> Bool {
+  public static func ==(lhs: Runtime_V1_ContainerConfig, rhs: Runtime_V1_ContainerConfig) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
         let rhs_storage = _args.1
-        if _storage._podSandboxID != rhs_storage._podSandboxID {return false}
-        if _storage._config != rhs_storage._config {return false}
-        if _storage._sandboxConfig != rhs_storage._sandboxConfig {return false}
+        if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._image != rhs_storage._image {return false}
+        if _storage._command != rhs_storage._command {return false}
+        if _storage._args != rhs_storage._args {return false}
+        if _storage._workingDir != rhs_storage._workingDir {return false}
+        if _storage._envs != rhs_storage._envs {return false}
+        if _storage._mounts != rhs_storage._mounts {return false}
+        if _storage._devices != rhs_storage._devices {return false}
+        if _storage._labels != rhs_storage._labels {return false}
+        if _storage._annotations != rhs_storage._annotations {return false}
+        if _storage._logPath != rhs_storage._logPath {return false}
+        if _storage._stdin != rhs_storage._stdin {return false}
+        if _storage._stdinOnce != rhs_storage._stdinOnce {return false}
+        if _storage._tty != rhs_storage._tty {return false}
+        if _storage._linux != rhs_storage._linux {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Runtime_V1_CreateContainerRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateContainerRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}pod_sandbox_id\0\u{1}config\0\u{3}sandbox_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.podSandboxID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._config) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._sandboxConfig) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.podSandboxID.isEmpty {
+      try visitor.visitSingularStringField(value: self.podSandboxID, fieldNumber: 1)
+    }
+    try { if let v = self._config {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._sandboxConfig {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_CreateContainerRequest, rhs: Runtime_V1_CreateContainerRequest) -> Bool {
+    if lhs.podSandboxID != rhs.podSandboxID {return false}
+    if lhs._config != rhs._config {return false}
+    if lhs._sandboxConfig != rhs._sandboxConfig {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
