@@ -9,36 +9,10 @@ import Testing
 struct ScaleCommandTests {
     func leftovers(_ runID: String) async throws -> Int { try await runLeftovers(runID) }
 
-    /// What an independent observer sees while bench scale runs: CRI's pod listing and the
-    /// process table, polled every 100 ms.
-    actor Observer {
-        var densityPeak: [String: (pods: Int, shims: Int)] = [:]
-        var churnPeak: [String: Int] = [:]
-        var finished = false
-        /// Every sandbox of the run the observer saw (density and churn), by id.
-        var seenPods: Set<String> = []
-
-        func finish() { finished = true }
-
-        func observe(_ pods: [PodSandbox], commandLines: [String]) {
-            for kind in ["oci", "wasm"] {
-                let density = pods.filter { $0.metadata.name.hasPrefix("scale-\(kind)-") && $0.state == .sandboxReady }
-                let shims = density.filter { pod in commandLines.contains { $0.contains("-id \(pod.id) ") } }.count
-                let peak = densityPeak[kind] ?? (0, 0)
-                if density.count > peak.pods || shims > peak.shims {
-                    densityPeak[kind] = (max(peak.pods, density.count), max(peak.shims, shims))
-                }
-                let churn = pods.filter { $0.metadata.name.hasPrefix("churn-\(kind)-") && $0.state == .sandboxReady }
-                seenPods.formUnion((density + churn).map(\.id))
-                churnPeak[kind] = max(churnPeak[kind] ?? 0, churn.count)
-            }
-        }
-    }
-
     @Test func densityAndChurnForBothSidesMatchAnIndependentListing() async throws {
         let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
         defer { try? FileManager.default.removeItem(atPath: results) }
-        let observer = Observer()
+        let observer = ScaleObserver(densityPods: 5)
         let running = Task.detached {
             do {
                 let result = try BenchProcess.run([
@@ -51,12 +25,11 @@ struct ScaleCommandTests {
                 throw error
             }
         }
+        // Fast enough to see two churn pods overlap: each is ready for a few hundred ms.
         try await withRuntime { client in
-            while true {
-                let pods = try await client.listPodSandbox(labels: [Ownership.ownerLabel: Ownership.ownerValue])
-                await observer.observe(pods, commandLines: NodeProcesses.allCommandLines())
-                if await observer.finished { break }
-                try await Task.sleep(for: .milliseconds(100))
+            while await !observer.finished {
+                try await observer.observe(client, owner: [Ownership.ownerLabel: Ownership.ownerValue])
+                try await Task.sleep(for: .milliseconds(25))
             }
         }
         let run = try await running.value
@@ -67,17 +40,15 @@ struct ScaleCommandTests {
         let json = try Data(contentsOf: URL(fileURLWithPath: "\(results)/scale-\(runID)/results.json"))
         let decoded = try JSONDecoder.withISODates.decode(ScaleResults.self, from: json)
         for kind in [WorkloadKind.oci, .wasm] {
-            let seen = await observer.densityPeak[kind.rawValue]
+            let seen = try #require(await observer.density[kind.rawValue], "the observer saw no \(kind) density pod")
             let point = try #require(decoded.density.first { $0.kind == kind })
             // The observer saw all 5 pods ready at once, each with its shim; bench counted the same.
-            #expect(seen?.pods == 5 && seen?.shims == 5, "\(kind): the listing saw \(String(describing: seen)) at most")
+            #expect(seen.peakPods == 5 && seen.peakShims == 5, "\(kind): the listing saw \(seen.peakPods) pods at most")
             #expect(
                 point.pods == 5 && point.shims == 5 && point.pauseProcesses == 5 && point.memorySource == .processTree)
             #expect(point.workloadProcesses >= 5, "every pod has a workload process")
-            // A pod is a shim (a few MB) plus pause plus the workload: between 1 and 64 MB.
-            #expect(
-                point.pssPerPodBytes > 1_000_000 && point.pssPerPodBytes < 64_000_000,
-                "\(kind) PSS per pod \(point.pssPerPodBytes) B")
+            checkTimeToAllRunning(point, against: seen)
+            checkMemory(point, against: seen)
             let churn = try #require(decoded.churn.first { $0.kind == kind && $0.parallel == 2 })
             #expect(churn.startupNs.count == 6 && churn.errors == 0)
             // CRIBench's containerd has a cgroup of its own: its CPU covers the daemon and more.
@@ -86,7 +57,7 @@ struct ScaleCommandTests {
                 runtimeCPU >= (churn.daemonCPUNsPerPod ?? 0) - 10_000_000,
                 "runtime cgroup \(runtimeCPU) ns < daemon \(churn.daemonCPUNsPerPod ?? 0) ns")
             let peak = await observer.churnPeak[kind.rawValue] ?? 0
-            #expect(peak >= 1 && peak <= 2, "\(kind): \(peak) churn pods were ready at once, parallel is 2")
+            #expect(peak == 2, "\(kind): at most \(peak) churn pods were ready at once, parallel is 2")
             #expect(run.out.contains("BenchmarkDensity/pods=5/kind=\(kind.rawValue)-"))
             #expect(run.out.contains("BenchmarkChurn/parallel=2/kind=\(kind.rawValue)-"))
         }
@@ -96,12 +67,43 @@ struct ScaleCommandTests {
         #expect(chart.components(separatedBy: "<polyline").count - 1 == 6, "chart.svg should draw 6 lines")
         #expect(try await leftovers(runID) == 0)
         // Only the run's own shims: a node may hold other people's pods, and their shims stay.
-        let seen = await observer.seenPods
-        #expect(!seen.isEmpty)
+        let seenPods = await observer.seenPods
+        #expect(!seenPods.isEmpty)
         let shims = NodeProcesses.allCommandLines().filter { line in
-            line.contains("containerd-shim") && seen.contains { line.contains("-id \($0) ") }
+            line.contains("containerd-shim") && seenPods.contains { line.contains("-id \($0) ") }
         }
         #expect(shims.isEmpty, "shims of the run are still alive: \(shims)")
+    }
+
+    /// bench times from before the first RunPodSandbox to seeing the last container Running,
+    /// so it holds CRI's span from the first pod's creation to the last start, plus the calls
+    /// around it; it does not hold the settling time before memory is read.
+    func checkTimeToAllRunning(_ point: DensityPoint, against seen: ScaleObserver.DensityView) {
+        guard let span = seen.criSpanToAllRunningNs else {
+            Issue.record("\(point.kind): the observer never saw all 5 containers running")
+            return
+        }
+        #expect(
+            point.timeToAllRunningNs >= span - 5_000_000 && point.timeToAllRunningNs <= span + 500_000_000,
+            "\(point.kind): bench's time to all running \(point.timeToAllRunningNs) ns against CRI's span \(span) ns")
+    }
+
+    /// bench reads PSS two seconds after all ran; the observer's own sums from 1.5 s on, by
+    /// the shims' command lines and their descendants rather than by cgroup, must agree.
+    func checkMemory(_ point: DensityPoint, against seen: ScaleObserver.DensityView) {
+        guard let allRunning = seen.allRunningSeenAt else { return }
+        let settled = seen.pssSamples.filter { $0.at >= allRunning + .milliseconds(1500) }.map(\.bytes).sorted()
+        guard !settled.isEmpty else {
+            Issue.record("\(point.kind): no PSS sample while the pods had settled")
+            return
+        }
+        let observed = settled[settled.count / 2] / 5
+        let difference = abs(Double(point.pssPerPodBytes - observed)) / Double(observed)
+        #expect(
+            difference < 0.15,
+            "\(point.kind): bench's PSS per pod \(point.pssPerPodBytes) B, the observer's \(observed) B")
+        // A pod is a shim (a few MB) plus pause plus the workload: between 1 and 64 MB.
+        #expect(point.pssPerPodBytes > 1_000_000 && point.pssPerPodBytes < 64_000_000)
     }
 
     @Test func aNodeThatCannotHoldThePodsFailsNamingTheFirstErrorAndLeavesNothing() async throws {
