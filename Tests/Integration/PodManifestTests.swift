@@ -105,11 +105,55 @@ struct PodManifestTests {
         }
         #expect(run.code == 0, "bench pod failed: \(run.err.suffix(1500))")
         #expect(run.err.contains("default/my-pod [wasm] pass 1/1"), "\(run.err.suffix(800))")
-        #expect(run.err.contains("my-pod/wasm-name: no /data/message.txt"), "the module ran to its end: \(run.err.suffix(800))")
+        #expect(
+            run.err.contains("my-pod/wasm-name: no /data/message.txt"),
+            "the module ran to its end: \(run.err.suffix(800))")
         for (index, word) in ["/wasi_example_main.wasm", "my-command", "args1", "args2", "args3...."].enumerated() {
             #expect(
                 run.err.contains("my-pod/wasm-name: arg[\(index)]=\(word)\n"), "argv[\(index)]: \(run.err.suffix(800))")
         }
+        let id = try #require(runID(run.err))
+        #expect(try await leftovers(id) == 0)
+    }
+
+    /// A pair of long-running pods with the same limits, one per side: bench pod reads each
+    /// container's cgroup from the host while it runs, and the runtime must have applied what
+    /// the manifest asked (48Mi is whole pages; 250m is 25 ms of every 100 ms).
+    @Test func aPairsLimitsAreInForceOnBothSides() async throws {
+        let scratch = NSTemporaryDirectory() + "cribench-limits-\(randomSuffix(length: 6))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let environment = TestEnvironment.shared
+        try """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: limits-oci}
+        spec:
+          terminationGracePeriodSeconds: 0
+          containers:
+          - name: app
+            image: \(environment.busyboxImage)
+            command: ["sh", "-c", "echo ready; exec sleep 3600"]
+            resources: {limits: {memory: 48Mi, cpu: 250m}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: limits-wasm, annotations: {wasm-sandbox: "1"}}
+        spec:
+          terminationGracePeriodSeconds: 0
+          containers:
+          - name: app
+            image: \(environment.wasmImage("idle"))
+            resources: {limits: {memory: 48Mi, cpu: 250m}}
+        """.write(toFile: "\(scratch)/limits.yaml", atomically: true, encoding: .utf8)
+        let run = try BenchProcess.run(["pod", "\(scratch)/limits.yaml", "--results-dir", "\(scratch)/results"])
+        #expect(run.code == 0, "bench pod failed: \(run.err.suffix(1500))")
+        for side in ["oci", "wasm"] {
+            #expect(
+                run.err.contains("limits-\(side)/app: limits in force: memory 50331648 B, CPU 25000/100000 µs"),
+                "\(side): \(run.err.suffix(1500))")
+        }
+        #expect(run.err.contains("default/limits-wasm [wasm]"), "the wasm pod ran under the wasm handler")
         let id = try #require(runID(run.err))
         #expect(try await leftovers(id) == 0)
     }

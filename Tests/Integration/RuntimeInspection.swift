@@ -1,12 +1,8 @@
+import BenchKit
 import Foundation
 
 /// The pid containerd names in a verbose ContainerStatus or PodSandboxStatus info.
-func verbosePID(_ info: [String: String]) -> Int? {
-    guard let text = info["info"], let data = text.data(using: .utf8),
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    else { return nil }
-    return object["pid"] as? Int
-}
+func verbosePID(_ info: [String: String]) -> Int? { VerboseStatus.pid(info).map(Int.init) }
 
 /// The path of a namespace in the runtime spec that verbose status info carries (containerd
 /// puts the spec under `runtimeSpec`).

@@ -11,12 +11,14 @@ extension WasmMatrix {
     struct WasmModuleURLTests {
         let environment = TestEnvironment.shared
 
-        /// Publishes `module` from CRIBench's modules under a name no image on the node has, runs
-        /// `body` with its reference and URL, and deletes it from the registry again.
+        /// Publishes `module` from `directory` (CRIBench's modules by default) under a name no
+        /// image on the node has, runs `body` with its reference and URL, and deletes it from the
+        /// registry again.
         func withModuleByURL<Result>(
-            _ module: String, _ body: (_ image: String, _ url: String) async throws -> Result
+            _ module: String, from directory: String? = nil,
+            _ body: (_ image: String, _ url: String) async throws -> Result
         ) async throws -> Result {
-            let server = try ModuleServer(serving: environment.stateDirectory + "/wasm-modules")
+            let server = try ModuleServer(serving: directory ?? environment.stateDirectory + "/wasm-modules")
             defer { server.stop() }
             let url = "\(server.baseURL)/\(module)"
             let images = ModuleURLImages(registry: environment.node.registry)
@@ -32,8 +34,19 @@ extension WasmMatrix {
             }
         }
 
+        /// The module comes from the URL and nowhere else: served under a name of its own from a
+        /// scratch directory, it becomes an image tagged with its bytes' digest, which CRI pulls
+        /// (the URL in the ImageSpec's annotations, as the wasm fork reads it) and runs.
         @Test func wasmModuleInCriByURL() async throws {
-            try await withModuleByURL("hello.wasm") { image, url in
+            let scratch = NSTemporaryDirectory() + "cribench-url-\(randomSuffix(length: 6))"
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let name = "served-\(randomSuffix(length: 6)).wasm"
+            let bytes = try Data(
+                contentsOf: URL(fileURLWithPath: environment.stateDirectory + "/wasm-modules/hello.wasm"))
+            try bytes.write(to: URL(fileURLWithPath: "\(scratch)/\(name)"))
+            try await withModuleByURL(name, from: scratch) { image, url in
+                #expect(image.hasSuffix(":" + SHA256.hex(bytes).prefix(16)), "the tag is the served bytes' digest")
                 try await withRuntime { client in
                     #expect(try await client.imageStatus(image) == nil)
                     let reference = try await client.pullImage(
@@ -46,6 +59,19 @@ extension WasmMatrix {
                         #expect(status.id == reference)
                         #expect(status.repoTags.contains(image))
                         #expect(try await client.listImages().contains { $0.repoTags.contains(image) })
+                        try await withPodSandbox(client, name: "wasm-url", handler: environment.wasmRuntimeHandler) {
+                            pod in
+                            let id = try await createContainer(client, in: pod, .make(name: "served", image: image))
+                            try await client.startContainer(id)
+                            try await eventually("the served module exits") {
+                                try await client.containerStatus(id).state == .containerExited
+                            }
+                            let status = try await client.containerStatus(id)
+                            #expect(status.exitCode == 0)
+                            #expect(
+                                containerLogLines(pod, status).contains { $0.contains("hello from a wat module") },
+                                "the module the URL served ran")
+                        }
                     } cleanup: {
                         try? await client.removeImage(image)
                     }

@@ -84,6 +84,7 @@ public struct ManifestPodRunner: Sendable {
         var running: [(ContainerManifest, String)] = []
         for container in pod.containers { running.append((container, try await start(container, in: &pass))) }
         for (container, id) in running { try await awaitStarted(container, id: id, in: &pass) }
+        for (container, id) in running { try await checkLimits(container, id: id, pod: pod) }
         pass.outcome.steps.append(Step(operation: "startup", nanoseconds: (ContinuousClock.now - began).nanoseconds))
         if let untilLog, !pod.runsToCompletion {
             let deadline = ContinuousClock.now + waitTimeout
@@ -171,6 +172,36 @@ public struct ManifestPodRunner: Sendable {
         }
         pass.started.append((container, id))
         return id
+    }
+
+    /// A running container's cgroup must hold the limits its manifest asks for: the runtime,
+    /// not the manifest, is what is measured. A container that runs to completion may be gone
+    /// before its cgroup can be read, and one whose process this host cannot see is not
+    /// checked; both are said.
+    func checkLimits(_ container: ContainerManifest, id: String, pod: PodManifest) async throws {
+        let asked = container.linuxResources
+        let askedMemory = container.memoryLimitBytes
+        let askedQuota = asked.cpuQuota > 0 ? asked.cpuQuota : nil
+        guard askedMemory != nil || askedQuota != nil else { return }
+        let name = "\(pod.name)/\(container.name)"
+        guard !pod.runsToCompletion else {
+            log("\(name): limits not checked: the pod runs to completion, so its process may be gone")
+            return
+        }
+        let info = try await context.client.containerStatusResponse(id, verbose: true).info
+        guard let pid = VerboseStatus.pid(info), let limits = CgroupLimits.read(pid: pid) else {
+            log("\(name): limits not checked: its process and cgroup are not visible from this host")
+            return
+        }
+        let shortfalls = limits.shortfalls(
+            memoryBytes: askedMemory, cpuQuotaMicros: askedQuota,
+            cpuPeriodMicros: askedQuota.map { _ in asked.cpuPeriod })
+        guard shortfalls.isEmpty else {
+            throw BenchError(
+                "\(pod.document): container \(container.name): the runtime did not apply its resources.limits: "
+                    + shortfalls.joined(separator: "; "))
+        }
+        log("\(name): limits in force: \(limits.summary)")
     }
 
     /// An init container, started and waited to its end, which must be a clean exit.
