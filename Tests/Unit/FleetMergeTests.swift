@@ -53,6 +53,7 @@ struct FleetMergeTests {
         ("two nodes are too few", [100.0, 400.0], false),
         ("three nodes, the third 3x", [100.0, 100.0, 300.0], true),
         ("1.3x is under the factor", [100.0, 100.0, 130.0], false),
+        ("exactly 1.5x is not over the factor", [100.0, 100.0, 150.0], false),
         ("1.6x is over it", [100.0, 100.0, 160.0], true),
         ("1.8x but under the floor", [2.0, 2.0, 3.6], false),
         ("1.8x and over the floor", [20.0, 20.0, 36.0], true),
@@ -65,6 +66,20 @@ struct FleetMergeTests {
         let report = FleetMerge.merge(runs)
         let last = "node-\(p50Ms.count - 1)"
         #expect(report.fleet[0].slowNodes == (standsOut ? [last] : []), "\(name): \(report.perNode)")
+    }
+
+    /// The floor's boundary, with samples spread by a fixed ±5 µs so that p50s differ by exactly
+    /// what the case says: exactly 2 ms above the median (1.67x) is not more than the floor;
+    /// 2.001 ms is.
+    @Test(arguments: [(5.0, false), (5.001, true)])
+    func exactlyTheFloorAboveTheMedianIsNotMoreThanIt(slowP50Ms: Double, standsOut: Bool) {
+        let runs = [3.0, 3.0, slowP50Ms].enumerated().map { index, p50 in
+            run(node: "node-\(index)", pull: (-5..<5).map { Int64(p50 * 1e6) + Int64($0) * 1000 })
+        }
+        let report = FleetMerge.merge(runs)
+        let slow = report.perNode.first { $0.node == "node-2" }
+        #expect(abs((slow?.p50Ns ?? 0) - (report.fleet[0].medianOfNodeP50Ns) - (slowP50Ms - 3) * 1e6) < 1)
+        #expect(report.fleet[0].slowNodes == (standsOut ? ["node-2"] : []), "\(slowP50Ms) ms: \(report.perNode)")
     }
 
     /// Two nodes cannot outvote each other; runs of one node over time pool by node; a run that

@@ -71,4 +71,50 @@ struct NodeSettingsTests {
         let directory = try stateDirectory(env: "CRIBENCH_SUBNET=\(subnet)\n")
         #expect(try NodeSettings.load(environment: ["CRIBENCH_STATE_DIR": directory]).subnetContains(address) == inside)
     }
+
+    /// scripts/lib.sh and bench read one file of defaults; with no file and no variable they
+    /// must come out alike, key by key (a default hard-coded on either side would differ).
+    @Test func theScriptsAndBenchComeToTheSameDefaults() throws {
+        // Not created: a state directory that does not exist under root's / passes lib.sh's trust check.
+        let directory = "/nonexistent-cribench-\(UUID().uuidString.prefix(8))"
+        let library = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/lib.sh").path
+        let keys = [
+            "CRIBENCH_SOCKET", "CRIBENCH_REGISTRY", "CRIBENCH_CGROUP_PARENT", "CRIBENCH_BRIDGE", "CRIBENCH_SUBNET",
+            "CRIBENCH_PAUSE_IMAGE", "CRIBENCH_BUSYBOX_IMAGE", "CRIBENCH_IMAGETEST_IMAGE", "CRIBENCH_POD_LOG_ROOT",
+        ]
+        let bash = Process()
+        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+        bash.arguments =
+            [
+                "-c", #"source "$1"; shift; for key in "$@"; do printf '%s=%s\n' "$key" "${!key}"; done"#, "lib.sh",
+                library,
+            ] + keys
+        bash.environment = ["PATH": "/usr/bin:/bin", "CRIBENCH_STATE_DIR": directory]
+        let output = Pipe()
+        bash.standardOutput = output
+        try bash.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        bash.waitUntilExit()
+        try #require(bash.terminationStatus == 0, "sourcing \(library) failed")
+        let scripts = Dictionary(
+            uniqueKeysWithValues: text.split(separator: "\n").map { line in
+                let parts = line.split(separator: "=", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            })
+        let bench = try NodeSettings.load(environment: ["CRIBENCH_STATE_DIR": directory], defaultDirectory: directory)
+        let benchValues = [
+            "CRIBENCH_SOCKET": bench.socketPath, "CRIBENCH_REGISTRY": bench.registry,
+            "CRIBENCH_CGROUP_PARENT": bench.cgroupParent, "CRIBENCH_BRIDGE": bench.bridge,
+            "CRIBENCH_SUBNET": bench.subnet, "CRIBENCH_PAUSE_IMAGE": bench.pauseImage,
+            "CRIBENCH_BUSYBOX_IMAGE": bench.busyboxImage, "CRIBENCH_IMAGETEST_IMAGE": bench.imageTestImage,
+            "CRIBENCH_POD_LOG_ROOT": bench.podLogRoot,
+        ]
+        for key in keys {
+            #expect(
+                scripts[key] == benchValues[key],
+                "\(key): lib.sh \(scripts[key] ?? "-"), bench \(benchValues[key] ?? "-")")
+        }
+        #expect(bench.socketPath == directory + "/run/containerd.sock", "the state directory is filled in")
+    }
 }
