@@ -50,18 +50,22 @@ struct BenchProcess {
         return seen
     }
 
-    /// Ctrl-C in the middle: starts bench, waits for `marker` on stderr, sends `signals` (SIGINT;
-    /// SIGTERM is what Kubernetes sends) one after the other, and reads both streams to their end
-    /// (stderr on a thread of its own, so neither pipe fills up).
+    /// Ctrl-C in the middle: starts bench, waits for `marker` on stderr, runs `beforeSignals`,
+    /// sends `signals` (SIGINT; SIGTERM is what Kubernetes sends) one after the other, and reads
+    /// both streams to their end (stderr on a thread of its own, so neither pipe fills up).
+    /// `lastSignalToExit` is how long bench took to end after the last signal.
     func interrupt(
-        after marker: String, with signals: [Int32] = [SIGINT]
+        after marker: String, with signals: [Int32] = [SIGINT], beforeSignals: () throws -> Void = {}
     ) throws
-        -> (sawMarker: Bool, stderr: String, stdout: String, status: Int32)
+        -> (sawMarker: Bool, stderr: String, stdout: String, status: Int32, lastSignalToExit: Duration)
     {
         try start()
         var seen = readStderr(until: marker)
         let sawMarker = seen.contains(marker)
+        try beforeSignals()
+        var lastSignal = ContinuousClock.now
         for (index, signal) in signals.enumerated() {
+            lastSignal = .now
             kill(process.processIdentifier, signal)
             // The next signal comes once bench says it is cleaning up after this one.
             if index < signals.count - 1 { seen += readStderr(until: "stopping, cleaning up", timeout: .seconds(10)) }
@@ -70,7 +74,7 @@ struct BenchProcess {
         let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         seen += String(decoding: errors.wait(), as: UTF8.self)
         process.waitUntilExit()
-        return (sawMarker, seen, out, process.terminationStatus)
+        return (sawMarker, seen, out, process.terminationStatus, ContinuousClock.now - lastSignal)
     }
 
     /// Starts bench with a deadline of its own: a bench still running after `deadline` is
@@ -201,7 +205,7 @@ struct BenchCommandTests {
         let bench = BenchProcess(
             ["run", "--flows", flows, "--samples", "500", "--warmup", "0", "--results-dir", resultsRoot],
             environment: ["CRIBENCH_LEDGER_DIR": resultsRoot + "/ledger"])
-        let (sawMarker, seen, out, status) = try bench.interrupt(after: "sample 3/500", with: [signal])
+        let (sawMarker, seen, out, status, _) = try bench.interrupt(after: "sample 3/500", with: [signal])
         #expect(sawMarker, "bench should be sampling: \(seen)")
         let runID = try #require(BenchProcess.runID(announcedIn: seen))
 
@@ -224,27 +228,32 @@ struct BenchCommandTests {
     }
 
     /// A second signal quits at once, as bench says it will, leaving what the first one's
-    /// cleanup had not removed yet; `bench cleanup --run` removes that.
-    @Test func aSecondSignalQuitsAtOnceAndCleanupRemovesWhatItLeft() async throws {
+    /// cleanup had not removed yet; `bench cleanup --run` removes that. The OCI side runs under
+    /// the probe handler, whose every delete is slowed to 5 s once sampling is under way, so the
+    /// first signal's cleanup is still busy when the second arrives.
+    @Test(ProbeRuntime.availableOrCI)
+    func aSecondSignalQuitsAtOnceAndCleanupRemovesWhatItLeft() async throws {
+        let probe = try ProbeRuntime.required()
+        defer { try? probe.restore() }
         let scratch = NSTemporaryDirectory() + "cribench-twice-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let ledger = ["CRIBENCH_LEDGER_DIR": scratch + "/ledger"]
         let bench = BenchProcess(
-            ["run", "--flows", "container", "--samples", "500", "--warmup", "0", "--results-dir", scratch],
+            [
+                "run", "--flows", "container", "--samples", "500", "--warmup", "0", "--oci-handler",
+                ProbeRuntime.handler, "--results-dir", scratch,
+            ],
             environment: ledger)
-        let (sawMarker, seen, _, status) = try bench.interrupt(after: "sample 3/500", with: [SIGTERM, SIGINT])
+        let (sawMarker, seen, _, status, quitIn) = try bench.interrupt(
+            after: "sample 3/500", with: [SIGTERM, SIGINT],
+            beforeSignals: { try probe.slowDownDelete(milliseconds: 5000) })
         #expect(sawMarker, "bench should be sampling: \(seen)")
         let runID = try #require(BenchProcess.runID(announcedIn: seen))
+        #expect(status == 128 + SIGINT, "the second signal's exit code: \(status); \(seen.suffix(600))")
+        #expect(quitIn < .seconds(3), "bench took \(quitIn) after the second signal, which should end it at once")
         let left = try await runLeftovers(runID)
-        // The second signal comes within milliseconds of the first one's cleanup starting; the
-        // cleanup takes longer, so bench quits with its code and leaves the rest. Should the
-        // cleanup ever win the race, bench ends on the first signal with nothing left.
-        if status == 128 + SIGTERM {
-            #expect(left == 0, "bench ended on the first signal's cleanup and left \(left) pods and containers")
-        } else {
-            #expect(status == 128 + SIGINT, "the second signal's exit code: \(status); \(seen.suffix(600))")
-            #expect(left > 0, "the second signal quit at once, before the cleanup, so something of the run is left")
-        }
+        #expect(left > 0, "the second signal quit before the cleanup, so something of the run is left")
+        try probe.restore()
         let cleanup = try BenchProcess.run(["cleanup", "--run", runID], environment: ledger)
         #expect(cleanup.code == 0, "bench cleanup: \(cleanup.err)")
         let after = try await runLeftovers(runID)

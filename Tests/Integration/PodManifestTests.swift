@@ -193,7 +193,7 @@ struct PodManifestTests {
                 atPath: "\(Self.examples)/config/app.conf", toPath: "\(configPath)/app.conf")
         }
         defer { if !configExisted { try? FileManager.default.removeItem(atPath: configPath) } }
-        let (sawMarker, seen, _, status) = try bench.interrupt(after: "pass 1/50")
+        let (sawMarker, seen, _, status, _) = try bench.interrupt(after: "pass 1/50")
         #expect(sawMarker, "bench pod should be running passes: \(seen.suffix(600))")
         #expect(status == 130, "exit code after SIGINT: \(status); \(seen.suffix(800))")
         let id = try #require(runID(seen))
@@ -207,7 +207,7 @@ struct PodManifestTests {
     /// SIGTERM, what Kubernetes sends, in the middle of the design notes' Pod sketch run 50
     /// times: the pods go, and so does the module image bench pod pushed to the registry.
     @Test func sigtermMidRunRemovesThePodsAndTheModuleImage() async throws {
-        let (sawMarker, seen, _, status) = try withServedSketch { scratch in
+        let (sawMarker, seen, _, status, _) = try withServedSketch { scratch in
             try BenchProcess(["pod", "\(scratch)/sketch.yaml", "--repeat", "50", "--results-dir", "\(scratch)/results"])
                 .interrupt(after: "pass 1/50", with: [SIGTERM])
         }

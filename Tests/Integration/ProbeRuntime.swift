@@ -105,6 +105,21 @@ struct ProbeRuntime {
             """)
     }
 
+    /// runc, but every `delete` (a task's end: what StopContainer and StopPodSandbox wait for)
+    /// waits `milliseconds` first.
+    func slowDownDelete(milliseconds: Int) throws {
+        try install(
+            """
+            #!/bin/sh
+            # CRIBench probe runtime, slowed by BenchCommandTests: delete waits.
+            case " $* " in
+                *" delete "*) sleep \(Double(milliseconds) / 1000) ;;
+            esac
+            exec \(Self.runc) "$@"
+
+            """)
+    }
+
     func restore() throws {
         try? FileManager.default.removeItem(atPath: path + ".created")
         try install("#!/bin/sh\n# CRIBench probe runtime: runc unchanged.\nexec \(Self.runc) \"$@\"\n")

@@ -171,7 +171,7 @@ extension ScaleCommandTests {
         let results = NSTemporaryDirectory() + "cribench-scale-\(randomSuffix(length: 6))"
         defer { try? FileManager.default.removeItem(atPath: results) }
         let bench = BenchProcess(["scale", "--pods", "40", "--churn-pods", "0", "--results-dir", results])
-        let (sawMarker, seen, _, status) = try bench.interrupt(after: "pods up")
+        let (sawMarker, seen, _, status, _) = try bench.interrupt(after: "pods up")
         #expect(sawMarker, "bench scale should be starting pods: \(seen)")
         #expect(status == 130, "exit code after SIGINT: \(status); \(seen.suffix(800))")
         let runID = try #require(
