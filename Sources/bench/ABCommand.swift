@@ -36,7 +36,8 @@ struct ABCommand: AsyncParsableCommand {
     func validate() throws {
         guard a != b else {
             throw ValidationError(
-                "--a and --b name the same handler '\(a)'; an A/B run needs two (register a second build with scripts/add-runtime-handler.sh)"
+                "--a and --b name the same handler '\(a)'; an A/B run needs two (register a second build with "
+                    + "scripts/add-runtime-handler.sh)"
             )
         }
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1, got \(threshold)") }

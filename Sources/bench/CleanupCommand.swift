@@ -6,9 +6,12 @@ struct CleanupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cleanup",
         abstract:
-            "Remove what an earlier, crashed run left behind: its pods and containers, found by CRIBench's labels, and the images it pulled, found in the image ledger.",
+            "Remove what an earlier, crashed run left behind: its pods and containers, found by CRIBench's labels, "
+            + "and the images it pulled, found in the image ledger.",
         discussion:
-            "Never touches a pod or container without CRIBench's owner label, nor an image the ledger does not list for this endpoint. The ledger lives in $CRIBENCH_LEDGER_DIR, else $XDG_STATE_HOME/cribench/image-ledger, else ~/.local/state/cribench/image-ledger."
+            "Never touches a pod or container without CRIBench's owner label, nor an image the ledger does not list "
+            + "for this endpoint. The ledger lives in $CRIBENCH_LEDGER_DIR, else "
+            + "$XDG_STATE_HOME/cribench/image-ledger, else ~/.local/state/cribench/image-ledger."
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -28,7 +31,9 @@ struct CleanupCommand: AsyncParsableCommand {
             try await Cleanup.removeLabelled(selector, ledger: ImageLedger(), using: client)
         }
         print(
-            "removed \(removed.containers) container(s), \(removed.pods) pod sandbox(es) and \(removed.images) image(s) of runs labelled \(selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
+            "removed \(removed.containers) container(s), \(removed.pods) pod sandbox(es) and \(removed.images) "
+                + "image(s) of runs labelled "
+                + "\(selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
         )
     }
 }

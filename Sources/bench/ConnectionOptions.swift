@@ -7,7 +7,10 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         name: [.customShort("r"), .long],
         help:
-            "CRI runtime endpoint, unix:///path or /path (default: $CONTAINER_RUNTIME_ENDPOINT, else CRIBench's own containerd as $CRIBENCH_STATE_DIR/cribench.env records it)."
+            ArgumentHelp(
+                "CRI runtime endpoint, unix:///path or /path (default: $CONTAINER_RUNTIME_ENDPOINT, else CRIBench's "
+                    + "own "
+                    + "containerd as $CRIBENCH_STATE_DIR/cribench.env records it).")
     )
     var runtimeEndpoint: String?
 

@@ -36,7 +36,11 @@ enum FlowName: String, CaseIterable, Sendable {
             guard !names.contains(name) else { throw ValidationError("flow '\(key)' is named twice") }
             names.append(name)
         }
-        guard !names.isEmpty else { throw ValidationError("no flow named; choose from \(allCases.map(\.rawValue).joined(separator: ", "))") }
+        guard !names.isEmpty else {
+            throw ValidationError(
+                "no flow named; choose from "
+                    + "\(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         return names
     }
 }

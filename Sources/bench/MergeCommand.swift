@@ -24,7 +24,8 @@ struct MergeCommand: ParsableCommand {
         print(report.goBenchmarkText(), terminator: "")
         for operation in report.fleet where !operation.slowNodes.isEmpty {
             progress(
-                "\(operation.key): \(operation.slowNodes.joined(separator: ", ")) stand(s) out (fleet median p50 \(formatDuration(operation.medianOfNodeP50Ns)))"
+                "\(operation.key): \(operation.slowNodes.joined(separator: ", ")) stand(s) out (fleet median p50 "
+                    + "\(formatDuration(operation.medianOfNodeP50Ns)))"
             )
         }
         progress("merged \(runs.count) run(s) of \(report.nodes.count) node(s) into \(directory)/")

@@ -35,7 +35,8 @@ struct OverheadCommand: AsyncParsableCommand {
                 let samples = try await overhead.measure(pattern, with: client)
                 let summary = Summary(samples)!
                 print(
-                    "BenchmarkClientOverhead/op=Version/pattern=\(pattern.rawValue) \(calls) \(Int64(summary.p50)) ns/op \(Int64(summary.p99)) p99-ns/op"
+                    "BenchmarkClientOverhead/op=Version/pattern=\(pattern.rawValue) \(calls) \(Int64(summary.p50)) "
+                        + "ns/op \(Int64(summary.p99)) p99-ns/op"
                 )
                 progress(
                     String(

@@ -36,7 +36,8 @@ struct PodCommand: AsyncParsableCommand {
     var nodeName: String?
     @Option(
         help: ArgumentHelp(
-            "For pods that never end by themselves (a DaemonSet's): wait until each container logs a line containing this before the pod is removed.",
+            "For pods that never end by themselves (a DaemonSet's): wait until each container logs a line containing "
+                + "this before the pod is removed.",
             valueName: "text"))
     var untilLog: String?
 

@@ -31,7 +31,9 @@ struct RunCommand: AsyncParsableCommand {
         "wasi-example")
     @Option(
         help: ArgumentHelp(
-            "A wasm module by URL (http, https, file), as the wasm fork's wasm.module.url: fetched, packaged as a wasm image in the local registry and pulled with the URL in the ImageSpec's annotations; replaces --wasm-image.",
+            "A wasm module by URL (http, https, file), as the wasm fork's wasm.module.url: fetched, packaged as a "
+                + "wasm image in the local registry and pulled with the URL in the ImageSpec's annotations; replaces "
+                + "--wasm-image.",
             valueName: "url"))
     var wasmModuleURL: String?
     @Option(help: "Runtime handler of the OCI side.") var ociHandler = "runc"
@@ -39,7 +41,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("side"),
         help: ArgumentHelp(
-            "A side NAME=HANDLER[:oci|wasm], repeatable, in place of the OCI and wasm sides: every flow interleaves all of them, and reports set each against the first (e.g. --side oci=runc --side crun=crun --side wasm=wasm).",
+            "A side NAME=HANDLER[:oci|wasm], repeatable, in place of the OCI and wasm sides: every flow interleaves "
+                + "all of them, and reports set each against the first (e.g. --side oci=runc --side crun=crun --side "
+                + "wasm=wasm).",
             valueName: "side"))
     var sideTexts: [String] = []
     @Option(help: "Grace period of StopContainer, in seconds.") var stopTimeout = 10
@@ -47,26 +51,38 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
     @Option(
         help:
-            "The Kubernetes node this run measures, recorded in its results for bench merge (default: $NODE_NAME, else the host name)."
+            ArgumentHelp(
+                "The Kubernetes node this run measures, recorded in its results for bench merge (default: $NODE_NAME, "
+                    + "else the host name).")
     ) var nodeName: String?
     @Flag(
         help:
-            "Print bench.txt on stdout between '--- cribench bench.txt begin/end ---' lines, so that `kubectl logs` yields it."
+            ArgumentHelp(
+                "Print bench.txt on stdout between '--- cribench bench.txt begin/end ---' lines, so that `kubectl "
+                    + "logs` "
+                    + "yields it.")
     ) var markers = false
     @Flag(help: "After the run, stay up until SIGTERM (for a DaemonSet, whose pods always restart).") var hold = false
     @Option(
         help: ArgumentHelp(
-            "Machine history to gate against: the run is compared with the last runs of this machine (same CPU, kernel, runtime, handlers) kept there, and added to it when it passes; a machine with no history records this run and passes.",
+            "Machine history to gate against: the run is compared with the last runs of this machine (same CPU, "
+                + "kernel, runtime, handlers) kept there, and added to it when it passes; a machine with no history "
+                + "records this run and passes.",
             valueName: "dir"))
     var history: String?
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
     @Option(
         help:
-            "A baseline.json to compare with: a verdict if it was recorded on this machine and no history is given, else a reference shown in summary.md."
+            ArgumentHelp(
+                "A baseline.json to compare with: a verdict if it was recorded on this machine and no history is "
+                    + "given, "
+                    + "else a reference shown in summary.md.")
     ) var baseline: String?
     @Option(
         help: ArgumentHelp(
-            "Default tolerance: an op regressed when its samples moved (Hodges-Lehmann shift) beyond this factor of the reference's p50; the history gate learns each op's own tolerance once it holds 3 runs with samples.",
+            "Default tolerance: an op regressed when its samples moved (Hodges-Lehmann shift) beyond this factor of "
+                + "the reference's p50; the history gate learns each op's own tolerance once it holds 3 runs with "
+                + "samples.",
             valueName: "factor"))
     var threshold = 1.3
     @Option(help: ArgumentHelp("The smallest tolerance the history gate may learn for an op.", valueName: "factor"))
@@ -165,7 +181,8 @@ struct RunCommand: AsyncParsableCommand {
         let evaluation = try gatePlan.evaluate(results, baseline: baselineData)
         if markers {
             print(
-                "--- cribench bench.txt begin node=\(results.environment.node ?? results.environment.host) run=\(results.runID) ---"
+                "--- cribench bench.txt begin node=\(results.environment.node ?? results.environment.host) "
+                    + "run=\(results.runID) ---"
             )
         }
         print(GoBenchReporter.render(results), terminator: "")

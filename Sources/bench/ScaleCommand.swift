@@ -43,7 +43,8 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "Directory under which results/scale-RUN/ is written.") var resultsDir = "results"
     @Option(
         help: ArgumentHelp(
-            "Machine history to gate against: churn startup latencies as bench run's ops, memory per pod at 1.10x (keep it apart from bench run's).",
+            "Machine history to gate against: churn startup latencies as bench run's ops, memory per pod at 1.10x "
+                + "(keep it apart from bench run's).",
             valueName: "dir"))
     var history: String?
     @Option(help: "How many of the machine's last runs the gate compares with.") var historyDepth = 5
@@ -119,7 +120,8 @@ struct ScaleCommand: AsyncParsableCommand {
         let failed = results.churn.filter { $0.errors > 0 }
         if !failed.isEmpty {
             throw BenchError(
-                "\(failed.map(\.errors).reduce(0, +)) pod(s) failed to start in churn; first: \(failed[0].firstError ?? "?")"
+                "\(failed.map(\.errors).reduce(0, +)) pod(s) failed to start in churn; first: "
+                    + "\(failed[0].firstError ?? "?")"
             )
         }
         if history != nil, !results.churn.isEmpty || !results.density.isEmpty {

@@ -28,7 +28,8 @@ enum ChildProcess {
             }
             let err = (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? ""
             throw TestFailure(
-                "\(([executable] + arguments).joined(separator: " ")) did not end within \(timeout); stopped it. stderr: \(err.suffix(1000))"
+                "\(([executable] + arguments).joined(separator: " ")) did not end within \(timeout); stopped it. "
+                    + "stderr: \(err.suffix(1000))"
             )
         }
         let out = (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? ""

@@ -18,10 +18,9 @@ struct FleetInPodTests {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let template = try String(contentsOfFile: Self.daemonSet, encoding: .utf8)
-        #expect(
-            template.contains(
-                "image: \(Self.image.replacingOccurrences(of: TestEnvironment.shared.node.registry, with: "127.0.0.1:5000"))"
-            ))
+        let defaultImage = Self.image.replacingOccurrences(
+            of: TestEnvironment.shared.node.registry, with: "127.0.0.1:5000")
+        #expect(template.contains("image: \(defaultImage)"))
         let imagesBefore = try await withRuntime { client in Set(try await client.listImages().flatMap(\.repoTags)) }
         let nodes = [("node-a", "runc"), ("node-b", "runc"), ("node-c", ProbeRuntime.handler)]
         for (node, handler) in nodes {
@@ -36,7 +35,8 @@ struct FleetInPodTests {
                 .replacingOccurrences(
                     of: "        - --hold\n",
                     with:
-                        "        - --hold\n        - --flows=reads\n        - --samples=3\n        - --warmup=0\n        - --oci-handler=\(handler)\n"
+                        "        - --hold\n        - --flows=reads\n        - --samples=3\n        - --warmup=0\n     "
+                        + "   - --oci-handler=\(handler)\n"
                 )
             try manifest.write(toFile: "\(scratch)/daemonset-\(node).yaml", atomically: true, encoding: .utf8)
             let run = try BenchProcess.run([

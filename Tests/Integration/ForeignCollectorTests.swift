@@ -50,7 +50,11 @@ struct ForeignCollectorTests {
         #expect(containers + sandboxes > 0, "the collector should have taken something from under the run")
         #expect(
             run.code == 0,
-            "bench run failed beside the collector (it took \(containers) container(s), \(sandboxes) sandbox(es)): \(run.err.suffix(1500))"
+            Comment(
+                rawValue:
+                    "bench run failed beside the collector (it took \(containers) container(s), \(sandboxes) "
+                    + "sandbox(es)): "
+                    + "\(run.err.suffix(1500))")
         )
         for op in ["ContainerInCri/op=remove", "EndToEnd/op=teardown", "PodSandboxInCri/op=remove"] {
             #expect(

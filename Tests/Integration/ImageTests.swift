@@ -11,7 +11,11 @@ struct ImageTests {
             // Never an image the node held before: somebody else's pods may need it.
             let image = try #require(
                 try await client.firstAbsentImage([node.imageTestImage, node.busyboxImage]),
-                "both \(node.imageTestImage) and \(node.busyboxImage) are on the node already; the test removes only an image it pulled"
+                Comment(
+                    rawValue:
+                        "both \(node.imageTestImage) and \(node.busyboxImage) are on the node already; the test "
+                        + "removes only "
+                        + "an image it pulled")
             )
 
             let reference = try await client.pullImage(image)

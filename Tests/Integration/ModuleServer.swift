@@ -33,7 +33,8 @@ final class ModuleServer: @unchecked Sendable {
             kill(pid, SIGKILL)
             _ = try? ChildProcess.wait(pid)
             throw TestFailure(
-                "the module server did not start: \((try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? "")"
+                "the module server did not start: "
+                    + "\((try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? "")"
             )
         }
         port = found

@@ -233,7 +233,9 @@ struct PodManifestTests {
         spec:
           terminationGracePeriodSeconds: 0
           initContainers:
-          - {name: migrate, image: \(TestEnvironment.shared.node.busyboxImage), command: [sh, -c, "echo schema missing; exit 3"]}
+          - name: migrate
+            image: \(TestEnvironment.shared.node.busyboxImage)
+            command: [sh, -c, "echo schema missing; exit 3"]
           containers:
           - name: app
             image: \(TestEnvironment.shared.node.busyboxImage)
@@ -341,8 +343,12 @@ struct PodManifestTests {
         spec:
           restartPolicy: Never
           containers:
-          - {name: first, image: url-first-\(randomSuffix(length: 6)), annotations: {wasm.module.url: "\(good.baseURL)/hello.wasm"}}
-          - {name: second, image: url-second, annotations: {wasm.module.url: "\(good.baseURL)/missing.wasm"}}
+          - name: first
+            image: url-first-\(randomSuffix(length: 6))
+            annotations: {wasm.module.url: "\(good.baseURL)/hello.wasm"}
+          - name: second
+            image: url-second
+            annotations: {wasm.module.url: "\(good.baseURL)/missing.wasm"}
         """.write(toFile: "\(scratch)/two.yaml", atomically: true, encoding: .utf8)
         let two = try BenchProcess.run(["pod", "\(scratch)/two.yaml", "--results-dir", "\(scratch)/results"])
         #expect(

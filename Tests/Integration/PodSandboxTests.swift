@@ -45,7 +45,9 @@ struct PodSandboxTests {
                 #expect(!status.network.ip.isEmpty, "a pod on the CNI bridge should have an IP")
                 #expect(
                     environment.node.subnetContains(status.network.ip),
-                    "IP \(status.network.ip) should come from the subnet of CRIBench's bridge, \(environment.node.subnet)"
+                    Comment(
+                        rawValue: "IP \(status.network.ip) should come from the subnet of CRIBench's bridge, "
+                            + "\(environment.node.subnet)")
                 )
             }
         }

@@ -42,14 +42,14 @@ struct ProbeRuntime {
             """
             #!/bin/sh
             # CRIBench probe runtime, slowed by GateEndToEndTests: create of app containers waits.
-            bundle= previous=
+            bundle= previous= application='"io.kubernetes.cri.container-type":"container"'
             for argument in "$@"; do
                 [ "$previous" = "--bundle" ] && bundle=$argument
                 previous=$argument
             done
             case " $* " in
                 *" create "*)
-                    if [ -n "$bundle" ] && grep -q '"io.kubernetes.cri.container-type":"container"' "$bundle/config.json"; then
+                    if [ -n "$bundle" ] && grep -q "$application" "$bundle/config.json"; then
                         sleep \(Double(milliseconds) / 1000)
                     fi ;;
             esac
@@ -68,7 +68,7 @@ struct ProbeRuntime {
             """
             #!/bin/sh
             # CRIBench probe runtime, set by ScaleCommandTests: the node is full after \(containers) containers.
-            bundle= previous= log=
+            bundle= previous= log= application='"io.kubernetes.cri.container-type":"container"'
             for argument in "$@"; do
                 [ "$previous" = "--bundle" ] && bundle=$argument
                 [ "$previous" = "--log" ] && log=$argument
@@ -76,10 +76,11 @@ struct ProbeRuntime {
             done
             case " $* " in
                 *" create "*)
-                    if [ -n "$bundle" ] && grep -q '"io.kubernetes.cri.container-type":"container"' "$bundle/config.json"; then
+                    if [ -n "$bundle" ] && grep -q "$application" "$bundle/config.json"; then
                         echo created >> \(counter)
                         if [ "$(wc -l < \(counter))" -gt \(containers) ]; then
-                            message="cribench-probe: no room for another container, the node is full after \(containers)"
+                            message="cribench-probe: no room for another container, \
+            the node is full after \(containers)"
                             [ -n "$log" ] && printf '{"level":"error","msg":"%s"}\\n' "$message" >> "$log"
                             echo "$message" >&2
                             exit 1

@@ -95,7 +95,11 @@ struct RuntimeCrashTests {
         // held, another team's busybox say, is neither pulled nor removed): at least one must be.
         try #require(
             !absentBefore.isEmpty,
-            "every idle image (\(idleImages)) is on the node already, so the cleanup checks would hold whatever bench does")
+            Comment(
+                rawValue:
+                    "every idle image (\(idleImages)) is on the node already, so the cleanup checks would hold "
+                    + "whatever bench "
+                    + "does"))
 
         let bench = BenchProcess(
             [

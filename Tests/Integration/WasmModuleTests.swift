@@ -14,7 +14,11 @@ extension WasmMatrix {
                 let candidates = ["wasi-example", "hello", "exit-code"].map(environment.wasmImage)
                 let module = try #require(
                     try await client.firstAbsentImage(candidates),
-                    "every candidate module (\(candidates.joined(separator: ", "))) is on the node already; the test removes only a module it pulled"
+                    Comment(
+                        rawValue:
+                            "every candidate module (\(candidates.joined(separator: ", "))) is on the node already; "
+                            + "the test "
+                            + "removes only a module it pulled")
                 )
 
                 let reference = try await client.pullImage(module)

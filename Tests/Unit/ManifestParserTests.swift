@@ -169,27 +169,34 @@ struct ManifestParserTests {
             "spec.containers must hold at least one container"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: "
+                + "[{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}",
             "spec.containers[0].env[0].valueFrom.secretKeyRef is not supported"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: X, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: "
+                + "[{name: X, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]}",
             "fieldRef status.podIP is not supported"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, volumeMounts: [{name: v, mountPath: /v}]}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, "
+                + "volumeMounts: [{name: v, mountPath: /v}]}",
             "mounts volume v, which spec.volumes does not define"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes please\n  containers:\n  - {name: a, image: i}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes please\n  containers:\n  - "
+                + "{name: a, image: i}",
             "spec.hostNetwork must be true or false"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: "
+                + "i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, "
+                + "image: i}",
             "two Pods are named default/p"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, restartPolicy: Always}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, "
+                + "restartPolicy: Always}",
             "spec.containers[0].restartPolicy is not supported"
         ),
         // Names become paths and op names.
@@ -198,7 +205,8 @@ struct ManifestParserTests {
             "spec.containers[0].name must be a DNS-1123 label"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: .., emptyDir: {}}]\n  containers:\n  - {name: a, image: i}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: .., emptyDir: {}}]\n  "
+                + "containers:\n  - {name: a, image: i}",
             "spec.volumes[0].name must be a DNS-1123 label"
         ),
         (
@@ -206,7 +214,8 @@ struct ManifestParserTests {
             "metadata.name must be a DNS-1123 subdomain"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: my app}}\nspec:\n  containers:\n  - {name: a, image: i}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: my app}}\nspec:\n  containers:\n  - {name: "
+                + "a, image: i}",
             "metadata.labels.app is not a valid label value"
         ),
         (
@@ -215,15 +224,18 @@ struct ManifestParserTests {
         ),
         // YAML 1.1 would hand on 1.1 for 1.10: refused, as the API server refuses a number there.
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: [{name: V, value: 1.10}]}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, env: "
+                + "[{name: V, value: 1.10}]}",
             "spec.containers[0].env[0].value must be a string"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, securityContext: {runAsUser: -1}}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, "
+                + "securityContext: {runAsUser: -1}}",
             "runAsUser must be a user or group id"
         ),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, resources: {limits: {cpu: 1e13}}}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: i, resources: "
+                + "{limits: {cpu: 1e13}}}",
             "is more CPU than any node has"
         ),
     ])
@@ -270,7 +282,8 @@ struct WasmModulePackagingTests {
         check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         check.arguments = [
             "-c",
-            "import tarfile,sys; t=tarfile.open(sys.argv[1]); m=t.getmember('m.wasm'); assert m.size==8 and m.mode==0o755, m; assert t.extractfile(m).read()[:4]==b'\\x00asm'",
+            "import tarfile,sys; t=tarfile.open(sys.argv[1]); m=t.getmember('m.wasm'); assert m.size==8 and "
+                + "m.mode==0o755, m; assert t.extractfile(m).read()[:4]==b'\\x00asm'",
             path,
         ]
         try check.run()

@@ -63,7 +63,8 @@ func sampleResults(partial: Bool = false) -> ResultSet {
         #expect(text.contains("BenchmarkHarnessOverhead/op=version/pattern=in-flow-2\t1\t150000 ns/op\n"))
         #expect(
             text.hasPrefix(
-                "goos: linux\ngoarch: amd64\npkg: cribench\ncpu: Test CPU @ 2.0GHz\nruntime: containerd v1.6.20\nhandler: oci=runc wasm=wasm\n"
+                "goos: linux\ngoarch: amd64\npkg: cribench\ncpu: Test CPU @ 2.0GHz\nruntime: containerd "
+                    + "v1.6.20\nhandler: oci=runc wasm=wasm\n"
             ))
     }
 

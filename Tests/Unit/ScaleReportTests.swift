@@ -29,7 +29,8 @@ struct ScaleReportTests {
         let lines = ScaleReport.goBenchmarkLines(results()).split(separator: "\n")
         #expect(
             lines.contains(
-                "BenchmarkDensity/pods=10/kind=wasm-2\t1\t2000000000 ns/op\t4500000 B/pod\t500000 cri-B/pod\t700000 cri-pod-B/pod"
+                "BenchmarkDensity/pods=10/kind=wasm-2\t1\t2000000000 ns/op\t4500000 B/pod\t500000 cri-B/pod\t700000 "
+                    + "cri-pod-B/pod"
             ))
         // Without the runtime's processes there is no PSS figure, only CRI's.
         #expect(lines.contains("BenchmarkDensity/pods=10/kind=oci-2\t1\t0 ns/op\t0 cri-B/pod"))

@@ -55,7 +55,9 @@ public enum FleetMerge {
     public static var rule: String {
         String(
             format:
-                "a node stands out on an op when at least %d nodes measured it, its p50 is more than %.1fx the median of the nodes' p50s and more than %.0f ms above it, and its samples differ from the other nodes' (Mann-Whitney U, p < %.2f)",
+                "a node stands out on an op when at least %d nodes measured it, its p50 is more than %.1fx the median "
+                + "of the nodes' p50s and more than %.0f ms above it, and its samples differ from the other "
+                + "nodes' (Mann-Whitney U, p < %.2f)",
             minimumNodes, factor, floorNs / 1e6, significance)
     }
 

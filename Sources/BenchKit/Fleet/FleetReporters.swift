@@ -28,7 +28,8 @@ extension FleetReport {
                 "| \(node.name) | \(node.runtime) | \(node.kernel) | \(node.cpu) | \(handlers) | \(node.runs.count) |\n"
         }
         text +=
-            "\nRule: \(rule). Each cell is the node's p50 and, in brackets, its ratio to the median of the nodes' p50s.\n\n"
+            "\nRule: \(rule). Each cell is the node's p50 and, in brackets, its ratio to the median of the nodes' "
+            + "p50s.\n\n"
         text += "| op | " + nodes.map(\.name).joined(separator: " | ") + " | fleet p50 | fleet p99 | stands out |\n"
         text += "|---|" + String(repeating: "---|", count: nodes.count + 3) + "\n"
         for operation in fleet {
@@ -41,7 +42,8 @@ extension FleetReport {
             }
             text +=
                 "| \(operation.key) | " + cells.joined(separator: " | ")
-                + " | \(formatDuration(operation.p50Ns)) | \(formatDuration(operation.p99Ns)) | \(operation.slowNodes.isEmpty ? "" : operation.slowNodes.joined(separator: ", ")) |\n"
+                + " | \(formatDuration(operation.p50Ns)) | \(formatDuration(operation.p99Ns)) | "
+                + "\(operation.slowNodes.isEmpty ? "" : operation.slowNodes.joined(separator: ", ")) |\n"
         }
         return text
     }
@@ -53,12 +55,16 @@ extension FleetReport {
         let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
         func x(_ ratio: Double) -> Int { left + Int((log2(min(max(ratio, 0.25), 4)) + 2) / 4 * Double(width)) }
         var svg =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + width + 20)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + width + 20)\" height=\"\(height)\" "
+            + "font-family=\"sans-serif\" font-size=\"11\">\n"
         svg +=
-            "<text x=\"10\" y=\"16\" font-size=\"13\">p50 per node against the fleet median (log scale, 0.25x to 4x)</text>\n"
+            "<text x=\"10\" y=\"16\" font-size=\"13\">p50 per node against the fleet median (log scale, 0.25x to "
+            + "4x)</text>\n"
         for (index, node) in nodes.enumerated() {
             svg +=
-                "<circle cx=\"\(left + 10 + index * 90)\" cy=\"28\" r=\"4\" fill=\"\(colours[index % colours.count])\"/><text x=\"\(left + 18 + index * 90)\" y=\"32\">\(escape(node.name))</text>\n"
+                "<circle cx=\"\(left + 10 + index * 90)\" cy=\"28\" r=\"4\" "
+                + "fill=\"\(colours[index % colours.count])\"/><text x=\"\(left + 18 + index * 90)\" "
+                + "y=\"32\">\(escape(node.name))</text>\n"
         }
         svg += "<line x1=\"\(x(1))\" y1=\"\(top)\" x2=\"\(x(1))\" y2=\"\(height - 30)\" stroke=\"#999\"/>\n"
         for (row, operation) in fleet.enumerated() {
@@ -69,7 +75,9 @@ extension FleetReport {
                     continue
                 }
                 svg +=
-                    "<circle cx=\"\(x(entry.ratioToFleet))\" cy=\"\(y)\" r=\"\(entry.standsOut ? 6 : 4)\" fill=\"\(colours[index % colours.count])\"><title>\(escape(node.name)): \(formatDuration(entry.p50Ns))</title></circle>\n"
+                    "<circle cx=\"\(x(entry.ratioToFleet))\" cy=\"\(y)\" r=\"\(entry.standsOut ? 6 : 4)\" "
+                    + "fill=\"\(colours[index % colours.count])\"><title>\(escape(node.name)): "
+                    + "\(formatDuration(entry.p50Ns))</title></circle>\n"
             }
         }
         for ratio in [0.25, 0.5, 1, 2, 4] {

@@ -29,7 +29,8 @@ public struct ContainerLifecycleFlow: Flow {
         let (status, statusTook) = try await timed { try await client.containerStatus(id) }
         guard status.state == .containerRunning else {
             throw BenchError(
-                "\(workload.kind.rawValue) container \(id) is \(status.state) after StartContainer (exit \(status.exitCode), \(status.reason))"
+                "\(workload.kind.rawValue) container \(id) is \(status.state) after StartContainer (exit "
+                    + "\(status.exitCode), \(status.reason))"
             )
         }
         let (_, stop) = try await timed {

@@ -38,7 +38,8 @@ public struct ExecSyncFlow: Flow {
         case .answered(let took): return [took]
         case .unsupported(let reason), .failed(let reason):
             throw BenchError(
-                "\(workload.kind.rawValue): exec probe in container \(prepared.sandbox.containerID ?? "?") failed: \(reason)"
+                "\(workload.kind.rawValue): exec probe in container \(prepared.sandbox.containerID ?? "?") failed: "
+                    + "\(reason)"
             )
         }
     }

@@ -14,7 +14,9 @@ public struct ImageLifecycleFlow: Flow {
         guard try await context.client.imageStatus(workload.image) != nil else { return }
         guard await context.tracker.tracked.contains(.image(reference: workload.image)) else {
             throw BenchError(
-                "image \(workload.image) was present before the run; CRIBench removes only images it pulled, so it cannot benchmark pulling this one: remove it first or choose another with --\(workload.kind.rawValue)-image"
+                "image \(workload.image) was present before the run; CRIBench removes only images it pulled, so it "
+                    + "cannot benchmark pulling this one: remove it first or choose another with "
+                    + "--\(workload.kind.rawValue)-image"
             )
         }
         try await context.client.removeImage(workload.image)

@@ -10,7 +10,8 @@ extension GateEvaluation {
             lines.append(
                 String(
                     format:
-                        "machine scale %.2fx (this run's null call over the reference's): each p50 is divided by it before comparing",
+                        "machine scale %.2fx (this run's null call over the reference's): each p50 is divided by it "
+                        + "before comparing",
                     scale))
         }
         for finding in failures {
@@ -23,7 +24,8 @@ extension GateEvaluation {
             let judged = finding.judgedRatio.map { String(format: "; judged by %@ %.2fx", finding.rule, $0) } ?? ""
             let tolerance = String(format: ", tolerance %.2fx (%@)", finding.tolerance, finding.toleranceOrigin)
             lines.append(
-                "REGRESSION \(finding.key): p50 \(finding.currentNs.map(format) ?? "missing") vs \(finding.baselineNs.map(format) ?? "missing") (\(ratio)\(adjusted)\(judged)\(tolerance)\(p))"
+                "REGRESSION \(finding.key): p50 \(finding.currentNs.map(format) ?? "missing") vs "
+                    + "\(finding.baselineNs.map(format) ?? "missing") (\(ratio)\(adjusted)\(judged)\(tolerance)\(p))"
             )
         }
         if failures.isEmpty {
@@ -37,7 +39,8 @@ extension GateEvaluation {
                     learned.count,
                     learned.min() ?? 0, learned.max() ?? 0, gate.threshold)
             var rules =
-                "\(tolerances), judged by the Hodges-Lehmann shift where samples exist, noise floor \(formatDuration(gate.noiseFloorNs)), p < \(gate.significance)"
+                "\(tolerances), judged by the Hodges-Lehmann shift where samples exist, noise floor "
+                + "\(formatDuration(gate.noiseFloorNs)), p < \(gate.significance)"
             if verdict.findings.contains(where: { RegressionGate.isMemory($0.key) }) {
                 rules += String(
                     format: "; memory per pod: threshold %.2fx, floor %.0f KiB", gate.memoryThreshold,
@@ -52,7 +55,8 @@ extension GateEvaluation {
     public var failureMessage: String? {
         guard let verdict, !failures.isEmpty else { return nil }
         return
-            "\(failures.count) operation(s) regressed against \(verdict.source): \(failures.map(\.key).joined(separator: ", "))"
+            "\(failures.count) operation(s) regressed against \(verdict.source): "
+            + "\(failures.map(\.key).joined(separator: ", "))"
     }
 }
 

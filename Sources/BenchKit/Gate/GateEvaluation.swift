@@ -72,7 +72,8 @@ public struct GatePlan: Sendable {
             } else {
                 evaluation.firstRunOfMachine = true
                 evaluation.notes.append(
-                    "no history for this machine (\(machine)) in \(history.root): this run becomes its first baseline, and the gate compares from the next run on"
+                    "no history for this machine (\(machine)) in \(history.root): this run becomes its first "
+                        + "baseline, and the gate compares from the next run on"
                 )
             }
         }
@@ -86,7 +87,9 @@ public struct GatePlan: Sendable {
                 evaluation.reference = comparison
                 if baseline.machine != machine {
                     evaluation.notes.append(
-                        "\(source) was recorded on another machine (\(baseline.machine?.description ?? baseline.recordedOn)): shown as a reference in summary.md, not a verdict"
+                        "\(source) was recorded on another machine "
+                            + "(\(baseline.machine?.description ?? baseline.recordedOn)): shown as a reference in "
+                            + "summary.md, not a verdict"
                     )
                 }
             }

@@ -210,7 +210,10 @@ public struct RegressionGate: Sendable {
         }
         guard !Set(relevant).isDisjoint(with: current.keys) else {
             throw BenchError(
-                "\(name) has no operation in common with this run: it holds \(baseline.flows.sorted().joined(separator: ", ")), this run measured \(measuredFlows.sorted().joined(separator: ", ")); compare runs of the same flows, or record a new baseline"
+                "\(name) has no operation in common with this run: it holds "
+                    + "\(baseline.flows.sorted().joined(separator: ", ")), this run measured "
+                    + "\(measuredFlows.sorted().joined(separator: ", ")); compare runs of the same flows, or "
+                    + "record a new baseline"
             )
         }
         let scale = normalizeByHarnessOverhead ? Self.machineScale(results, against: baseline) ?? 1 : 1

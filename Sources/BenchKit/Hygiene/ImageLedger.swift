@@ -84,7 +84,8 @@ public struct ImageLedger: Sendable {
             try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         } catch {
             throw BenchError(
-                "cannot write the image ledger \(file): \(error.localizedDescription) (set \(Self.directoryEnvironmentVariable) to a writable directory)"
+                "cannot write the image ledger \(file): \(error.localizedDescription) (set "
+                    + "\(Self.directoryEnvironmentVariable) to a writable directory)"
             )
         }
     }

@@ -40,7 +40,8 @@ public final class RuntimeLock: Sendable {
                 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 : "?"
             throw BenchError(
-                "another CRIBench run (pid \(holder)) is benchmarking the runtime at \(endpoint); two runs on one runtime disturb each other's figures: wait for it to finish or stop it (lock \(path))"
+                "another CRIBench run (pid \(holder)) is benchmarking the runtime at \(endpoint); two runs on one "
+                    + "runtime disturb each other's figures: wait for it to finish or stop it (lock \(path))"
             )
         }
         ftruncate(fd, 0)

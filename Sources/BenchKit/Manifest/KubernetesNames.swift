@@ -33,7 +33,8 @@ enum KubernetesNames {
         let map = try node.stringMap(typedScalars: false)
         for (key, value) in map where !isLabelValue(value) {
             throw node.child(key, 0).fail(
-                "is not a valid label value: '\(value)' (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)"
+                "is not a valid label value: '\(value)' (at most 63 letters, digits, '-', '_' or '.', starting and "
+                    + "ending alphanumeric)"
             )
         }
         return map

@@ -80,7 +80,8 @@ struct ManifestNode {
         let result = try body(&reader)
         if let unknown = map.keys.filter({ !reader.taken.contains($0) }).sorted().first {
             throw ManifestError(
-                "\(document): \(child(unknown, 0).path) is not supported by bench pod (remove it, or see the README's \"Your own workloads\" for what is)"
+                "\(document): \(child(unknown, 0).path) is not supported by bench pod (remove it, or see the README's "
+                    + "\"Your own workloads\" for what is)"
             )
         }
         return result

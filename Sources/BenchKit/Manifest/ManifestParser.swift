@@ -37,7 +37,8 @@ public enum ManifestParser {
             case ("node.k8s.io/v1", "RuntimeClass"): file.runtimeClasses.append(try runtimeClass(node))
             default:
                 throw ManifestError(
-                    "\(node.document): apiVersion \(head["apiVersion"] ?? "(none)") kind \(kind) is not supported: bench pod runs v1 Pods, the pod of an apps/v1 DaemonSet, and node.k8s.io/v1 RuntimeClasses"
+                    "\(node.document): apiVersion \(head["apiVersion"] ?? "(none)") kind \(kind) is not supported: "
+                        + "bench pod runs v1 Pods, the pod of an apps/v1 DaemonSet, and node.k8s.io/v1 RuntimeClasses"
                 )
             }
         }
@@ -156,7 +157,8 @@ public enum ManifestParser {
             for container in all {
                 for mount in container.volumeMounts where !volumeNames.contains(mount.name) {
                     throw ManifestError(
-                        "\(node.document): container \(container.name) mounts volume \(mount.name), which spec.volumes does not define"
+                        "\(node.document): container \(container.name) mounts volume \(mount.name), which "
+                            + "spec.volumes does not define"
                     )
                 }
             }
@@ -262,7 +264,8 @@ public enum ManifestParser {
             guard let path = found else { throw from.fail("needs a fieldRef (the only kind bench pod resolves)") }
             guard ContainerManifest.downwardFields.contains(path) else {
                 throw from.fail(
-                    "fieldRef \(path) is not supported (use \(ContainerManifest.downwardFields.joined(separator: ", ")))"
+                    "fieldRef \(path) is not supported (use "
+                        + "\(ContainerManifest.downwardFields.joined(separator: ", ")))"
                 )
             }
             return (name, ContainerManifest.fieldReference + path)

@@ -158,7 +158,8 @@ public struct ManifestPodRunner: Sendable {
                 return try await client.createContainer(in: sandbox, config: config, sandboxConfig: sandboxConfig)
             } catch {
                 throw BenchError(
-                    "\(pod.document): container \(container.name) (image \(container.image)) could not be created: \(error)"
+                    "\(pod.document): container \(container.name) (image \(container.image)) could not be created: "
+                        + "\(error)"
                 )
             }
         }
@@ -253,7 +254,8 @@ public struct ManifestPodRunner: Sendable {
             }
             if ContinuousClock.now >= deadline {
                 throw BenchError(
-                    "\(pass.pod.document): container \(container.name) did not log '\(marker)' within \(waitTimeout)\(output)"
+                    "\(pass.pod.document): container \(container.name) did not log '\(marker)' within "
+                        + "\(waitTimeout)\(output)"
                 )
             }
             try await Task.sleep(for: .milliseconds(200))
@@ -308,7 +310,8 @@ public struct ManifestPodRunner: Sendable {
         switch (container.pullPolicy, present) {
         case (.never, false):
             throw BenchError(
-                "\(pod.document): image \(image) of container \(container.name) is not on the node and imagePullPolicy is Never: pull it first, or change the policy"
+                "\(pod.document): image \(image) of container \(container.name) is not on the node and "
+                    + "imagePullPolicy is Never: pull it first, or change the policy"
             )
         case (.never, true), (.ifNotPresent, true):
             return image
@@ -339,7 +342,8 @@ public struct ManifestPodRunner: Sendable {
             if status.state == .containerExited || (!exited && status.state == .containerRunning) { return status }
             if ContinuousClock.now >= deadline {
                 throw BenchError(
-                    "\(pod.document): container \(container.name) was not \(exited ? "finished" : "Running") within \(waitTimeout) (state \(status.state)); raise --wait-timeout if it is slow to start"
+                    "\(pod.document): container \(container.name) was not \(exited ? "finished" : "Running") within "
+                        + "\(waitTimeout) (state \(status.state)); raise --wait-timeout if it is slow to start"
                 )
             }
             try await Task.sleep(for: .milliseconds(10))

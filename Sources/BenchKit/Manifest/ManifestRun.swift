@@ -3,8 +3,8 @@ import Foundation
 
 /// One `bench pod`: every Pod of a manifest file run `repeats` times through CRI, one pod at a
 /// time, under the run lock; each CRI call timed into a ResultSet (flow `PodManifest`, op
-/// `NAME.STEP` with the pod's benchmark name, side by runtime handler), and the runtime left as found, also after a failure
-/// or a signal.
+/// `NAME.STEP` with the pod's benchmark name, side by runtime handler), and the runtime left as
+/// found, also after a failure or a signal.
 public struct ManifestRun: Sendable {
     public var endpoint: CRIEndpoint
     public var callTimeout: Duration
@@ -92,12 +92,15 @@ public struct ManifestRun: Sendable {
             let key = "\(pod.benchmarkName)/\(side(ofHandler: handler).rawValue)"
             if let (other, otherPod) = handlerOf[key], other != handler {
                 throw BenchError(
-                    "\(pod.document) and pod \(otherPod) share the benchmark name \(pod.benchmarkName) on one side but run under handlers '\(other)' and '\(handler)': give them different app labels"
+                    "\(pod.document) and pod \(otherPod) share the benchmark name \(pod.benchmarkName) on one side "
+                        + "but run under handlers '\(other)' and '\(handler)': give them different app labels"
                 )
             }
             handlerOf[key] = (handler, pod.qualifiedName)
             if let asked = pod.runtimeHandler, asked != handler {
-                progress("\(pod.document): spec.runtimeHandler \(asked) gives way to the wasm handler \(handler) (wasm-sandbox: 1)")
+                progress(
+                    "\(pod.document): spec.runtimeHandler \(asked) gives way to the wasm handler \(handler) "
+                        + "(wasm-sandbox: 1)")
             }
         }
         let setup = BenchRunSetup(endpoint: endpoint, callTimeout: callTimeout, runID: runID, ledger: ledger)
@@ -106,10 +109,12 @@ public struct ManifestRun: Sendable {
         return try await withBenchRun(setup, progress: progress) { session in
             // Each side named by its handler; with two on a side, the first by name, every run alike.
             let sides = Dictionary(
-                handlers.values.sorted().map { (run.side(ofHandler: $0).rawValue, $0) }) { first, _ in first }
+                handlers.values.sorted().map { (run.side(ofHandler: $0).rawValue, $0) }
+            ) { first, _ in first }
             progress(
                 "pod run \(runID) against \(endpoint): "
-                    + "\(manifest.pods.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")), \(repeats) time(s) each"
+                    + "\(manifest.pods.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")), \(repeats) "
+                    + "time(s) each"
             )
             return ResultSet(runID: runID.value, environment: session.environment(handlers: sides))
         } measure: { session, results in
@@ -153,7 +158,8 @@ public struct ManifestRun: Sendable {
             outcome.steps.last { $0.operation == "startup" }.map { formatDuration(Double($0.nanoseconds)) } ?? "?"
         let exits = outcome.exitCodes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         progress(
-            "\(pod.namespace)/\(pod.name) [\(handler.isEmpty ? "default handler" : handler)] pass \(iteration)/\(repeats): "
+            "\(pod.namespace)/\(pod.name) [\(handler.isEmpty ? "default handler" : handler)] pass "
+                + "\(iteration)/\(repeats): "
                 + "started in \(startup)\(exits.isEmpty ? "" : ", exit codes " + exits)")
     }
 }

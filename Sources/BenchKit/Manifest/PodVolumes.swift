@@ -36,11 +36,14 @@ struct PodVolumes {
                     case "Directory" where !exists || !isDirectory.boolValue,
                         "File" where !exists || isDirectory.boolValue:
                         throw BenchError(
-                            "\(pod.document): hostPath volume \(volume.name) needs \(type == "File" ? "a file" : "a directory") at \(path) on the node, and there is none"
+                            "\(pod.document): hostPath volume \(volume.name) needs "
+                                + "\(type == "File" ? "a file" : "a directory") at \(path) on the node, and there is "
+                                + "none"
                         )
                     case "Socket" where !isSocket(path):
                         throw BenchError(
-                            "\(pod.document): hostPath volume \(volume.name) needs a unix socket at \(path) on the node (is the runtime up there?)"
+                            "\(pod.document): hostPath volume \(volume.name) needs a unix socket at \(path) on the "
+                                + "node (is the runtime up there?)"
                         )
                     case "DirectoryOrCreate" where !pathIsPresent(path), "FileOrCreate" where !pathIsPresent(path):
                         let top = firstMissingAncestor(of: path)
@@ -55,7 +58,8 @@ struct PodVolumes {
                             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
                             guard fd >= 0 else {
                                 throw BenchError(
-                                    "\(pod.document): hostPath volume \(volume.name): cannot create the file \(path): \(String(cString: strerror(errno)))"
+                                    "\(pod.document): hostPath volume \(volume.name): cannot create the file \(path): "
+                                        + "\(String(cString: strerror(errno)))"
                                 )
                             }
                             close(fd)

@@ -14,7 +14,8 @@ enum EnvFile {
                 equals != line.startIndex
             else {
                 throw BenchError(
-                    "\(file):\(index + 1): not a KEY=VALUE line: \(line); restart the runtime with scripts/start-containerd.sh to rewrite it"
+                    "\(file):\(index + 1): not a KEY=VALUE line: \(line); restart the runtime with "
+                        + "scripts/start-containerd.sh to rewrite it"
                 )
             }
             values[String(line[..<equals])] = String(line[line.index(after: equals)...])

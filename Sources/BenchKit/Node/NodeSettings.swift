@@ -69,7 +69,8 @@ public struct NodeSettings: Sendable, Equatable {
             let text: String
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
                 throw BenchError(
-                    "cannot read CRIBench's node settings \(file): \(error.localizedDescription); restart the runtime with scripts/start-containerd.sh"
+                    "cannot read CRIBench's node settings \(file): \(error.localizedDescription); restart the runtime "
+                        + "with scripts/start-containerd.sh"
                 )
             }
             values = try EnvFile.parse(text, file: file)

@@ -46,7 +46,8 @@ public enum JSONReporter {
             },
             harnessOverhead: [
                 .init(
-                    pattern: .inFlow, samplesNs: results.harnessOverheadNs, summary: Summary(results.harnessOverheadNs)),
+                    pattern: .inFlow, samplesNs: results.harnessOverheadNs,
+                    summary: Summary(results.harnessOverheadNs)),
                 .init(
                     pattern: .backToBack, samplesNs: results.harnessOverheadBackToBackNs,
                     summary: Summary(results.harnessOverheadBackToBackNs)),

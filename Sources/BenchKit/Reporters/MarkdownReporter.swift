@@ -14,7 +14,8 @@ public enum MarkdownReporter {
             + environment.handlers.sorted { $0.key < $1.key }.map { "\($0.key) → `\($0.value)`" }.joined(
                 separator: ", ") + "\n"
         out +=
-            "- machine: \(environment.cpu), \(environment.cpuCount) CPUs, \(environment.goarch), kernel \(environment.kernel ?? "unknown") (fingerprint `\(machine.id)`)\n"
+            "- machine: \(environment.cpu), \(environment.cpuCount) CPUs, \(environment.goarch), kernel "
+            + "\(environment.kernel ?? "unknown") (fingerprint `\(machine.id)`)\n"
         if let client = environment.client { out += "- client: \(client)\n" }
         let overheads = [
             (TimingPattern.inFlow, results.harnessOverheadNs), (.backToBack, results.harnessOverheadBackToBackNs),
@@ -22,26 +23,31 @@ public enum MarkdownReporter {
         .compactMap { pattern, samples in Summary(samples).map { "\(formatDuration($0.p50)) \(pattern.rawValue)" } }
         if !overheads.isEmpty {
             out +=
-                "- harness overhead (a Version call, which does no work in the runtime; p50): \(overheads.joined(separator: ", "))\n"
+                "- harness overhead (a Version call, which does no work in the runtime; p50): "
+                + "\(overheads.joined(separator: ", "))\n"
         }
         for error in results.errors { out += "- error: \(error)\n" }
         out +=
-            "\nHow calls were timed: \(TimingPattern.allCases.map { "*\($0.rawValue)*: \($0.explanation)" }.joined(separator: "; ")). "
+            "\nHow calls were timed: "
+            + "\(TimingPattern.allCases.map { "*\($0.rawValue)*: \($0.explanation)" }.joined(separator: "; ")). "
         out +=
-            "On a VM a call after idle pays a wake-up that a back-to-back call does not: compare figures of the same pattern only.\n"
+            "On a VM a call after idle pays a wake-up that a back-to-back call does not: compare figures of the same "
+            + "pattern only.\n"
         for flow in results.flowOrder {
             out += "\n## \(flow) (\(results.pattern(ofFlow: flow).rawValue))\n\n"
             out += sideTable(results, flow: flow)
         }
         if let refused = results.notMeasured, !refused.isEmpty {
             out +=
-                "\n## Not measured\n\nThe runtime refused what these flows time on these sides; its answer is kept, no sample is:\n\n"
+                "\n## Not measured\n\nThe runtime refused what these flows time on these sides; its answer is kept, "
+                + "no sample is:\n\n"
             for entry in refused { out += "- \(entry.flow) on \(entry.kind.rawValue): \(entry.runtimeAnswer)\n" }
         }
         if let gate {
             if gate.firstRunOfMachine {
                 out +=
-                    "\n## Gate\n\nNo history for this machine yet: this run is its first baseline; the gate compares from the next run on.\n"
+                    "\n## Gate\n\nNo history for this machine yet: this run is its first baseline; the gate compares "
+                    + "from the next run on.\n"
             }
             if let verdict = gate.verdict {
                 out += "\n## Gate: against \(verdict.source) (verdict)\n\n" + comparisonTable(verdict.findings)
@@ -89,14 +95,18 @@ public enum MarkdownReporter {
         var out = ""
         if let scale = findings.first?.machineScale, scale != 1 {
             out +=
-                "Machine scale \(String(format2: scale))x: this run's null call (Version) p50 over the reference's. The verdict compares each ratio divided by it.\n\n"
+                "Machine scale \(String(format2: scale))x: this run's null call (Version) p50 over the reference's. "
+                + "The verdict compares each ratio divided by it.\n\n"
         }
         out +=
-            "The verdict judges each op's Hodges-Lehmann shift (the median of the differences between its samples and the reference's) "
-            + "over the reference's p50 where both have samples, else the ratio of p50s, against the op's tolerance: learned from this "
+            "The verdict judges each op's Hodges-Lehmann shift (the median of the differences between its samples and "
+            + "the reference's) "
+            + "over the reference's p50 where both have samples, else the ratio of p50s, against the op's tolerance: "
+            + "learned from this "
             + "machine's run-to-run spread when its history holds enough runs, else the default threshold.\n\n"
         out +=
-            "| op | reference p50 | now p50 | ratio | machine-adjusted | judged | tolerance | p (Mann-Whitney) | verdict |\n"
+            "| op | reference p50 | now p50 | ratio | machine-adjusted | judged | tolerance | p (Mann-Whitney) | "
+            + "verdict |\n"
         out += "|---|---:|---:|---:|---:|---:|---|---:|---|\n"
         for finding in findings {
             let ratio = finding.ratio.map { String(format2: $0) + "x" } ?? "n/a"
@@ -105,7 +115,8 @@ public enum MarkdownReporter {
             let tolerance = String(format2: finding.tolerance) + "x, " + finding.toleranceOrigin
             let p = finding.pValue.map { String(format: "%.3f", $0) } ?? "n/a"
             out +=
-                "| \(finding.key) | \(cell(finding.baselineNs)) | \(cell(finding.currentNs)) | \(ratio) | \(adjusted) | \(judged) "
+                "| \(finding.key) | \(cell(finding.baselineNs)) | \(cell(finding.currentNs)) | \(ratio) | \(adjusted) "
+                + "| \(judged) "
                 + "| \(tolerance) | \(p) | \(finding.verdict.rawValue) |\n"
         }
         return out

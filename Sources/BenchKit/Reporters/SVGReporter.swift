@@ -21,32 +21,39 @@ public enum SVGReporter {
         let height = top + Double(rows.count) * rowHeight + 40
         let width = labelWidth + plotWidth + 30
         var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
+            font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="10" y="20" font-size="15" font-weight="bold">CRIBench \(escape(results.runID)): time per CRI operation (log scale)\(results.partial ? " — partial" : "")</text>
+            <text x="10" y="20" font-size="15" font-weight="bold">CRIBench \(escape(results.runID)): \
+            time per CRI operation (log scale)\(results.partial ? " — partial" : "")</text>
 
             """
         for (index, kind) in kinds.enumerated() {
             let left = 10 + Double(index) * 150
             svg += "<rect x=\"\(f(left))\" y=\"32\" width=\"10\" height=\"10\" fill=\"\(color(index))\"/>"
             svg +=
-                "<text x=\"\(f(left + 15))\" y=\"41\">\(escape(kind.rawValue)) (\(escape(results.environment.handlers[kind.rawValue] ?? "")))</text>\n"
+                "<text x=\"\(f(left + 15))\" y=\"41\">\(escape(kind.rawValue)) "
+                + "(\(escape(results.environment.handlers[kind.rawValue] ?? "")))</text>\n"
         }
         svg +=
-            "<text x=\"\(f(10 + Double(kinds.count) * 150))\" y=\"41\" fill=\"#555\">dots: samples; bar: median</text>\n"
+            "<text x=\"\(f(10 + Double(kinds.count) * 150))\" y=\"41\" fill=\"#555\">dots: samples; bar: "
+            + "median</text>\n"
         var decade = lowDecade
         while decade <= highDecade {
             let position = labelWidth + (decade - lowDecade) / (highDecade - lowDecade) * plotWidth
             svg +=
-                "<line x1=\"\(f(position))\" y1=\"\(f(top - 6))\" x2=\"\(f(position))\" y2=\"\(f(height - 35))\" stroke=\"#ddd\"/>"
+                "<line x1=\"\(f(position))\" y1=\"\(f(top - 6))\" x2=\"\(f(position))\" y2=\"\(f(height - 35))\" "
+                + "stroke=\"#ddd\"/>"
             svg +=
-                "<text x=\"\(f(position))\" y=\"\(f(height - 20))\" text-anchor=\"middle\" fill=\"#555\">\(formatDuration(pow(10, decade)))</text>\n"
+                "<text x=\"\(f(position))\" y=\"\(f(height - 20))\" text-anchor=\"middle\" "
+                + "fill=\"#555\">\(formatDuration(pow(10, decade)))</text>\n"
             decade += 1
         }
         for (index, (flow, operation)) in rows.enumerated() {
             let y = top + Double(index) * rowHeight
             svg +=
-                "<text x=\"\(f(labelWidth - 8))\" y=\"\(f(y + stripHeight + 4))\" text-anchor=\"end\">\(escape(flow)) · \(escape(operation))</text>\n"
+                "<text x=\"\(f(labelWidth - 8))\" y=\"\(f(y + stripHeight + 4))\" text-anchor=\"end\">\(escape(flow)) "
+                + "· \(escape(operation))</text>\n"
             for (offset, kind) in kinds.enumerated() {
                 guard let samples = results.samples(flow: flow, operation: operation, kind: kind),
                     let summary = samples.summary
@@ -55,11 +62,13 @@ public enum SVGReporter {
                 let color = color(offset)
                 for duration in samples.samplesNs {
                     svg +=
-                        "<circle cx=\"\(f(x(duration)))\" cy=\"\(f(stripY + stripHeight / 2))\" r=\"2.5\" fill=\"\(color)\" fill-opacity=\"0.45\"/>"
+                        "<circle cx=\"\(f(x(duration)))\" cy=\"\(f(stripY + stripHeight / 2))\" r=\"2.5\" "
+                        + "fill=\"\(color)\" fill-opacity=\"0.45\"/>"
                 }
                 let median = x(Int64(summary.p50))
                 svg +=
-                    "<line x1=\"\(f(median))\" y1=\"\(f(stripY + 1))\" x2=\"\(f(median))\" y2=\"\(f(stripY + stripHeight - 1))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
+                    "<line x1=\"\(f(median))\" y1=\"\(f(stripY + 1))\" x2=\"\(f(median))\" "
+                    + "y2=\"\(f(stripY + stripHeight - 1))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
             }
         }
         return svg + "</svg>\n"

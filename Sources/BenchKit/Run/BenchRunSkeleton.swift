@@ -78,7 +78,7 @@ public func withBenchRun<Report: RunReport>(
             var report = initial
             do {
                 try await measure(session, &report)
-            } catch where Task.isCancelled {
+            } catch  where Task.isCancelled {
                 // Whatever a cancelled call threw, the signal that cancelled it is the cause,
                 // and it is recorded below.
             } catch {
@@ -133,7 +133,8 @@ enum BenchRunCleanup {
         if let first = foreign.first {
             progress(
                 "warning: the runtime runs \(foreign.count) pod(s) that are not CRIBench's (e.g. "
-                    + "\(first.metadata.namespace)/\(first.metadata.name)); they compete for the machine and may disturb the figures"
+                    + "\(first.metadata.namespace)/\(first.metadata.name)); they compete for the machine and may "
+                    + "disturb the figures"
             )
         }
     }

@@ -55,9 +55,11 @@ public enum ScaleChart {
         let panels = steady.isEmpty ? 2.0 : 3.0
         let width = panels * (panelWidth + 2 * margin), height = top + panelHeight + 90
         var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
+            font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="10" y="20" font-size="15" font-weight="bold">CRIBench scale \(SVGReporter.escape(results.runID))\(results.partial ? " — partial" : "")</text>
+            <text x="10" y="20" font-size="15" font-weight="bold">\
+            CRIBench scale \(SVGReporter.escape(results.runID))\(results.partial ? " — partial" : "")</text>
 
             """
         svg += panel(
@@ -78,7 +80,8 @@ public enum ScaleChart {
     ) -> String {
         var svg = "<text x=\"\(originX)\" y=\"\(top - 12)\" font-weight=\"bold\">\(SVGReporter.escape(title))</text>\n"
         svg +=
-            "<rect x=\"\(originX)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>\n"
+            "<rect x=\"\(originX)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" "
+            + "stroke=\"#999\"/>\n"
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
         guard let minX = xs.min(), let maxX = xs.max(), let maxY = ys.max(), maxY > 0 else {
             return svg + "<text x=\"\(originX + 20)\" y=\"\(top + 30)\" fill=\"#555\">not measured</text>\n"
@@ -92,21 +95,25 @@ public enum ScaleChart {
         for step in 0...4 {
             let value = maxY * 1.1 * Double(step) / 4
             svg +=
-                "<text x=\"\(originX - 5)\" y=\"\(py(value) + 4)\" text-anchor=\"end\">\(String(format: value < 10 ? "%.1f" : "%.0f", value))</text>\n"
+                "<text x=\"\(originX - 5)\" y=\"\(py(value) + 4)\" "
+                + "text-anchor=\"end\">\(String(format: value < 10 ? "%.1f" : "%.0f", value))</text>\n"
         }
         svg +=
-            "<text x=\"\(originX + panelWidth / 2)\" y=\"\(top + panelHeight + 32)\" text-anchor=\"middle\" fill=\"#555\">\(SVGReporter.escape(xLabel))</text>\n"
+            "<text x=\"\(originX + panelWidth / 2)\" y=\"\(top + panelHeight + 32)\" text-anchor=\"middle\" "
+            + "fill=\"#555\">\(SVGReporter.escape(xLabel))</text>\n"
         for (index, line) in series.enumerated() {
             let color = SVGReporter.color(kinds.firstIndex(of: line.kind) ?? 0)
             let path = line.points.sorted { $0.x < $1.x }.map { "\(px($0.x)),\(py($0.y))" }.joined(separator: " ")
             svg +=
-                "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,4\"" : "")/>\n"
+                "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" "
+                + "stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,4\"" : "")/>\n"
             for point in line.points {
                 svg += "<circle cx=\"\(px(point.x))\" cy=\"\(py(point.y))\" r=\"3\" fill=\"\(color)\"/>\n"
             }
             let legendY = top + panelHeight + 50 + Double(index / 2) * 16, legendX = originX + Double(index % 2) * 170
             svg +=
-                "<line x1=\"\(legendX)\" y1=\"\(legendY - 4)\" x2=\"\(legendX + 20)\" y2=\"\(legendY - 4)\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,4\"" : "")/>"
+                "<line x1=\"\(legendX)\" y1=\"\(legendY - 4)\" x2=\"\(legendX + 20)\" y2=\"\(legendY - 4)\" "
+                + "stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,4\"" : "")/>"
             svg += "<text x=\"\(legendX + 26)\" y=\"\(legendY)\">\(SVGReporter.escape(line.label))</text>\n"
         }
         return svg

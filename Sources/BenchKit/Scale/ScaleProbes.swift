@@ -52,7 +52,8 @@ public struct ScaleProbes: Sendable {
             }
             if !processTreeIsComplete(point) {
                 progress(
-                    "density \(workload.kind.rawValue): found \(point.pauseProcesses) pause process(es) and \(point.shims) "
+                    "density \(workload.kind.rawValue): found \(point.pauseProcesses) pause process(es) and "
+                        + "\(point.shims) "
                         + "shim(s) for \(count) pods under cgroup \(context.cgroupParent); reporting CRI's figures only"
                 )
                 point = DensityPoint(kind: point.kind, pods: count, memorySource: .criOnly)
@@ -164,7 +165,8 @@ public struct ScaleProbes: Sendable {
             }
             if stats.count < pods.count {
                 progress(
-                    "density \(kind.rawValue): ListPodSandboxStats answered for \(stats.count) of \(pods.count) pods; the pod working set is left out"
+                    "density \(kind.rawValue): ListPodSandboxStats answered for \(stats.count) of \(pods.count) pods; "
+                        + "the pod working set is left out"
                 )
                 return nil
             }
@@ -172,7 +174,8 @@ public struct ScaleProbes: Sendable {
         } catch {
             guard error.code == .unimplemented else { throw error }
             progress(
-                "density \(kind.rawValue): the runtime does not implement ListPodSandboxStats; only the containers' CRI working set is reported"
+                "density \(kind.rawValue): the runtime does not implement ListPodSandboxStats; only the containers' "
+                    + "CRI working set is reported"
             )
             return nil
         }

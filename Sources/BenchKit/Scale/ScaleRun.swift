@@ -49,8 +49,10 @@ public struct ScaleRun: Sendable {
         return try await withBenchRun(setup, progress: progress) { session in
             let handlers = Dictionary(sides.map { ($0.kind.rawValue, $0.runtimeHandler) }) { first, _ in first }
             progress(
-                "scale run \(runID) against \(endpoint): density at \(densityPods.map(String.init).joined(separator: ", ")) "
-                    + "pods, churn of \(churnPods) pods at parallelism \(churnParallel.map(String.init).joined(separator: ", "))"
+                "scale run \(runID) against \(endpoint): density at "
+                    + "\(densityPods.map(String.init).joined(separator: ", ")) "
+                    + "pods, churn of \(churnPods) pods at parallelism "
+                    + "\(churnParallel.map(String.init).joined(separator: ", "))"
             )
             return ScaleResults(runID: runID.value, environment: session.environment(handlers: handlers))
         } measure: { session, results in

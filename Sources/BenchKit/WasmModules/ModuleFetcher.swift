@@ -24,7 +24,8 @@ public enum ModuleFetcher {
             }
             guard Int(info.st_size) <= maximumBytes else {
                 throw BenchError(
-                    "module URL \(text) is \(info.st_size) bytes, more than the \(maximumBytes >> 20) MiB a module may have"
+                    "module URL \(text) is \(info.st_size) bytes, more than the \(maximumBytes >> 20) MiB a module "
+                        + "may have"
                 )
             }
             guard let contents = FileManager.default.contents(atPath: url.path) else {
@@ -38,7 +39,8 @@ public enum ModuleFetcher {
         }
         guard data.count <= maximumBytes else {
             throw BenchError(
-                "module URL \(text) returned \(data.count) bytes, more than the \(maximumBytes >> 20) MiB a module may have"
+                "module URL \(text) returned \(data.count) bytes, more than the \(maximumBytes >> 20) MiB a module "
+                    + "may have"
             )
         }
         // A local file is not echoed back: it may be anything root can read.
@@ -56,12 +58,14 @@ public enum ModuleFetcher {
             (data, response) = try await session.data(for: request)
         } catch {
             throw BenchError(
-                "module URL \(text) does not answer (\(error.localizedDescription)): check the address, or that its server is up"
+                "module URL \(text) does not answer (\(error.localizedDescription)): check the address, or that its "
+                    + "server is up"
             )
         }
         if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
             throw BenchError(
-                "module URL \(text) answered HTTP \(http.statusCode) (\(HTTPURLResponse.localizedString(forStatusCode: http.statusCode))): check the path"
+                "module URL \(text) answered HTTP \(http.statusCode) "
+                    + "(\(HTTPURLResponse.localizedString(forStatusCode: http.statusCode))): check the path"
             )
         }
         return data
@@ -75,7 +79,8 @@ public enum ModuleFetcher {
             }.joined()
             let what = showStart ? "\(data.count) bytes starting \"\(start)\"" : "\(data.count) bytes"
             throw BenchError(
-                "module URL \(source) did not return a wasm module (\(what), not the wasm magic \\0asm version 1): point it at a .wasm file"
+                "module URL \(source) did not return a wasm module (\(what), not the wasm magic \\0asm version 1): "
+                    + "point it at a .wasm file"
             )
         }
     }

@@ -26,7 +26,8 @@ public struct RegistryPush: Sendable {
             let upload = try await send(session, "POST", "/v2/\(repository)/blobs/uploads/")
             guard upload.status == 202, let location = upload.location else {
                 throw BenchError(
-                    "registry \(registry) refused an upload to \(repository) (HTTP \(upload.status)): is it CRIBench's registry (scripts/start-containerd.sh)?"
+                    "registry \(registry) refused an upload to \(repository) (HTTP \(upload.status)): is it "
+                        + "CRIBench's registry (scripts/start-containerd.sh)?"
                 )
             }
             let separator = location.contains("?") ? "&" : "?"
@@ -77,7 +78,8 @@ public struct RegistryPush: Sendable {
             return (http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Location"))
         } catch {
             throw BenchError(
-                "registry \(registry) does not answer (\(error.localizedDescription)): start CRIBench's runtime (scripts/start-containerd.sh) or set CRIBENCH_REGISTRY"
+                "registry \(registry) does not answer (\(error.localizedDescription)): start CRIBench's runtime "
+                    + "(scripts/start-containerd.sh) or set CRIBENCH_REGISTRY"
             )
         }
     }

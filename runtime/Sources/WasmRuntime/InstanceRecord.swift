@@ -45,12 +45,14 @@ public struct InstanceRecord {
             json = try JSON.parse(try Posix.readText(path))
         } catch {
             throw RuntimeError(
-                "state of wasm instance \(id) is corrupt (\(path): \(error)); remove it with `wasm-runc --root \(root) delete --force \(id)`"
+                "state of wasm instance \(id) is corrupt (\(path): \(error)); remove it with `wasm-runc --root "
+                    + "\(root) delete --force \(id)`"
             )
         }
         guard let pid = json["pid"]?.int64, pid > 0, json["bundle"]?.string != nil else {
             throw RuntimeError(
-                "state of wasm instance \(id) is corrupt (\(path): no pid or bundle); remove it with `wasm-runc --root \(root) delete --force \(id)`"
+                "state of wasm instance \(id) is corrupt (\(path): no pid or bundle); remove it with `wasm-runc "
+                    + "--root \(root) delete --force \(id)`"
             )
         }
         return InstanceRecord(json: json, id: id)

@@ -39,7 +39,8 @@ import WasmRuntime
         try Posix.makeDirectories(directory)
         try Posix.writeFile(
             directory + "/state.json",
-            #"{"bundle":"/b","rootfs":"/b/rootfs","created":"t","pid":\#(getpid()),"pidStartTime":0,"annotations":{"a":"b"}}"#
+            #"{"bundle":"/b","rootfs":"/b/rootfs","created":"t","pid":\#(getpid()),"pidStartTime":0,"#
+                + #""annotations":{"a":"b"}}"#
         )
         let state = try InstanceRecord.load(root: root, id: "ok")
         #expect(state.pid == getpid())

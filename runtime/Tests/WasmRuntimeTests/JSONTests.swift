@@ -4,7 +4,9 @@ import WasmRuntime
 @Suite struct JSONTests {
     @Test func parsesAnOCIConfigShape() throws {
         let json = try JSON.parse(
-            #"{"ociVersion":"1.0.2","process":{"args":["/a.wasm","x y"],"env":["A=1"],"cwd":"/"},"root":{"path":"rootfs"},"linux":{"resources":{"memory":{"limit":67108864}},"cgroupsPath":"/cribench/abc"}}"#
+            #"{"ociVersion":"1.0.2","process":{"args":["/a.wasm","x y"],"env":["A=1"],"cwd":"/"},"#
+                + #""root":{"path":"rootfs"},"linux":{"resources":{"memory":{"limit":67108864}},"#
+                + #""cgroupsPath":"/cribench/abc"}}"#
         )
         #expect(json["process"]?["args"]?.array?.compactMap(\.string) == ["/a.wasm", "x y"])
         #expect(json["linux"]?["resources"]?["memory"]?["limit"]?.int64 == 67_108_864)

@@ -9,16 +9,17 @@ import WasmRuntime
 @Suite struct LinuxSpecTests {
     /// The shape containerd 1.6's CRI plugin writes for a container of a pod.
     static let criConfig = #"""
-        {"ociVersion":"1.0.2-dev","process":{"user":{"uid":1000,"gid":3000,"additionalGids":[3000,4000]},"args":["/idle.wasm"],
-         "env":["PATH=/usr/bin"],"cwd":"/","capabilities":{"bounding":["CAP_CHOWN","CAP_KILL"],"effective":["CAP_KILL"],
-         "permitted":["CAP_KILL"]},"noNewPrivileges":true,"oomScoreAdj":1000,"rlimits":[{"type":"RLIMIT_NOFILE","hard":1024,"soft":512}]},
-         "root":{"path":"rootfs","readonly":true},
-         "mounts":[{"destination":"/proc","type":"proc","source":"proc","options":["nosuid","noexec","nodev"]},
-           {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","strictatime","mode=755","size=65536k"]},
-           {"destination":"/data","type":"bind","source":"/var/data","options":["rbind","rprivate","ro"]}],
-         "linux":{"resources":{"devices":[{"allow":false,"access":"rwm"}],"memory":{"limit":67108864},"cpu":{"shares":512,"quota":50000,"period":100000},
-           "pids":{"limit":64}},"cgroupsPath":"/cribench/abc","namespaces":[{"type":"pid","path":"/proc/1/ns/pid"},{"type":"ipc"},
-           {"type":"uts"},{"type":"mount"},{"type":"network","path":"/proc/1/ns/net"}],"maskedPaths":["/proc/kcore"],"readonlyPaths":["/proc/sys"]}}
+        {"ociVersion":"1.0.2-dev","process":{"user":{"uid":1000,"gid":3000,"additionalGids":[3000,4000]},
+        "args":["/idle.wasm"],"env":["PATH=/usr/bin"],"cwd":"/","capabilities":{"bounding":["CAP_CHOWN","CAP_KILL"],
+        "effective":["CAP_KILL"],"permitted":["CAP_KILL"]},"noNewPrivileges":true,"oomScoreAdj":1000,
+        "rlimits":[{"type":"RLIMIT_NOFILE","hard":1024,"soft":512}]},"root":{"path":"rootfs","readonly":true},
+        "mounts":[{"destination":"/proc","type":"proc","source":"proc","options":["nosuid","noexec","nodev"]},
+        {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","strictatime","mode=755",
+        "size=65536k"]},{"destination":"/data","type":"bind","source":"/var/data","options":["rbind","rprivate","ro"]}],
+        "linux":{"resources":{"devices":[{"allow":false,"access":"rwm"}],"memory":{"limit":67108864},
+        "cpu":{"shares":512,"quota":50000,"period":100000},"pids":{"limit":64}},"cgroupsPath":"/cribench/abc",
+        "namespaces":[{"type":"pid","path":"/proc/1/ns/pid"},{"type":"ipc"},{"type":"uts"},{"type":"mount"},
+        {"type":"network","path":"/proc/1/ns/net"}],"maskedPaths":["/proc/kcore"],"readonlyPaths":["/proc/sys"]}}
         """#
 
     @Test func criConfigIsReadWhole() throws {
@@ -44,8 +45,10 @@ import WasmRuntime
             "linux.seccomp.listenerPath is not supported by wasm-runc; remove it from the profile"
         ),
         (
-            #""linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}}"#,
-            "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs a seccomp agent, which wasm-runc does not support; use another action"
+            #""linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["mkdir"],"#
+                + #""action":"SCMP_ACT_NOTIFY"}]}}"#,
+            "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs a seccomp agent, which wasm-runc does not "
+                + "support; use another action"
         ),
         (#""linux":{"intelRdt":{"closID":"x"}}"#, "linux.intelRdt"),
         (#""process":{"args":["/a.wasm"],"user":{"uid":0,"gid":0,"umask":18}}"#, "process.user.umask"),
@@ -54,7 +57,8 @@ import WasmRuntime
         (#""process":{"args":["/a.wasm"],"apparmorProfile":"x"}"#, "process.apparmorProfile"),
         (#""domainname":"example.org""#, "domainname"),
         (
-            #""mounts":[{"destination":"/v","type":"bind","source":"/s","options":["rbind"],"uidMappings":[{"size":1}]}]"#,
+            #""mounts":[{"destination":"/v","type":"bind","source":"/s","options":["rbind"],"#
+                + #""uidMappings":[{"size":1}]}]"#,
             "mounts[0].uidMappings"
         ),
         (#""linux":{"namespaces":[{"type":"user"}]}"#, "linux.namespaces[type=user]"),

@@ -21,16 +21,19 @@ public enum CommandDispatch {
             case "exec":
                 try forWasmInstance(invocation) { id in
                     throw RuntimeError(
-                        "exec is not supported for wasm instance \(id): a WebAssembly module has no process to run a command in"
+                        "exec is not supported for wasm instance \(id): a WebAssembly module has no process to run a "
+                            + "command in"
                     )
                 }
             case "--version", "-v", "version":
                 print(
-                    "wasm-runc version 0.1.0 (CRIBench, WasmKit 0.4.2); delegates other bundles to \(Delegation.runcPath ?? "runc (not found)")"
+                    "wasm-runc version 0.1.0 (CRIBench, WasmKit 0.4.2); delegates other bundles to "
+                        + "\(Delegation.runcPath ?? "runc (not found)")"
                 )
             case "", "help", "--help", "-h":
                 print(
-                    "usage: wasm-runc [--root DIR] [--log FILE] [--log-format json] COMMAND [flags] ID\ncommands: create start state kill delete ps (exec: not for wasm instances); others go to runc"
+                    "usage: wasm-runc [--root DIR] [--log FILE] [--log-format json] COMMAND [flags] ID\ncommands: "
+                        + "create start state kill delete ps (exec: not for wasm instances); others go to runc"
                 )
             default:
                 try forWasmInstance(invocation) { id in
@@ -71,7 +74,8 @@ enum Delegation {
     static func execRunc(_ invocation: RuncCommandLine) throws -> Never {
         guard let runc = runcPath else {
             throw RuntimeError(
-                "runc is not installed: wasm-runc hands every non-wasm bundle (such as the pod's pause container) to runc; install Debian's runc"
+                "runc is not installed: wasm-runc hands every non-wasm bundle (such as the pod's pause container) to "
+                    + "runc; install Debian's runc"
             )
         }
         var arguments = invocation.original

@@ -23,12 +23,14 @@ struct CreateCommand {
         try bundle.spec.requireSupported(bundle: bundlePath)
         if let preserved = invocation.value(of: "--preserve-fds"), preserved != "0" {
             throw RuntimeError(
-                "wasm instance \(id): --preserve-fds \(preserved) is not supported (a module reaches files through WASI only); leave it at 0"
+                "wasm instance \(id): --preserve-fds \(preserved) is not supported (a module reaches files through "
+                    + "WASI only); leave it at 0"
             )
         }
         if invocation.systemdCgroup {
             throw RuntimeError(
-                "wasm instance \(id): the systemd cgroup driver (SystemdCgroup = true) is not supported; set SystemdCgroup = false for the wasm handler"
+                "wasm instance \(id): the systemd cgroup driver (SystemdCgroup = true) is not supported; set "
+                    + "SystemdCgroup = false for the wasm handler"
             )
         }
         if invocation.value(of: "--console-socket") != nil {

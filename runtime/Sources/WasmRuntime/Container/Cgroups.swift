@@ -70,7 +70,8 @@ public struct Cgroups {
     var v2Refusal: RuntimeError {
         RuntimeError(
             "this node uses cgroup v2 (\(mountRoot) is unified), where wasm-runc does not yet attach its eBPF "
-                + "device program to enforce linux.resources.devices; run wasm pods on a cgroup v1 node or under the runc handler"
+                + "device program to enforce linux.resources.devices; run wasm pods on a cgroup v1 node or under the "
+                + "runc handler"
         )
     }
 

@@ -220,7 +220,8 @@ public struct LinuxSpec: Equatable {
     public func requireSupported(bundle: String) throws {
         guard unsupportedFields.isEmpty else {
             throw RuntimeError(
-                "bundle \(bundle): wasm-runc cannot honour \(unsupportedFields.joined(separator: ", ")) for a wasm instance; remove it from the pod spec or run the workload under runc"
+                "bundle \(bundle): wasm-runc cannot honour \(unsupportedFields.joined(separator: ", ")) for a wasm "
+                    + "instance; remove it from the pod spec or run the workload under runc"
             )
         }
     }

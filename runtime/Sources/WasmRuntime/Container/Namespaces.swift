@@ -26,7 +26,8 @@ public enum Namespaces {
         }
         guard spec.namespaces.contains(where: { $0.type == "mount" && $0.path == nil }) else {
             throw RuntimeError(
-                "linux.namespaces: a wasm instance needs a new mount namespace (type mount, no path) to get its own root"
+                "linux.namespaces: a wasm instance needs a new mount namespace (type mount, no path) to get its own "
+                    + "root"
             )
         }
         guard wr_unshare(WR_CLONE_NEWNS) == 0 else { throw RuntimeError.errno("unshare the mount namespace") }

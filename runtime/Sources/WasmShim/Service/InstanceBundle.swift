@@ -30,7 +30,8 @@ enum InstanceBundle {
                 throw ShimError(
                     .invalidArgument,
                     "the \(handler) handler runs WebAssembly modules only: "
-                        + "container \(request.id) of image \(image) has entrypoint \(entry), which is not a wasm module; "
+                        + "container \(request.id) of image \(image) has entrypoint \(entry), which is not a wasm "
+                        + "module; "
                         + "run it under the runc handler")
             }
             try rewriteNamespaces(bundle: original, sandbox: sandbox, shimPID: shimPID)
@@ -77,7 +78,8 @@ enum InstanceBundle {
                     .failedPrecondition,
                     "container's \(type) namespace is its sandbox's (\(path)), "
                         + "but the sandbox (annotation \(CRIAnnotations.sandboxID)) is not served by "
-                        + "\(TaskService.handlerName); create the pod with the \(TaskService.handlerName) runtime handler"
+                        + "\(TaskService.handlerName); create the pod with the \(TaskService.handlerName) runtime "
+                        + "handler"
                 )
             }
             if type == "pid" {

@@ -57,7 +57,8 @@ final class TaskService {
                     .failure(
                         .unimplemented,
                         "\(request.method) is not supported by the \(Self.handlerName) handler: "
-                            + "a wasm instance has no process to exec into, no terminal, and cannot be paused or checkpointed"
+                            + "a wasm instance has no process to exec into, no terminal, and cannot be paused or "
+                            + "checkpointed"
                     ))
             default:
                 reply(.failure(.unimplemented, "method \(request.method) is not known to CRIBench's wasm shim"))
