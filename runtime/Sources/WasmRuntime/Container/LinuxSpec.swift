@@ -96,6 +96,22 @@ public struct LinuxSpec: Equatable {
         public var devices: [DeviceRule] = []
 
         public init() {}
+
+        init(json resources: JSON) {
+            memoryLimit = resources["memory"]?["limit"]?.int64.flatMap { $0 > 0 ? $0 : nil }
+            memorySwap = resources["memory"]?["swap"]?.int64.flatMap { $0 != 0 ? $0 : nil }
+            cpuShares = resources["cpu"]?["shares"]?.int64.flatMap { $0 > 0 ? UInt64($0) : nil }
+            cpuQuota = resources["cpu"]?["quota"]?.int64.flatMap { $0 != 0 ? $0 : nil }
+            cpuPeriod = resources["cpu"]?["period"]?.int64.flatMap { $0 > 0 ? UInt64($0) : nil }
+            cpusetCpus = resources["cpu"]?["cpus"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            cpusetMems = resources["cpu"]?["mems"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            pidsLimit = resources["pids"]?["limit"]?.int64.flatMap { $0 != 0 ? $0 : nil }
+            devices = (resources["devices"]?.array ?? []).map { rule in
+                DeviceRule(
+                    allow: rule["allow"]?.bool ?? false, type: rule["type"]?.string ?? "a", major: rule["major"]?.int64,
+                    minor: rule["minor"]?.int64, access: rule["access"]?.string ?? "rwm")
+            }
+        }
     }
 
     public var namespaces: [Namespace] = []
@@ -120,17 +136,53 @@ public struct LinuxSpec: Equatable {
 
     public init(config: JSON) {
         let process = config["process"], linux = config["linux"]
-        namespaces = (linux?["namespaces"]?.array ?? []).compactMap { entry in
+        namespaces = Self.namespaces(linux)
+        mounts = Self.mounts(config)
+        readProcess(process)
+        readonlyRoot = config["root"]?["readonly"]?.bool ?? false
+        hostname = config["hostname"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        devices = Self.devices(linux)
+        if let resources = linux?["resources"] { self.resources = Resources(json: resources) }
+        maskedPaths = linux?["maskedPaths"]?.array?.compactMap(\.string) ?? []
+        readonlyPaths = linux?["readonlyPaths"]?.array?.compactMap(\.string) ?? []
+        rootfsPropagation = linux?["rootfsPropagation"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        if let profile = linux?["seccomp"], Self.isSet(profile) {
+            do { seccomp = try SeccompProfile(config: profile) } catch { unsupportedFields.append("\(error)") }
+        }
+        unsupportedFields = unsupported(process: process) + unsupportedFields
+        // runc's reading: what is not known to be honoured is refused, by name.
+        unsupportedFields += SpecFields.unknown(in: config)
+    }
+
+    static func namespaces(_ linux: JSON?) -> [Namespace] {
+        (linux?["namespaces"]?.array ?? []).compactMap { entry in
             entry["type"]?.string.map {
                 Namespace(type: $0, path: entry["path"]?.string.flatMap { $0.isEmpty ? nil : $0 })
             }
         }
-        mounts = (config["mounts"]?.array ?? []).compactMap { entry in
+    }
+
+    static func mounts(_ config: JSON) -> [Mount] {
+        (config["mounts"]?.array ?? []).compactMap { entry in
             guard let destination = entry["destination"]?.string else { return nil }
             return Mount(
                 destination: destination, type: entry["type"]?.string ?? "", source: entry["source"]?.string ?? "",
                 options: entry["options"]?.array?.compactMap(\.string) ?? [])
         }
+    }
+
+    static func devices(_ linux: JSON?) -> [Device] {
+        (linux?["devices"]?.array ?? []).compactMap { entry in
+            guard let path = entry["path"]?.string, let type = entry["type"]?.string else { return nil }
+            return Device(
+                path: path, type: type, major: entry["major"]?.int64 ?? 0, minor: entry["minor"]?.int64 ?? 0,
+                fileMode: UInt32(entry["fileMode"]?.int64 ?? 0o666), uid: UInt32(entry["uid"]?.int64 ?? 0),
+                gid: UInt32(entry["gid"]?.int64 ?? 0))
+        }
+    }
+
+    /// The process's user, capabilities, privileges and limits.
+    mutating func readProcess(_ process: JSON?) {
         if let user = process?["user"] {
             self.user.uid = UInt32(user["uid"]?.int64 ?? 0)
             self.user.gid = UInt32(user["gid"]?.int64 ?? 0)
@@ -150,55 +202,28 @@ public struct LinuxSpec: Equatable {
                 soft: UInt64(clamping: entry["soft"]?.int64 ?? 0))
         }
         oomScoreAdj = process?["oomScoreAdj"]?.int64.map { Int($0) }
-        readonlyRoot = config["root"]?["readonly"]?.bool ?? false
-        hostname = config["hostname"]?.string.flatMap { $0.isEmpty ? nil : $0 }
-        devices = (linux?["devices"]?.array ?? []).compactMap { entry in
-            guard let path = entry["path"]?.string, let type = entry["type"]?.string else { return nil }
-            return Device(
-                path: path, type: type, major: entry["major"]?.int64 ?? 0, minor: entry["minor"]?.int64 ?? 0,
-                fileMode: UInt32(entry["fileMode"]?.int64 ?? 0o666), uid: UInt32(entry["uid"]?.int64 ?? 0),
-                gid: UInt32(entry["gid"]?.int64 ?? 0))
-        }
-        if let resources = linux?["resources"] {
-            self.resources.memoryLimit = resources["memory"]?["limit"]?.int64.flatMap { $0 > 0 ? $0 : nil }
-            self.resources.memorySwap = resources["memory"]?["swap"]?.int64.flatMap { $0 != 0 ? $0 : nil }
-            self.resources.cpuShares = resources["cpu"]?["shares"]?.int64.flatMap { $0 > 0 ? UInt64($0) : nil }
-            self.resources.cpuQuota = resources["cpu"]?["quota"]?.int64.flatMap { $0 != 0 ? $0 : nil }
-            self.resources.cpuPeriod = resources["cpu"]?["period"]?.int64.flatMap { $0 > 0 ? UInt64($0) : nil }
-            self.resources.cpusetCpus = resources["cpu"]?["cpus"]?.string.flatMap { $0.isEmpty ? nil : $0 }
-            self.resources.cpusetMems = resources["cpu"]?["mems"]?.string.flatMap { $0.isEmpty ? nil : $0 }
-            self.resources.pidsLimit = resources["pids"]?["limit"]?.int64.flatMap { $0 != 0 ? $0 : nil }
-            self.resources.devices = (resources["devices"]?.array ?? []).map { rule in
-                DeviceRule(
-                    allow: rule["allow"]?.bool ?? false, type: rule["type"]?.string ?? "a", major: rule["major"]?.int64,
-                    minor: rule["minor"]?.int64, access: rule["access"]?.string ?? "rwm")
-            }
-        }
-        maskedPaths = linux?["maskedPaths"]?.array?.compactMap(\.string) ?? []
-        readonlyPaths = linux?["readonlyPaths"]?.array?.compactMap(\.string) ?? []
-        rootfsPropagation = linux?["rootfsPropagation"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Fields read above whose values wasm-runc cannot honour.
+    func unsupported(process: JSON?) -> [String] {
+        var fields: [String] = []
         if let propagation = rootfsPropagation, !["private", "rprivate", "slave", "rslave"].contains(propagation) {
-            unsupportedFields.append("linux.rootfsPropagation=\(propagation)")
+            fields.append("linux.rootfsPropagation=\(propagation)")
         }
         for mount in mounts {
             let options = MountOptions(mount.options)
             if options.isBind && !options.data.isEmpty {
-                unsupportedFields.append("mounts[\(mount.destination)].options \(options.data.joined(separator: ","))")
+                fields.append("mounts[\(mount.destination)].options \(options.data.joined(separator: ","))")
             }
         }
-
         for namespace in namespaces where !Self.supportedNamespaces.contains(namespace.type) {
-            unsupportedFields.append("linux.namespaces[type=\(namespace.type)]")
+            fields.append("linux.namespaces[type=\(namespace.type)]")
         }
         for mount in mounts where mount.type.isEmpty && !MountOptions(mount.options).isBind {
-            unsupportedFields.append("mounts[\(mount.destination)].type")
+            fields.append("mounts[\(mount.destination)].type")
         }
-        if process?["terminal"]?.bool == true { unsupportedFields.append("process.terminal") }
-        if let profile = linux?["seccomp"], Self.isSet(profile) {
-            do { seccomp = try SeccompProfile(config: profile) } catch { unsupportedFields.append("\(error)") }
-        }
-        // runc's reading: what is not known to be honoured is refused, by name.
-        unsupportedFields += SpecFields.unknown(in: config)
+        if process?["terminal"]?.bool == true { fields.append("process.terminal") }
+        return fields
     }
 
     /// user and time namespaces need id mappings and clocks that wasm-runc does not set up.
