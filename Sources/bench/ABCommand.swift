@@ -66,15 +66,26 @@ struct ABCommand: AsyncParsableCommand {
         let (results, signal) = try await run.execute { progress($0) }
         let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, significance: significance)
         var evaluation = GateEvaluation()
-        if !results.operations.isEmpty {
-            let findings = try ABComparison.findings(results, reference: reference, candidate: candidate, gate: gate)
-            evaluation = GateEvaluation(
-                verdict: .init(source: "side a (\(a)), measured interleaved with side b (\(b))", findings: findings))
+        // A run that compared nothing fails too, naming what the runtimes answered.
+        let outcome = Result {
+            try ABComparison.compare(results, reference: reference, candidate: candidate, gate: gate)
         }
+        if case .success(let compared) = outcome {
+            evaluation = GateEvaluation(
+                verdict: .init(
+                    source: "side a (\(a)), measured interleaved with side b (\(b))", findings: compared.findings))
+        }
+        // The reports are written whatever the comparison made of the run.
         print(GoBenchReporter.render(results), terminator: "")
         try write(FlowRunReport(results, gate: evaluation), under: resultsDir)
         try conclude(results, signal: signal, command: "bench ab")
+        let compared = try outcome.get()
         for line in evaluation.consoleLines(results, gate: gate) { progress(line) }
-        if let message = evaluation.failureMessage { throw BenchError("b (\(b)) is slower than a (\(a)): \(message)") }
+        let refusals = compared.refusalLines(reference: "a (\(a))", candidate: "b (\(b))")
+        for line in refusals { progress(line) }
+        var failures: [String] = []
+        if let message = evaluation.failureMessage { failures.append("b (\(b)) is slower than a (\(a)): \(message)") }
+        if !refusals.isEmpty { failures.append(refusals.joined(separator: "; ")) }
+        if !failures.isEmpty { throw BenchError(failures.joined(separator: "; ")) }
     }
 }

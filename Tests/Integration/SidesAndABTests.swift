@@ -95,6 +95,30 @@ struct SidesAndABTests {
         #expect(flagged == ["ContainerInCri/start/b"], "\(ab.err.suffix(1500))")
     }
 
+    /// Two handlers that both refuse what a flow times (neither wasm handler can exec): bench ab
+    /// fails, saying it compared nothing and what each runtime answered, after writing its
+    /// reports, and leaves nothing behind.
+    @Test func abOfTwoSidesThatBothRefuseFailsNamingTheirAnswers() async throws {
+        let directory = scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ab = try BenchProcess.run(
+            [
+                "ab", "--a", "wasm", "--b", "wasm-shim", "--flows", "exec", "--samples", "3", "--warmup", "0",
+                "--results-dir", "\(directory)/results",
+            ],
+            environment: ["CRIBENCH_LEDGER_DIR": "\(directory)/ledger"])
+        #expect(ab.code == 1, "\(ab.err.suffix(1500))")
+        let error = ab.err.split(separator: "\n").last { $0.hasPrefix("Error: ") } ?? ""
+        #expect(error.contains("side a (wasm) and side b (wasm-shim) measured no op in common"), "\(error)")
+        #expect(error.contains("a refused ExecInCri: ") && error.contains("exec is not supported for wasm instance"))
+        #expect(error.contains("b refused ExecInCri: ") && error.contains("Exec is not supported by the wasm-shim"))
+        let runs = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/results")
+        #expect(
+            runs.count == 1 && FileManager.default.fileExists(atPath: "\(directory)/results/\(runs[0])/results.json"))
+        let runID = try #require(BenchProcess.runID(announcedIn: ab.err))
+        #expect(try await runLeftovers(runID) == 0)
+    }
+
     /// A/A: runc against a second handler that is runc, registered with the helper script (which
     /// restarts containerd only when the handlers change), five runs in a row: no verdict.
     @Test(.enabled(if: getuid() == 0, "registers a runtime handler, which restarts containerd"))
@@ -129,9 +153,9 @@ struct SidesAndABTests {
             let results = try JSONReporter.load(
                 try Data(contentsOf: URL(fileURLWithPath: "\(directory)/results-\(round)/\(name)/results.json")))
             let gate = RegressionGate(threshold: 1.15, noiseFloorNs: 2e6, significance: 0.01)
-            for finding in try ABComparison.findings(
-                results, reference: .init(rawValue: "a"), candidate: .init(rawValue: "b"), gate: gate)
-            {
+            for finding in try ABComparison.compare(
+                results, reference: .init(rawValue: "a"), candidate: .init(rawValue: "b"), gate: gate
+            ).findings {
                 if let judged = finding.judgedRatio, judged > largest.ratio { largest = (judged, finding.key) }
             }
         }

@@ -23,6 +23,12 @@ public struct NotMeasured: Codable, Sendable, Equatable {
     public let flow: String
     public let kind: WorkloadKind
     public let runtimeAnswer: String
+
+    public init(flow: String, kind: WorkloadKind, runtimeAnswer: String) {
+        self.flow = flow
+        self.kind = kind
+        self.runtimeAnswer = runtimeAnswer
+    }
 }
 
 /// Everything one run measured, plus what is needed to read it later.
