@@ -81,7 +81,8 @@ push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-symlink:1" "$work/root-symli
 # path that exists on the host (planted here, empty) and inside the image. A volume mounted at
 # /data/volume must land inside the rootfs, never in the host's directory of that name.
 link_target=$CRIBENCH_STATE_DIR/host-probe/mount-target
-mkdir -p "$link_target" "$work/root-fileprobe-link$link_target"
+install -d -m 0755 "$CRIBENCH_STATE_DIR/host-probe" "$work/root-fileprobe-link$link_target"
+rm -rf "$link_target" && install -d -m 0755 "$link_target"
 cp "$work/fileprobe.wasm" "$work/root-fileprobe-link/fileprobe.wasm"
 ln -s "$link_target" "$work/root-fileprobe-link/data"
 push_rootfs_image "$CRIBENCH_REGISTRY/cribench/wasm-fileprobe-link:1" "$work/root-fileprobe-link" \

@@ -307,12 +307,14 @@ write_probe_runtime() {
 }
 
 start_containerd() {
+    # A test that slowed the probe runtime and was killed before it put it back leaves it slow;
+    # every start puts plain runc back, also when containerd is already up.
+    write_probe_runtime
     if owned_pid "$CRIBENCH_RUN_DIR/containerd.pid" "$CONTAINERD_CMDLINE" && cri_up; then
         log "containerd already up on $CRIBENCH_SOCKET"
         return
     fi
     write_containerd_config
-    write_probe_runtime
     # Remember whether the runtime is about to create /run/containerd (its shims' sockets),
     # for stop to remove what is left of it empty.
     [ -d /run/containerd ] || touch "$CRIBENCH_RUN_DIR/created-run-containerd"

@@ -172,6 +172,9 @@ extension WasmMatrix {
             try #require(
                 FileManager.default.fileExists(atPath: hostTarget),
                 "scripts/build-wasm-images.sh plants \(hostTarget), the link's target")
+            try #require(
+                try FileManager.default.contentsOfDirectory(atPath: hostTarget).isEmpty,
+                "\(hostTarget) holds what an earlier run left; empty it (it is CRIBench's own) and run again")
             let image = environment.wasmImage("fileprobe-link")
             try await withRuntime { client in
                 try await withHostDirectory(["secret.txt": ("through the link", 0o644)]) { directory in

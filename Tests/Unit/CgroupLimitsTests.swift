@@ -18,9 +18,17 @@ struct CgroupLimitsTests {
         try body(root)
     }
 
-    @Test func cgroupLinesGiveEachControllerItsPath() {
+    @Test func cgroupLinesGiveEachControllerItsPathAndHierarchy() {
         let paths = CgroupLimits.cgroupPaths("12:memory:/cribench/a\n4:cpu,cpuacct:/cribench/b\n0::/unified/c\n")
-        #expect(paths == ["memory": "/cribench/a", "cpu": "/cribench/b", "cpuacct": "/cribench/b", "": "/unified/c"])
+        #expect(
+            paths.mapValues(\.path) == [
+                "memory": "/cribench/a", "cpu": "/cribench/b", "cpuacct": "/cribench/b", "": "/unified/c",
+            ])
+        #expect(paths["cpu"]?.hierarchy == "cpu,cpuacct")
+    }
+
+    func read(_ pid: Int32, _ root: String, expected: String) -> Result<CgroupLimits, CgroupLimits.NotReadable> {
+        CgroupLimits.read(pid: pid, expectedPath: expected, procRoot: root + "/proc", root: root + "/cg")
     }
 
     @Test func v1FilesAreReadAndAHugeLimitIsNone() throws {
@@ -30,13 +38,38 @@ struct CgroupLimitsTests {
             "/cg/cpu/pod/c/cpu.cfs_quota_us": "25000\n", "/cg/cpu/pod/c/cpu.cfs_period_us": "100000\n",
             "/proc/8/cgroup": "9:memory:/pod/d\n3:cpu,cpuacct:/pod/d\n",
             "/cg/memory/pod/d/memory.limit_in_bytes": "9223372036854771712\n",
-            "/cg/cpu/pod/d/cpu.cfs_quota_us": "-1\n", "/cg/cpu/pod/d/cpu.cfs_period_us": "100000\n",
+            // A combined mount with no "cpu" link: the joined name is the directory.
+            "/cg/cpu,cpuacct/pod/d/cpu.cfs_quota_us": "-1\n", "/cg/cpu,cpuacct/pod/d/cpu.cfs_period_us": "100000\n",
         ]) { root in
-            let limited = CgroupLimits.read(pid: 7, procRoot: root + "/proc", root: root + "/cg")
+            let limited = try read(7, root, expected: "/pod/c").get()
             #expect(limited == CgroupLimits(memoryBytes: 50_331_648, cpuQuotaMicros: 25_000, cpuPeriodMicros: 100_000))
-            let open = CgroupLimits.read(pid: 8, procRoot: root + "/proc", root: root + "/cg")
+            let open = try read(8, root, expected: "pod/d").get()
             #expect(open == CgroupLimits(memoryBytes: nil, cpuQuotaMicros: nil, cpuPeriodMicros: 100_000))
-            #expect(CgroupLimits.read(pid: 9, procRoot: root + "/proc", root: root + "/cg") == nil, "no such process")
+        }
+    }
+
+    /// A reused pid, or one of another namespace or of a VM, is in some other cgroup: not read.
+    @Test func aProcessOutsideTheContainersCgroupOrInvisibleIsNotRead() throws {
+        try withTree([
+            "/proc/7/cgroup": "9:memory:/user.slice\n3:cpu,cpuacct:/user.slice\n",
+            "/cg/memory/user.slice/memory.limit_in_bytes": "1048576\n",
+        ]) { root in
+            #expect(
+                read(7, root, expected: "/pod/c")
+                    == .failure(.init(reason: "process 7 is in cgroup /user.slice, not the container's /pod/c")))
+            #expect(
+                read(9, root, expected: "/pod/c") == .failure(.init(reason: "process 9 is not visible from this host")))
+        }
+    }
+
+    @Test func aFieldWhoseFileIsMissingIsListedUnreadAndNotJudged() throws {
+        try withTree([
+            "/proc/7/cgroup": "0::/pod/c\n", "/cg/pod/c/memory.max": "max\n",
+        ]) { root in
+            let limits = try read(7, root, expected: "/pod/c").get()
+            #expect(limits.memoryBytes == nil && limits.unread == ["CPU (no \(root)/cg/pod/c/cpu.max)"])
+            #expect(limits.shortfalls(memoryBytes: nil, cpuQuotaMicros: 25_000, cpuPeriodMicros: 100_000).isEmpty)
+            #expect(limits.summary.hasPrefix("memory no limit; not read: CPU (no "))
         }
     }
 
@@ -44,7 +77,7 @@ struct CgroupLimitsTests {
         try withTree([
             "/proc/7/cgroup": "0::/pod/c\n", "/cg/pod/c/memory.max": "max\n", "/cg/pod/c/cpu.max": "50000 100000\n",
         ]) { root in
-            let limits = CgroupLimits.read(pid: 7, procRoot: root + "/proc", root: root + "/cg")
+            let limits = try read(7, root, expected: "/pod/c").get()
             #expect(limits == CgroupLimits(memoryBytes: nil, cpuQuotaMicros: 50_000, cpuPeriodMicros: 100_000))
         }
     }
@@ -53,7 +86,12 @@ struct CgroupLimitsTests {
         let applied = CgroupLimits(memoryBytes: 50_331_648, cpuQuotaMicros: 25_000, cpuPeriodMicros: 100_000)
         #expect(applied.shortfalls(memoryBytes: 50_331_648, cpuQuotaMicros: 25_000, cpuPeriodMicros: 100_000).isEmpty)
         // The kernel keeps whole pages: 50331649 B asked reads back as 50331648.
-        #expect(applied.shortfalls(memoryBytes: 50_331_649, cpuQuotaMicros: nil, cpuPeriodMicros: nil).isEmpty)
+        #expect(
+            applied.shortfalls(memoryBytes: 50_331_649, cpuQuotaMicros: nil, cpuPeriodMicros: nil, pageSize: 4096)
+                .isEmpty)
+        #expect(
+            applied.shortfalls(memoryBytes: 50_331_649, cpuQuotaMicros: nil, cpuPeriodMicros: nil, pageSize: 65536)
+                .isEmpty, "50331648 is whole 64 KiB pages too")
         let none = CgroupLimits(memoryBytes: nil, cpuQuotaMicros: nil, cpuPeriodMicros: 100_000)
         let shortfalls = none.shortfalls(memoryBytes: 50_331_648, cpuQuotaMicros: 25_000, cpuPeriodMicros: 100_000)
         #expect(

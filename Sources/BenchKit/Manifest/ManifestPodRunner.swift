@@ -181,7 +181,8 @@ public struct ManifestPodRunner: Sendable {
     /// checked; both are said.
     func checkLimits(_ container: ContainerManifest, id: String, pod: PodManifest) async throws {
         let asked = container.linuxResources
-        let askedMemory = container.memoryLimitBytes
+        // A zero limit is no limit, in Kubernetes and in CRI.
+        let askedMemory = container.memoryLimitBytes.flatMap { $0 > 0 ? $0 : nil }
         let askedQuota = asked.cpuQuota > 0 ? asked.cpuQuota : nil
         guard askedMemory != nil || askedQuota != nil else { return }
         let name = "\(pod.name)/\(container.name)"
@@ -190,8 +191,15 @@ public struct ManifestPodRunner: Sendable {
             return
         }
         let info = try await context.client.containerStatusResponse(id, verbose: true).info
-        guard let pid = VerboseStatus.pid(info), let limits = CgroupLimits.read(pid: pid) else {
-            log("\(name): limits not checked: its process and cgroup are not visible from this host")
+        guard let pid = VerboseStatus.pid(info), let cgroupsPath = VerboseStatus.cgroupsPath(info) else {
+            log("\(name): limits not checked: containerd's verbose status names no pid and cgroupsPath")
+            return
+        }
+        let limits: CgroupLimits
+        switch CgroupLimits.read(pid: pid, expectedPath: cgroupsPath) {
+        case .success(let read): limits = read
+        case .failure(let notReadable):
+            log("\(name): limits not checked: \(notReadable.reason)")
             return
         }
         let shortfalls = limits.shortfalls(
@@ -199,8 +207,8 @@ public struct ManifestPodRunner: Sendable {
             cpuPeriodMicros: askedQuota.map { _ in asked.cpuPeriod })
         guard shortfalls.isEmpty else {
             throw BenchError(
-                "\(pod.document): container \(container.name): the runtime did not apply its resources.limits: "
-                    + shortfalls.joined(separator: "; "))
+                "\(pod.document): container \(container.name): the runtime did not apply its resources.limits "
+                    + "(process \(pid), cgroup \(cgroupsPath)): " + shortfalls.joined(separator: "; "))
         }
         log("\(name): limits in force: \(limits.summary)")
     }

@@ -9,6 +9,16 @@ public enum VerboseStatus {
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let pid = object["pid"] as? Int, pid > 0
         else { return nil }
-        return Int32(pid)
+        return Int32(exactly: pid)
+    }
+
+    /// The cgroupsPath of the runtime spec containerd keeps for a container.
+    public static func cgroupsPath(_ info: [String: String]) -> String? {
+        guard let text = info["info"], let data = text.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let spec = object["runtimeSpec"] as? [String: Any], let linux = spec["linux"] as? [String: Any],
+            let path = linux["cgroupsPath"] as? String, !path.isEmpty
+        else { return nil }
+        return path
     }
 }

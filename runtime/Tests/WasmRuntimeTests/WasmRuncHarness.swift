@@ -55,9 +55,13 @@ struct WasmRuncHarness {
     }
 
     /// Processes whose command line holds `marker`.
+    /// Root's processes whose command line holds `marker` (a local user can name the marker in
+    /// a process of their own, which is never root's).
     func processes(containing marker: String) -> [String] {
         entries(of: "/proc").filter { name in
-            Int32(name) != nil && ((try? Posix.readText("/proc/\(name)/cmdline"))?.contains(marker) ?? false)
+            var info = stat()
+            return Int32(name) != nil && stat("/proc/\(name)", &info) == 0 && info.st_uid == 0
+                && ((try? Posix.readText("/proc/\(name)/cmdline"))?.contains(marker) ?? false)
         }
     }
 
