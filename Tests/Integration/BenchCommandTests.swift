@@ -62,7 +62,11 @@ struct BenchProcess {
         try start()
         var seen = readStderr(until: marker)
         let sawMarker = seen.contains(marker)
-        try beforeSignals()
+        do { try beforeSignals() } catch {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw error
+        }
         var lastSignal = ContinuousClock.now
         for (index, signal) in signals.enumerated() {
             lastSignal = .now

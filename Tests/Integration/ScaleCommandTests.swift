@@ -88,11 +88,11 @@ struct ScaleCommandTests {
             "\(point.kind): bench's time to all running \(point.timeToAllRunningNs) ns against CRI's span \(span) ns")
     }
 
-    /// bench reads PSS two seconds after all ran; the observer's own sums from 1.5 s on, by
+    /// bench reads PSS two seconds after all ran; the observer's own sums from 1 s on, by
     /// the shims' command lines and their descendants rather than by cgroup, must agree.
     func checkMemory(_ point: DensityPoint, against seen: ScaleObserver.DensityView) {
         guard let allRunning = seen.allRunningSeenAt else { return }
-        let settled = seen.pssSamples.filter { $0.at >= allRunning + .milliseconds(1500) }.map(\.bytes).sorted()
+        let settled = seen.pssSamples.filter { $0.at >= allRunning + .milliseconds(1000) }.map(\.bytes).sorted()
         guard !settled.isEmpty else {
             Issue.record("\(point.kind): no PSS sample while the pods had settled")
             return

@@ -34,16 +34,23 @@ extension WasmMatrix {
             }
         }
 
-        /// The module comes from the URL and nowhere else: served under a name of its own from a
-        /// scratch directory, it becomes an image tagged with its bytes' digest, which CRI pulls
-        /// (the URL in the ImageSpec's annotations, as the wasm fork reads it) and runs.
+        /// The module comes from the URL and nowhere else: the hello module with its greeting's
+        /// last word replaced by a random one of the same length (so no file on the node holds
+        /// these bytes), served under a name of its own from a scratch directory, becomes an image
+        /// tagged with its bytes' digest, which CRI pulls (the URL in the ImageSpec's annotations,
+        /// as the wasm fork reads it) and runs: the random word is what it prints.
         @Test func wasmModuleInCriByURL() async throws {
             let scratch = NSTemporaryDirectory() + "cribench-url-\(randomSuffix(length: 6))"
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let name = "served-\(randomSuffix(length: 6)).wasm"
-            let bytes = try Data(
+            let original = try Data(
                 contentsOf: URL(fileURLWithPath: environment.stateDirectory + "/wasm-modules/hello.wasm"))
+            let word = randomSuffix(length: 6)
+            let greeting = try #require(
+                original.range(of: Data("module".utf8)), "hello.wasm's data segment says 'hello from a wat module'")
+            var bytes = original
+            bytes.replaceSubrange(greeting, with: Data(word.utf8))
             try bytes.write(to: URL(fileURLWithPath: "\(scratch)/\(name)"))
             try await withModuleByURL(name, from: scratch) { image, url in
                 #expect(image.hasSuffix(":" + SHA256.hex(bytes).prefix(16)), "the tag is the served bytes' digest")
@@ -69,7 +76,7 @@ extension WasmMatrix {
                             let status = try await client.containerStatus(id)
                             #expect(status.exitCode == 0)
                             #expect(
-                                containerLogLines(pod, status).contains { $0.contains("hello from a wat module") },
+                                containerLogLines(pod, status).contains { $0.contains("hello from a wat \(word)") },
                                 "the module the URL served ran")
                         }
                     } cleanup: {

@@ -80,6 +80,12 @@ struct CgroupLimitsTests {
             let limits = try read(7, root, expected: "/pod/c").get()
             #expect(limits == CgroupLimits(memoryBytes: nil, cpuQuotaMicros: 50_000, cpuPeriodMicros: 100_000))
         }
+        try withTree([
+            "/proc/7/cgroup": "0::/pod/c\n", "/cg/pod/c/memory.max": "50331648\n", "/cg/pod/c/cpu.max": "max 100000\n",
+        ]) { root in
+            let limits = try read(7, root, expected: "/pod/c").get()
+            #expect(limits == CgroupLimits(memoryBytes: 50_331_648, cpuQuotaMicros: nil, cpuPeriodMicros: 100_000))
+        }
     }
 
     @Test func shortfallsNameEachFieldThatDoesNotHold() {

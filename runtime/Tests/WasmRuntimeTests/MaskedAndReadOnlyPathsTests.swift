@@ -34,6 +34,8 @@ struct MaskedAndReadOnlyPathsTests {
 
             #expect(try Posix.readText(bundle + "/rootfs/secret.txt") == "masked file", "the host's copy is intact")
             #expect(try Posix.readText(instanceRoot + "/secret.txt").isEmpty, "a masked file reads as /dev/null")
+            #expect(Posix.isDirectory(instanceRoot + "/secret-dir"), "a masked directory is still a directory")
+            #expect(Posix.exists(bundle + "/rootfs/secret-dir/inner.txt"), "the host's copy is intact")
             #expect(wasmRunc.entries(of: instanceRoot + "/secret-dir").filter { $0 != "." && $0 != ".." }.isEmpty)
             #expect(!Posix.exists(instanceRoot + "/absent"), "a masked path the image lacks is not made")
 
