@@ -250,7 +250,7 @@ struct BenchCommandTests {
             environment: ledger)
         let (sawMarker, seen, _, status, quitIn) = try bench.interrupt(
             after: "sample 3/500", with: [SIGTERM, SIGINT],
-            beforeSignals: { try probe.slowDownDelete(milliseconds: 5000) })
+            beforeSignals: { try probe.slowDown("delete", milliseconds: 5000) })
         #expect(sawMarker, "bench should be sampling: \(seen)")
         let runID = try #require(BenchProcess.runID(announcedIn: seen))
         #expect(status == 128 + SIGINT, "the second signal's exit code: \(status); \(seen.suffix(600))")

@@ -92,29 +92,15 @@ struct ProbeRuntime {
             """)
     }
 
-    /// runc, but `exec` (an ExecSync, as an exec probe makes) waits `milliseconds` first.
-    func slowDownExec(milliseconds: Int) throws {
+    /// runc, but every call of `command` waits `milliseconds` first: `exec` is an ExecSync (as
+    /// an exec probe makes), `delete` a task's end (what StopContainer and StopPodSandbox wait for).
+    func slowDown(_ command: String, milliseconds: Int) throws {
         try install(
             """
             #!/bin/sh
-            # CRIBench probe runtime, slowed by SteadyStateTests: exec waits.
+            # CRIBench probe runtime, slowed by a test: \(command) waits.
             case " $* " in
-                *" exec "*) sleep \(Double(milliseconds) / 1000) ;;
-            esac
-            exec \(Self.runc) "$@"
-
-            """)
-    }
-
-    /// runc, but every `delete` (a task's end: what StopContainer and StopPodSandbox wait for)
-    /// waits `milliseconds` first.
-    func slowDownDelete(milliseconds: Int) throws {
-        try install(
-            """
-            #!/bin/sh
-            # CRIBench probe runtime, slowed by BenchCommandTests: delete waits.
-            case " $* " in
-                *" delete "*) sleep \(Double(milliseconds) / 1000) ;;
+                *" \(command) "*) sleep \(Double(milliseconds) / 1000) ;;
             esac
             exec \(Self.runc) "$@"
 

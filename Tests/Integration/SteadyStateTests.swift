@@ -80,7 +80,7 @@ extension ScaleCommandTests {
     /// schedule, and the report says how far.
     @Test func aRuntimeSlowerThanTheProbePeriodShowsAsLag() async throws {
         let probe = try #require(ProbeRuntime.current, "the \(ProbeRuntime.handler) handler of CRIBench's runtime")
-        try probe.slowDownExec(milliseconds: 1500)
+        try probe.slowDown("exec", milliseconds: 1500)
         defer { try? probe.restore() }
         let results = NSTemporaryDirectory() + "cribench-steady-\(randomSuffix(length: 6))"
         defer { try? FileManager.default.removeItem(atPath: results) }
