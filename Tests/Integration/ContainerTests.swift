@@ -76,15 +76,10 @@ struct ContainerTests {
     @Test func exitCodeReachesContainerStatus() async throws {
         try await withRuntime { client in
             try await withPodSandbox(client, name: "exitcode", image: environment.busyboxImage) { pod in
-                let id = try await createContainer(
+                let (_, status) = try await runToExit(
                     client, in: pod,
                     .make(
                         name: "exits", image: environment.busyboxImage, command: ["sh", "-c", "echo bye; exit 7"]))
-                try await client.startContainer(id)
-                try await eventually("the container exits") {
-                    try await client.containerStatus(id).state == .containerExited
-                }
-                let status = try await client.containerStatus(id)
                 #expect(status.exitCode == 7)
                 #expect(status.reason == "Error")
                 #expect(containerLogLines(pod, status).contains("bye"))

@@ -97,6 +97,25 @@ func withImage<Result>(_ client: CRIClient, _ image: String, _ body: () async th
     }
 }
 
+/// Waits until container `id` has exited; its status then.
+func waitUntilExited(
+    _ client: CRIClient, _ id: String, timeout: Duration = .seconds(20)
+) async throws -> ContainerStatus {
+    try await eventually(timeout: timeout, "container \(id) exits") {
+        try await client.containerStatus(id).state == .containerExited
+    }
+    return try await client.containerStatus(id)
+}
+
+/// Creates and starts a container in `pod` and waits for it to exit: its id and final status.
+func runToExit(
+    _ client: CRIClient, in pod: TestPod, _ config: ContainerConfig, timeout: Duration = .seconds(20)
+) async throws -> (id: String, status: ContainerStatus) {
+    let id = try await createContainer(client, in: pod, config)
+    try await client.startContainer(id)
+    return (id, try await waitUntilExited(client, id, timeout: timeout))
+}
+
 /// Creates a container in `pod`; it is removed with the pod.
 func createContainer(_ client: CRIClient, in pod: TestPod, _ config: ContainerConfig) async throws -> String {
     var config = config

@@ -32,16 +32,9 @@ extension WasmMatrix {
                     client, name: "wasm-oom", handler: environment.wasmRuntimeHandler,
                     image: environment.wasmImage("memory-hog")
                 ) { pod in
-                    let id = try await createContainer(
-                        client, in: pod,
-                        .make(
-                            name: "hog", image: environment.wasmImage("memory-hog"), memoryLimitBytes: 48 * 1024 * 1024)
-                    )
-                    try await client.startContainer(id)
-                    try await eventually(timeout: .seconds(60), "the memory hog is stopped") {
-                        try await client.containerStatus(id).state == .containerExited
-                    }
-                    let status = try await client.containerStatus(id)
+                    let hog = ContainerConfig.make(
+                        name: "hog", image: environment.wasmImage("memory-hog"), memoryLimitBytes: 48 * 1024 * 1024)
+                    let (_, status) = try await runToExit(client, in: pod, hog, timeout: .seconds(60))
                     #expect(status.reason == "OOMKilled", "reason \(status.reason), exit \(status.exitCode)")
                     #expect(status.exitCode == 137)
                 }

@@ -15,13 +15,6 @@ extension WasmMatrix {
                 client, name: name, handler: environment.wasmRuntimeHandler, image: environment.wasmImage(module), body)
         }
 
-        func waitUntilExited(_ client: CRIClient, _ id: String) async throws -> ContainerStatus {
-            try await eventually("wasm instance \(id) exits") {
-                try await client.containerStatus(id).state == .containerExited
-            }
-            return try await client.containerStatus(id)
-        }
-
         /// The design notes' TestWasmInstanceRestart: an instance created, started, stopped and removed,
         /// twice in one pod (the wasm fork failed with NotFound on the second start).
         static func runTwiceInOnePod(_ client: CRIClient, _ pod: TestPod, image: String) async throws {

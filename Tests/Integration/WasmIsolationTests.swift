@@ -20,10 +20,7 @@ extension WasmMatrix {
         ) async throws -> [String] {
             var config = ContainerConfig.make(name: "probe-\(randomSuffix(length: 4))", image: probeImage, args: probes)
             configure(&config)
-            let id = try await createContainer(client, in: pod, config)
-            try await client.startContainer(id)
-            try await eventually("fileprobe exits") { try await client.containerStatus(id).state == .containerExited }
-            let status = try await client.containerStatus(id)
+            let (_, status) = try await runToExit(client, in: pod, config)
             #expect(status.exitCode == 0, "fileprobe exit \(status.exitCode) (\(status.reason)): \(status.message)")
             return containerLogLines(pod, status)
         }
@@ -107,12 +104,8 @@ extension WasmMatrix {
                         client, in: pod, .make(name: "linked", image: environment.wasmImage("symlink")))
                     var refusal: String?
                     do { try await client.startContainer(id) } catch { refusal = "\(error)" }
-                    if refusal == nil {
-                        try await eventually("the linked container exits") {
-                            try await client.containerStatus(id).state == .containerExited
-                        }
-                    }
-                    let status = try await client.containerStatus(id)
+                    let status =
+                        refusal == nil ? try await waitUntilExited(client, id) : try await client.containerStatus(id)
                     let log = containerLogLines(pod, status)
                     #expect(!log.contains { $0.contains("hello from a wat module") }, "the host's module ran: \(log)")
                     if let refusal {
@@ -126,13 +119,8 @@ extension WasmMatrix {
                     // Positive control: the module the link names, run from an image that holds it,
                     // prints the line whose absence is checked above.
                     try await withImage(client, environment.wasmImage("hello")) {
-                        let control = try await createContainer(
+                        let (control, controlStatus) = try await runToExit(
                             client, in: pod, .make(name: "control", image: environment.wasmImage("hello")))
-                        try await client.startContainer(control)
-                        try await eventually("the control exits") {
-                            try await client.containerStatus(control).state == .containerExited
-                        }
-                        let controlStatus = try await client.containerStatus(control)
                         #expect(controlStatus.exitCode == 0)
                         #expect(
                             containerLogLines(pod, controlStatus).contains { $0.contains("hello from a wat module") },
@@ -198,12 +186,7 @@ extension WasmMatrix {
                                 $0.containerPath = "/data/volume"; $0.hostPath = directory
                             }
                         ]
-                        let id = try await createContainer(client, in: pod, config)
-                        try await client.startContainer(id)
-                        try await eventually("fileprobe exits") {
-                            try await client.containerStatus(id).state == .containerExited
-                        }
-                        let log = containerLogLines(pod, try await client.containerStatus(id))
+                        let log = containerLogLines(pod, try await runToExit(client, in: pod, config).status)
                         #expect(log.contains("stat /data: symlink"), "the image's /data is a link: \(log)")
                         #expect(log.contains("read \(hostTarget)/volume/secret.txt: ok through the link"), "\(log)")
                         #expect(log.contains("write \(hostTarget)/volume/written.txt: ok"), "\(log)")
@@ -459,14 +442,10 @@ extension WasmMatrix {
                 { pod in
                     let script = paths.map { "head -c 40 \($0) >/dev/null && echo readable \($0)" }.joined(
                         separator: "; ")
-                    let id = try await createContainer(
+                    let (_, status) = try await runToExit(
                         client, in: pod,
                         .make(name: "control", image: environment.busyboxImage, command: ["sh", "-c", script]))
-                    try await client.startContainer(id)
-                    try await eventually("the control exits") {
-                        try await client.containerStatus(id).state == .containerExited
-                    }
-                    let log = containerLogLines(pod, try await client.containerStatus(id))
+                    let log = containerLogLines(pod, status)
                     for path in paths {
                         #expect(log.contains("readable \(path)"), "runc's container reads \(path): \(log)")
                     }

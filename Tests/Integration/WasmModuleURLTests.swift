@@ -68,12 +68,8 @@ extension WasmMatrix {
                         #expect(try await client.listImages().contains { $0.repoTags.contains(image) })
                         try await withPodSandbox(client, name: "wasm-url", handler: environment.wasmRuntimeHandler) {
                             pod in
-                            let id = try await createContainer(client, in: pod, .make(name: "served", image: image))
-                            try await client.startContainer(id)
-                            try await eventually("the served module exits") {
-                                try await client.containerStatus(id).state == .containerExited
-                            }
-                            let status = try await client.containerStatus(id)
+                            let (_, status) = try await runToExit(
+                                client, in: pod, .make(name: "served", image: image))
                             #expect(status.exitCode == 0)
                             #expect(
                                 containerLogLines(pod, status).contains { $0.contains("hello from a wat \(word)") },
