@@ -62,7 +62,7 @@ struct ABCommand: AsyncParsableCommand {
             endpoint: try connection.endpoint(), callTimeout: .seconds(connection.timeout),
             plan: SamplingPlan(
                 samples: samples, warmup: warmup, flowBudget: budget > 0 ? .seconds(budget) : nil, sides: sides),
-            flows: flows.map(\.flow), ledger: ledger, stopGracePeriodSeconds: 10)
+            flows: flows.map(\.flow), ledger: ledger, stopGracePeriodSeconds: FlowContext.defaultStopGracePeriodSeconds)
         let (results, signal) = try await run.execute { progress($0) }
         let gate = RegressionGate(threshold: threshold, noiseFloorNs: noiseFloorMs * 1e6, significance: significance)
         var evaluation = GateEvaluation()

@@ -46,7 +46,8 @@ struct RunCommand: AsyncParsableCommand {
                 + "wasm=wasm).",
             valueName: "side"))
     var sideTexts: [String] = []
-    @Option(help: "Grace period of StopContainer, in seconds.") var stopTimeout = 10
+    @Option(help: "Grace period of StopContainer, in seconds.")
+    var stopTimeout = Int(FlowContext.defaultStopGracePeriodSeconds)
 
     @Option(help: "Directory under which results/RUN/ is written.") var resultsDir = "results"
     @Option(

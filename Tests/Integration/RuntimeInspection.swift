@@ -2,16 +2,12 @@ import BenchKit
 import Foundation
 
 /// The pid containerd names in a verbose ContainerStatus or PodSandboxStatus info.
-func verbosePID(_ info: [String: String]) -> Int? { VerboseStatus.pid(info).map(Int.init) }
+func verbosePID(_ info: [String: String]) -> Int? { VerboseStatus(info)?.pid.map(Int.init) }
 
 /// The path of a namespace in the runtime spec that verbose status info carries (containerd
 /// puts the spec under `runtimeSpec`).
 func specNamespacePath(_ info: [String: String], _ type: String) -> String? {
-    guard let text = info["info"], let data = text.data(using: .utf8),
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let spec = object["runtimeSpec"] as? [String: Any], let linux = spec["linux"] as? [String: Any],
-        let namespaces = linux["namespaces"] as? [[String: Any]]
-    else { return nil }
+    guard let namespaces = VerboseStatus(info)?.specLinux?["namespaces"] as? [[String: Any]] else { return nil }
     return namespaces.first { $0["type"] as? String == type }?["path"] as? String
 }
 

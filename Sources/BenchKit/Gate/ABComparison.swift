@@ -36,6 +36,8 @@ public enum ABComparison {
         let refusedFlows = Set(refusals.map(\.flow))
         var candidateOnly = results
         candidateOnly.operations = results.operations.filter { $0.kind == candidate }
+        // A flow the candidate refused is not one it ran, so the gate expects none of its ops.
+        candidateOnly.flows = results.flows.filter { !refusedFlows.contains($0.key) }
         guard !candidateOnly.operations.isEmpty, !p50.isEmpty else {
             let handlers = results.environment.handlers
             let answers = (results.notMeasured ?? []).map { "\($0.kind) refused \($0.flow): \($0.runtimeAnswer)" }
@@ -46,9 +48,7 @@ public enum ABComparison {
         }
         let name = "side \(reference) (\(results.environment.handlers[reference.rawValue] ?? "?"))"
         let recorded = Baseline(recordedOn: name, runID: results.runID, p50Ns: p50, samplesNs: samples)
-        let findings = try gate.compare(candidateOnly, with: recorded, named: name).filter { finding in
-            !(finding.verdict == .missing && refusedFlows.contains(String(finding.key.prefix { $0 != "/" })))
-        }
+        let findings = try gate.compare(candidateOnly, with: recorded, named: name)
         return Outcome(findings: findings, candidateRefusals: refusals)
     }
 }

@@ -8,11 +8,13 @@ public struct CgroupLimits: Equatable, Sendable {
     public var memoryBytes: Int64?
     public var cpuQuotaMicros: Int64?
     public var cpuPeriodMicros: Int64?
-    /// "memory" and/or "cpu", with the file that could not be read.
-    public var unread: [String] = []
+    public enum Field: String, Sendable { case memory, cpu = "CPU" }
+    /// Each field whose file could not be read, with that file.
+    public var unread: [Field: String] = [:]
 
     public init(
-        memoryBytes: Int64? = nil, cpuQuotaMicros: Int64? = nil, cpuPeriodMicros: Int64? = nil, unread: [String] = []
+        memoryBytes: Int64? = nil, cpuQuotaMicros: Int64? = nil, cpuPeriodMicros: Int64? = nil,
+        unread: [Field: String] = [:]
     ) {
         self.memoryBytes = memoryBytes
         self.cpuQuotaMicros = cpuQuotaMicros
@@ -77,14 +79,14 @@ public struct CgroupLimits: Equatable, Sendable {
         if let memory = value("\(directory)/memory.max") {
             limits.memoryBytes = Int64(memory)
         } else {
-            limits.unread.append("memory (no \(directory)/memory.max)")
+            limits.unread[.memory] = "\(directory)/memory.max"
         }
         if let cpu = value("\(directory)/cpu.max") {
             let fields = cpu.split(separator: " ")
             limits.cpuQuotaMicros = fields.first.flatMap { Int64($0) }
             limits.cpuPeriodMicros = fields.dropFirst().first.flatMap { Int64($0) }
         } else {
-            limits.unread.append("CPU (no \(directory)/cpu.max)")
+            limits.unread[.cpu] = "\(directory)/cpu.max"
         }
         return .success(limits)
     }
@@ -104,7 +106,7 @@ public struct CgroupLimits: Equatable, Sendable {
         if let limit = memory.flatMap({ Int64($0) }) {
             limits.memoryBytes = limit >= unlimitedFloor ? nil : limit
         } else {
-            limits.unread.append("memory (no \(memoryFile))")
+            limits.unread[.memory] = memoryFile
         }
         let (quota, quotaFile) = file("cpu", "cpu.cfs_quota_us")
         let (period, _) = file("cpu", "cpu.cfs_period_us")
@@ -112,7 +114,7 @@ public struct CgroupLimits: Equatable, Sendable {
             limits.cpuQuotaMicros = quota < 0 ? nil : quota
             limits.cpuPeriodMicros = period
         } else {
-            limits.unread.append("CPU (no \(quotaFile))")
+            limits.unread[.cpu] = quotaFile
         }
         return limits
     }
@@ -121,22 +123,21 @@ public struct CgroupLimits: Equatable, Sendable {
     /// hold. The kernel keeps a memory limit in whole pages, so that is what an exact one reads
     /// back as.
     public func shortfalls(
-        memoryBytes askedMemory: Int64?, cpuQuotaMicros askedQuota: Int64?, cpuPeriodMicros: Int64?,
+        memoryBytes askedMemory: Int64?, cpuQuotaMicros askedQuota: Int64?, cpuPeriodMicros period: Int64 = 100_000,
         pageSize: Int64 = Int64(sysconf(Int32(_SC_PAGESIZE)))
     ) -> [String] {
         var shortfalls: [String] = []
-        if let askedMemory, !unread.contains(where: { $0.hasPrefix("memory") }) {
+        if let askedMemory, unread[.memory] == nil {
             let pages = askedMemory / pageSize * pageSize
             if memoryBytes != pages {
                 shortfalls.append("memory limit \(askedMemory) B asked, the cgroup holds \(Self.describe(memoryBytes))")
             }
         }
-        if let askedQuota, !unread.contains(where: { $0.hasPrefix("CPU") }) {
-            let period = cpuPeriodMicros ?? 100_000
-            if cpuQuotaMicros != askedQuota || self.cpuPeriodMicros != period {
+        if let askedQuota, unread[.cpu] == nil {
+            if cpuQuotaMicros != askedQuota || cpuPeriodMicros != period {
                 shortfalls.append(
                     "CPU quota \(askedQuota)/\(period) µs asked, the cgroup holds "
-                        + "\(Self.describe(cpuQuotaMicros))/\(Self.describe(self.cpuPeriodMicros)) µs")
+                        + "\(Self.describe(cpuQuotaMicros))/\(Self.describe(cpuPeriodMicros)) µs")
             }
         }
         return shortfalls
@@ -147,12 +148,13 @@ public struct CgroupLimits: Equatable, Sendable {
     /// "memory 67108864 B, CPU 50000/100000 µs", for a log line; fields not read say so.
     public var summary: String {
         var parts: [String] = []
-        if !unread.contains(where: { $0.hasPrefix("memory") }) {
+        if unread[.memory] == nil {
             parts.append("memory \(memoryBytes.map { "\($0) B" } ?? "no limit")")
         }
-        if !unread.contains(where: { $0.hasPrefix("CPU") }) {
+        if unread[.cpu] == nil {
             parts.append("CPU \(Self.describe(cpuQuotaMicros))/\(Self.describe(cpuPeriodMicros)) µs")
         }
-        return parts.joined(separator: ", ") + (unread.isEmpty ? "" : "; not read: " + unread.joined(separator: ", "))
+        let missing = unread.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) (no \($0.value))" }
+        return parts.joined(separator: ", ") + (missing.isEmpty ? "" : "; not read: " + missing.joined(separator: ", "))
     }
 }

@@ -73,10 +73,11 @@ public struct ManifestPodRunner: Sendable {
     func pass(
         _ pod: PodManifest, handler: String, printLogs: Bool, uid: String, volumes: PodVolumes
     ) async throws -> Outcome {
+        let logDirectory = logDirectory(pod, uid: uid)
         var pass = PodPass(
-            pod: pod, uid: uid, logDirectory: logDirectory(pod, uid: uid), hostPaths: volumes.hostPaths,
+            pod: pod, uid: uid, logDirectory: logDirectory, hostPaths: volumes.hostPaths,
             sandboxConfig: pod.sandboxConfig(
-                uid: uid, logDirectory: logDirectory(pod, uid: uid),
+                uid: uid, logDirectory: logDirectory,
                 cgroupParent: context.cgroupParent, ownership: context.labels))
         let began = ContinuousClock.now
         try await runSandbox(&pass, handler: handler)
@@ -85,7 +86,10 @@ public struct ManifestPodRunner: Sendable {
         for container in pod.containers { running.append((container, try await start(container, in: &pass))) }
         for (container, id) in running { try await awaitStarted(container, id: id, in: &pass) }
         pass.outcome.steps.append(Step(operation: "startup", nanoseconds: (ContinuousClock.now - began).nanoseconds))
-        // Untimed: reading the cgroups is the harness's work, not the runtime's.
+        // Untimed: reading logs and cgroups is the harness's work, not the runtime's.
+        for container in pod.initContainers {
+            pass.outcome.logs[container.name] = readLog(pass.logDirectory, container.name)
+        }
         for (container, id) in running { try await checkLimits(container, id: id, pod: pod) }
         if let untilLog, !pod.runsToCompletion {
             let deadline = ContinuousClock.now + waitTimeout
@@ -183,7 +187,7 @@ public struct ManifestPodRunner: Sendable {
     func checkLimits(_ container: ContainerManifest, id: String, pod: PodManifest) async throws {
         let asked = container.linuxResources
         // A zero limit is no limit, in Kubernetes and in CRI.
-        let askedMemory = container.memoryLimitBytes.flatMap { $0 > 0 ? $0 : nil }
+        let askedMemory = asked.memoryLimitInBytes > 0 ? asked.memoryLimitInBytes : nil
         let askedQuota = asked.cpuQuota > 0 ? asked.cpuQuota : nil
         guard askedMemory != nil || askedQuota != nil else { return }
         let name = "\(pod.name)/\(container.name)"
@@ -191,8 +195,8 @@ public struct ManifestPodRunner: Sendable {
             log("\(name): limits not checked: the pod runs to completion, so its process may be gone")
             return
         }
-        let info = try await context.client.containerStatusResponse(id, verbose: true).info
-        guard let pid = VerboseStatus.pid(info), let cgroupsPath = VerboseStatus.cgroupsPath(info) else {
+        let status = VerboseStatus(try await context.client.containerStatusResponse(id, verbose: true).info)
+        guard let pid = status?.pid, let cgroupsPath = status?.cgroupsPath else {
             log("\(name): limits not checked: containerd's verbose status names no pid and cgroupsPath")
             return
         }
@@ -205,7 +209,7 @@ public struct ManifestPodRunner: Sendable {
         }
         let shortfalls = limits.shortfalls(
             memoryBytes: askedMemory, cpuQuotaMicros: askedQuota,
-            cpuPeriodMicros: askedQuota.map { _ in asked.cpuPeriod })
+            cpuPeriodMicros: asked.cpuPeriod)
         guard shortfalls.isEmpty else {
             throw BenchError(
                 "\(pod.document): container \(container.name): the runtime did not apply its resources.limits "
@@ -219,11 +223,10 @@ public struct ManifestPodRunner: Sendable {
         let id = try await start(container, in: &pass)
         let status = try await waitUntil(id, container: container, pod: pass.pod, exited: true)
         pass.outcome.exitCodes[container.name] = status.exitCode
-        pass.outcome.logs[container.name] = readLog(pass.logDirectory, container.name)
         if status.exitCode != 0 {
             throw BenchError(
                 "\(pass.pod.document): init container \(container.name) exited with code \(status.exitCode) "
-                    + "(\(status.reason))\(tail(pass.outcome.logs[container.name]))")
+                    + "(\(status.reason))\(tail(readLog(pass.logDirectory, container.name)))")
         }
     }
 
@@ -255,16 +258,15 @@ public struct ManifestPodRunner: Sendable {
     ) async throws {
         while !readLog(pass.logDirectory, container.name).contains(where: { $0.contains(marker) }) {
             let status = try await context.client.containerStatus(id)
-            let output = tail(readLog(pass.logDirectory, container.name))
             if status.state == .containerExited {
                 throw BenchError(
                     "\(pass.pod.document): container \(container.name) exited with code \(status.exitCode) before "
-                        + "logging '\(marker)'\(output)")
+                        + "logging '\(marker)'\(tail(readLog(pass.logDirectory, container.name)))")
             }
             if ContinuousClock.now >= deadline {
                 throw BenchError(
                     "\(pass.pod.document): container \(container.name) did not log '\(marker)' within "
-                        + "\(waitTimeout)\(output)"
+                        + "\(waitTimeout)\(tail(readLog(pass.logDirectory, container.name)))"
                 )
             }
             try await Task.sleep(for: .milliseconds(200))

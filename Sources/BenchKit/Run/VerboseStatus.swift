@@ -1,24 +1,26 @@
 import Foundation
 
 /// What containerd puts in a verbose ContainerStatus or PodSandboxStatus: a JSON object under
-/// the `info` key.
-public enum VerboseStatus {
-    /// The process id containerd names, when it names one.
-    public static func pid(_ info: [String: String]) -> Int32? {
+/// the `info` key, decoded once.
+public struct VerboseStatus {
+    let object: [String: Any]
+
+    /// nil when `info` holds no JSON object under `info`.
+    public init?(_ info: [String: String]) {
         guard let text = info["info"], let data = text.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let pid = object["pid"] as? Int, pid > 0
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return nil }
-        return Int32(exactly: pid)
+        self.object = object
     }
 
-    /// The cgroupsPath of the runtime spec containerd keeps for a container.
-    public static func cgroupsPath(_ info: [String: String]) -> String? {
-        guard let text = info["info"], let data = text.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let spec = object["runtimeSpec"] as? [String: Any], let linux = spec["linux"] as? [String: Any],
-            let path = linux["cgroupsPath"] as? String, !path.isEmpty
-        else { return nil }
-        return path
+    /// The process id containerd names, when it names one in range.
+    public var pid: Int32? { (object["pid"] as? Int).flatMap { $0 > 0 ? Int32(exactly: $0) : nil } }
+
+    /// The `linux` section of the runtime spec containerd keeps (under `runtimeSpec`).
+    public var specLinux: [String: Any]? {
+        (object["runtimeSpec"] as? [String: Any])?["linux"] as? [String: Any]
     }
+
+    /// The spec's cgroupsPath, when it is set.
+    public var cgroupsPath: String? { (specLinux?["cgroupsPath"] as? String).flatMap { $0.isEmpty ? nil : $0 } }
 }

@@ -110,19 +110,14 @@ public struct NodeProcesses: Sendable {
         guard let membership = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8),
             let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)
         else { return nil }
-        for line in membership.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3, fields[1].split(separator: ",").contains("cpuacct"), fields[2] != "/" else {
+        guard let cgroup = CgroupLimits.cgroupPaths(membership)["cpuacct"]?.path, cgroup != "/" else { return nil }
+        for mount in mounts.split(separator: "\n") {
+            let parts = mount.split(separator: " ")
+            guard parts.count > 3, parts[2] == "cgroup", parts[3].split(separator: ",").contains("cpuacct") else {
                 continue
             }
-            for mount in mounts.split(separator: "\n") {
-                let parts = mount.split(separator: " ")
-                guard parts.count > 3, parts[2] == "cgroup", parts[3].split(separator: ",").contains("cpuacct") else {
-                    continue
-                }
-                if let text = try? String(contentsOfFile: "\(parts[1])\(fields[2])/cpuacct.usage", encoding: .utf8) {
-                    return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
-                }
+            if let text = try? String(contentsOfFile: "\(parts[1])\(cgroup)/cpuacct.usage", encoding: .utf8) {
+                return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
             }
         }
         return nil
