@@ -137,6 +137,7 @@ http:
   addr: $CRIBENCH_REGISTRY
 CONF
     log "starting registry on $CRIBENCH_REGISTRY"
+    rotate_log "$CRIBENCH_LOG_DIR/registry.log"
     setsid docker-registry serve "$CRIBENCH_STATE_DIR/registry/config.yml" \
         >>"$CRIBENCH_LOG_DIR/registry.log" 2>&1 < /dev/null &
     echo $! > "$CRIBENCH_RUN_DIR/registry.pid"
@@ -319,6 +320,7 @@ start_containerd() {
     # for stop to remove what is left of it empty.
     [ -d /run/containerd ] || touch "$CRIBENCH_RUN_DIR/created-run-containerd"
     log "starting containerd on $CRIBENCH_SOCKET"
+    rotate_log "$CRIBENCH_LOG_DIR/containerd.log"
     claim_cgroup "$CRIBENCH_RUNTIME_CGROUP" "$CRIBENCH_RUN_DIR/runtime-cgroups" cpuacct.usage
     # The shell joins the runtime's cgroup and becomes containerd, so nothing it starts escapes.
     # containerd's environment is its shims' and so every runtime's: a fixed PATH and nothing of
@@ -331,6 +333,14 @@ start_containerd() {
         tail -30 "$CRIBENCH_LOG_DIR/containerd.log" >&2
         die "containerd's CRI plugin did not come up on $CRIBENCH_SOCKET (log: $CRIBENCH_LOG_DIR/containerd.log)"
     fi
+}
+
+# A daemon's log is appended to across starts; past a size it becomes FILE.1 (the one before
+# is dropped), so a node that runs the suite nightly does not fill its disk with logs.
+rotate_log() {
+    local size
+    size=$(stat -c %s "$1" 2>/dev/null) || return 0
+    [ "$size" -le $((64 * 1024 * 1024)) ] || mv -f "$1" "$1.1"
 }
 
 claim_state_dir
