@@ -233,8 +233,10 @@ struct BenchCommandTests {
 
     /// A second signal quits at once, as bench says it will, leaving what the first one's
     /// cleanup had not removed yet; `bench cleanup --run` removes that. The OCI side runs under
-    /// the probe handler, whose every delete is slowed to 5 s once sampling is under way, so the
-    /// first signal's cleanup is still busy when the second arrives.
+    /// the probe handler, whose every delete is slowed to 2.5 s once sampling is under way, so the
+    /// first signal's cleanup is still busy when the second arrives. The delay stays well short
+    /// of the 10 s containerd gives a task's delete: a delete past it leaves a shim containerd
+    /// has lost track of.
     @Test(ProbeRuntime.availableOrCI)
     func aSecondSignalQuitsAtOnceAndCleanupRemovesWhatItLeft() async throws {
         let probe = try ProbeRuntime.required()
@@ -250,7 +252,7 @@ struct BenchCommandTests {
             environment: ledger)
         let (sawMarker, seen, _, status, quitIn) = try bench.interrupt(
             after: "sample 3/500", with: [SIGTERM, SIGINT],
-            beforeSignals: { try probe.slowDown("delete", milliseconds: 5000) })
+            beforeSignals: { try probe.slowDown("delete", milliseconds: 2500) })
         #expect(sawMarker, "bench should be sampling: \(seen)")
         let runID = try #require(BenchProcess.runID(announcedIn: seen))
         #expect(status == 128 + SIGINT, "the second signal's exit code: \(status); \(seen.suffix(600))")
