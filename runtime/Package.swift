@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
     ],
     targets: [
+        // Every target lists each module it imports, also one it reaches through another target:
+        // SwiftPM recompiles a target only when a listed module changes (see
+        // scripts/tools/package_imports.py, which the test command runs).
         // The few system calls glibc does not wrap (openat2, pivot_root, capset, the new mount
         // API) or wraps as variadic functions Swift cannot call (prctl), and seccomp through
         // Debian's libseccomp (libseccomp-dev to build, libseccomp2, runc's own, to run).
@@ -66,7 +69,10 @@ let package = Package(
         ),
         .target(
             name: "WasmShim",
-            dependencies: ["WasmShimSupport", "TaskAPI", "CSystemCalls"],
+            dependencies: [
+                "WasmShimSupport", "WasmRuntime", "TaskAPI", "CSystemCalls",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Linked against the toolchain's shared libraries: Foundation, which SwiftProtobuf
@@ -78,12 +84,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WasmShimTests",
-            dependencies: ["WasmShimSupport", "TaskAPI"],
+            dependencies: ["WasmShimSupport", "TaskAPI", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
             name: "WasmRuntimeTests",
-            dependencies: ["WasmRuntime"],
+            dependencies: ["WasmRuntime", "CSystemCalls"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]
