@@ -7,7 +7,6 @@ public struct OCIBundle {
     public let workingDirectory: String
     /// linux.cgroupsPath: with the cgroupfs driver, a path under each cgroup v1 hierarchy.
     public let cgroupsPath: String?
-    public let memoryLimitBytes: Int64?
     public let annotations: [String: String]
     /// Namespaces, mounts, credentials and limits: what makes the instance a container.
     public let spec: LinuxSpec
@@ -34,8 +33,6 @@ public struct OCIBundle {
         self.environment = process["env"]?.array?.compactMap(\.string) ?? []
         self.workingDirectory = process["cwd"]?.string ?? "/"
         self.cgroupsPath = config["linux"]?["cgroupsPath"]?.string
-        let limit = config["linux"]?["resources"]?["memory"]?["limit"]?.int64
-        self.memoryLimitBytes = limit.flatMap { $0 > 0 ? $0 : nil }
         var annotations: [String: String] = [:]
         if case .object(let members)? = config["annotations"] {
             for (key, value) in members { annotations[key] = value.string }

@@ -34,7 +34,7 @@ import WasmRuntime
         defer { Posix.removeTree(bundle.path) }
         #expect(BundleKind.of(bundle) == .wasm(guestPath: "/app.wasm"))
         #expect(bundle.cgroupsPath == "/cribench/test")
-        #expect(bundle.memoryLimitBytes == 1_048_576)
+        #expect(bundle.spec.resources.memoryLimit == 1_048_576)
     }
 
     @Test func elfAndScriptsGoToRunc() throws {
