@@ -340,7 +340,7 @@ start_containerd() {
 rotate_log() {
     local size
     size=$(stat -c %s "$1" 2>/dev/null) || return 0
-    [ "$size" -le $((64 * 1024 * 1024)) ] || mv -f "$1" "$1.1"
+    [ "$size" -le $((64 * 1024 * 1024)) ] || mv -fT "$1" "$1.1"
 }
 
 claim_state_dir

@@ -24,7 +24,9 @@ TOOLCHAIN_MODULES = {
 }
 
 IMPORT = re.compile(
-    r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*import\s+(?:(?:class|struct|enum|protocol|typealias|func|var|let)\s+)?(\w+)",
+    r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*"  # attributes: @testable, @preconcurrency, @_spi(X)
+    r"(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+"
+    r"(?:(?:class|struct|enum|protocol|typealias|func|var|let)\s+)?(\w+)",
     re.MULTILINE)
 
 

@@ -8,7 +8,8 @@ import package_imports
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# A package where App reaches Core only through Middle, and imports it anyway.
+# A package whose targets reach Core only through Middle and import it anyway, each in another
+# form: plain with an attribute, @testable, and an access-level import of one declaration.
 FIXTURE_MANIFEST = """\
 // swift-tools-version: 5.9
 import PackageDescription
@@ -20,6 +21,7 @@ let package = Package(
         .target(name: "Middle", dependencies: ["Core"]),
         .executableTarget(name: "App", dependencies: ["Middle"]),
         .testTarget(name: "AppTests", dependencies: ["Middle"]),
+        .target(name: "Tools", dependencies: ["Middle"]),
     ]
 )
 """
@@ -29,7 +31,8 @@ FIXTURE_SOURCES = {
     "Sources/Middle/Middle.swift": "import Core\npublic func open() -> Bundle { Bundle(path: \"/\") }\n",
     "Sources/App/main.swift": (
         "#if canImport(Glibc)\nimport Glibc\n#endif\nimport Middle\n@preconcurrency import Core\n"),
-    "Tests/AppTests/AppTests.swift": "import Testing\n@testable import Middle\n",
+    "Tests/AppTests/AppTests.swift": "import Testing\n@testable import Middle\n@testable import Core\n",
+    "Sources/Tools/Tools.swift": "// import Unused\nimport Middle\npublic import struct Core.Bundle\n",
 }
 
 
@@ -47,7 +50,9 @@ class PackageImportsTests(unittest.TestCase):
         return directory
 
     def test_a_module_reached_only_through_another_target_is_found(self):
-        self.assertEqual(package_imports.undeclared_imports(self.fixture()), [("App", "Core")])
+        self.assertEqual(
+            package_imports.undeclared_imports(self.fixture()),
+            [("App", "Core"), ("AppTests", "Core"), ("Tools", "Core")])
 
     def test_cribenchs_packages_declare_every_module_they_import(self):
         for package in (REPOSITORY, os.path.join(REPOSITORY, "runtime")):
