@@ -4,6 +4,13 @@
 log() { printf '[cribench] %s\n' "$*" >&2; }
 die() { printf '[cribench] error: %s\n' "$*" >&2; exit 1; }
 
+# shim_socket NAMESPACE ID: where containerd's runc shim of this runtime's pod ID listens. A
+# shim that is killed leaves it behind; the name is the sha256 of "ADDRESS/NAMESPACE/ID", so it
+# names this runtime's socket and the file is provably CRIBench's.
+shim_socket() {
+    printf '/run/containerd/s/%s' "$(printf '%s' "$CRIBENCH_SOCKET/$1/$2" | sha256sum | cut -d' ' -f1)"
+}
+
 # The node's settings. Precedence: a CRIBENCH_* variable of the caller, then the values the
 # last start recorded in $CRIBENCH_STATE_DIR/cribench.env (the one source bench and the test
 # suite read as well, see NodeSettings.swift), then the defaults of node-defaults.env, which

@@ -65,8 +65,19 @@ kill_shims() {
     pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -id [^ ]+ -address $CRIBENCH_SOCKET( |$)|^/[^ ]*/$CRIBENCH_WASM_SHIM_SERVER -namespace [^ ]+ -address $CRIBENCH_SOCKET( -debug)? serve$")
     [ -n "$pids" ] || return 0
     log "stopping shims: $(echo $pids)"
+    # A killed runc shim leaves its socket behind (see shim_socket).
+    local pid arguments sockets=()
+    for pid in $pids; do
+        arguments=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") || continue
+        if [[ "$arguments" =~ \ -namespace\ ([^ ]+)\ -id\ ([^ ]+)\ -address\  ]]; then
+            sockets+=("$(shim_socket "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")")
+        fi
+    done
     kill -KILL $pids 2>/dev/null
     sleep 0.5
+    for socket in "${sockets[@]}"; do
+        [ ! -S "$socket" ] || rm -f "$socket"
+    done
 }
 
 # Mounts under the state directory only (overlay rootfs, shm, the pods' network namespaces).

@@ -67,8 +67,9 @@ struct RuntimeScriptsTests {
 
                 // A pod of the other runtime, left running for its stop to end: it is on the
                 // overridden subnet and in the overridden cgroup parent.
-                let leftPausePid = try await withCRIClient(endpoint: node.endpoint, timeout: .seconds(60)) {
-                    otherClient in
+                let (leftPausePid, leftPodID) = try await withCRIClient(
+                    endpoint: node.endpoint, timeout: .seconds(60)
+                ) { otherClient in
                     let name = "left-running-\(tag)"
                     let config = PodSandboxConfig.make(
                         name: name, uid: name, namespace: Ownership.podNamespace,
@@ -79,10 +80,17 @@ struct RuntimeScriptsTests {
                     #expect(node.subnetContains(ip), "pod IP \(ip) is not in the overridden subnet \(node.subnet)")
                     #expect(!TestEnvironment.shared.node.subnetContains(ip))
                     let processes = try #require(NodeProcesses(), "no cgroup hierarchy found")
-                    return try #require(
+                    let pid = try #require(
                         processes.processes(cgroupParent: node.cgroupParent, id: id).first,
                         "no process in the pod's cgroup under \(node.cgroupParent)")
+                    return (pid, id)
                 }
+                let leftShimSocket =
+                    "/run/containerd/s/" + SHA256.hex(Data("\(node.socketPath)/k8s.io/\(leftPodID)".utf8))
+                // Where the scripts look for a killed shim's socket (lib.sh's shim_socket).
+                #expect(
+                    FileManager.default.fileExists(atPath: leftShimSocket),
+                    "the pod's shim listens on \(leftShimSocket), as containerd's runc shim names its socket")
 
                 // A careless stop: the caller's environment names the foreign cgroup as parent.
                 let stopped = try Self.script(
