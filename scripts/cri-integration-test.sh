@@ -75,8 +75,7 @@ runtime_inventory() {
             END { for (i in refs) if (digest[refs[i]] != digest[pause]) print "image " refs[i] }'
         # Active snapshots are containers' root filesystems; committed ones belong to images.
         echo "$snapshots" | awk 'NR > 1 && $3 == "Active" { print "snapshot " $1 }'
-        pgrep -f "containerd-shim[^ ]* -namespace k8s.io -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" -a \
-            | sed -E 's/.* -id ([^ ]+) .*/shim \1/' || true
+        runc_shims | awk '$2 == "k8s.io" { print "shim " $3 }'
         # CRIBench's wasm shim serves every wasm-shim pod from one process, which ends once idle.
         pgrep -f "$CRIBENCH_WASM_SHIM_SERVER -namespace k8s.io -address $CRIBENCH_SOCKET( -debug)? serve" >/dev/null && echo "shim wasm-shim"
         # Mounts the runtime makes in task bundles: root filesystems, a wasm-shim pod's namespaces.
@@ -158,14 +157,18 @@ for handler in "${handlers[@]}"; do
 done
 rm -rf "$reports"
 
-# Removal is asynchronous in places (a shim exits after its task is deleted, the wasm shim
-# once it has been idle a few seconds): give the runtime time to settle before calling
-# anything a leftover.
-for _ in $(seq 20); do
-    after=$(runtime_inventory) || die "cannot take the runtime's inventory after the suite"
-    [ "$after" = "$before" ] && break
-    sleep 1
-done
+# settle TRIES PAUSE: takes the inventory into `after` until it matches `before`, at most TRIES
+# times. Removal is asynchronous in places (a shim exits after its task is deleted, the wasm
+# shim once it has been idle a few seconds): the runtime gets time to settle before anything
+# is called a leftover.
+settle() {
+    for _ in $(seq "$1"); do
+        after=$(runtime_inventory) || die "cannot take the runtime's inventory after the suite"
+        [ "$after" = "$before" ] && break
+        sleep "$2"
+    done
+}
+settle 20 1
 # containerd 1.6 can lose track of a shim: when a task's delete outlives containerd's deadline
 # (a loaded node), the shim still finishes it, but containerd gives up before telling the shim
 # to exit (containerd issue 7496). Such a shim has no task, no container and no bundle left in
@@ -173,13 +176,13 @@ done
 # runtime's defect, with what containerd logged about it, and stopped; anything else a shim
 # still holds stays a leftover.
 orphaned_shims() {
-    local pid id added
+    local pid namespace id added
     # Nothing is excused while the suite left any task, container or bundle mount: a shim serves
     # a whole pod, whose containers have ids other than the shim's.
     added=$(comm -13 <(echo "$before") <(echo "$after"))
     grep -qE '^(task|container|mount) ' <<< "$added" && return 0
-    { pgrep -af "containerd-shim[^ ]* -namespace k8s.io -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" || true; } \
-        | sed -E 's/^([0-9]+) .* -id ([^ ]+) .*/\1 \2/' | while read -r pid id; do
+    runc_shims | while read -r pid namespace id; do
+            [ "$namespace" = k8s.io ] || continue
             grep -qx "shim $id" <<< "$before" && continue
             [ ! -e "$CRIBENCH_STATE_DIR/state/io.containerd.runtime.v2.task/k8s.io/$id" ] || continue
             [ -z "$(pgrep -P "$pid")" ] || continue
@@ -197,18 +200,14 @@ if [ -n "$orphans" ]; then
         log "containerd lost track of shim $id (pid $pid): no task, container, bundle or process of it" \
             "is left, so it serves nothing; $cause. Stopping it."
         describe_leftovers "shim $id"
-        # Still that shim (its pid not reused since): it names this id and this runtime's socket.
-        if tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -F -- "-id $id -address $CRIBENCH_SOCKET " >/dev/null; then
+        # Still that shim (its pid not reused since).
+        if runc_shims | grep -x "$pid k8s.io $id" >/dev/null; then
             kill "$pid" 2>/dev/null || true
             # SIGTERM lets it remove its own socket; wait for that before the next inventory.
             for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         fi
     done <<< "$orphans"
-    for _ in $(seq 10); do
-        after=$(runtime_inventory) || die "cannot take the runtime's inventory after the suite"
-        [ "$after" = "$before" ] && break
-        sleep 0.5
-    done
+    settle 10 0.5
     # A shim that did not stop is still in the inventory, and so a leftover below.
     log "containerd lost $(wc -l <<< "$orphans") shim(s) during the suite; stopped, not counted as the suite's"
 fi

@@ -4,6 +4,13 @@
 log() { printf '[cribench] %s\n' "$*" >&2; }
 die() { printf '[cribench] error: %s\n' "$*" >&2; exit 1; }
 
+# runc_shims: "PID NAMESPACE ID" for each of containerd's runc shims (one per pod) serving this
+# runtime's socket, which its command line names: that is how a shim proves itself CRIBench's.
+runc_shims() {
+    { pgrep -af "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -id [^ ]+ -address $CRIBENCH_SOCKET( |$)" || true; } \
+        | sed -E 's/^([0-9]+) .* -namespace ([^ ]+) -id ([^ ]+) .*/\1 \2 \3/'
+}
+
 # shim_socket NAMESPACE ID: where containerd's runc shim of this runtime's pod ID listens. A
 # shim that is killed leaves it behind; the name is the sha256 of "ADDRESS/NAMESPACE/ID", so it
 # names this runtime's socket and the file is provably CRIBench's.

@@ -59,20 +59,17 @@ kill_pod_processes() {
 
 # A shim proves itself CRIBench's by its command line: it serves CRIBench's socket.
 kill_shims() {
-    local pids
-    # containerd's runc shims (one per pod), and CRIBench's wasm shim (one for the node's
-    # wasm-shim pods; its instances die with it).
-    pids=$(pgrep -f "^/[^ ]*containerd-shim[^ ]* -namespace [^ ]+ -id [^ ]+ -address $CRIBENCH_SOCKET( |$)|^/[^ ]*/$CRIBENCH_WASM_SHIM_SERVER -namespace [^ ]+ -address $CRIBENCH_SOCKET( -debug)? serve$")
-    [ -n "$pids" ] || return 0
+    local pids="" pid namespace id sockets=()
+    # containerd's runc shims (one per pod), each of which leaves its socket behind when killed
+    # (see shim_socket), and CRIBench's wasm shim (one for the node's wasm-shim pods; its
+    # instances die with it).
+    while read -r pid namespace id; do
+        pids+=" $pid"
+        sockets+=("$(shim_socket "$namespace" "$id")")
+    done < <(runc_shims)
+    pids+=" $(pgrep -f "^/[^ ]*/$CRIBENCH_WASM_SHIM_SERVER -namespace [^ ]+ -address $CRIBENCH_SOCKET( -debug)? serve$")"
+    [ -n "${pids// /}" ] || return 0
     log "stopping shims: $(echo $pids)"
-    # A killed runc shim leaves its socket behind (see shim_socket).
-    local pid arguments sockets=()
-    for pid in $pids; do
-        arguments=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") || continue
-        if [[ "$arguments" =~ \ -namespace\ ([^ ]+)\ -id\ ([^ ]+)\ -address\  ]]; then
-            sockets+=("$(shim_socket "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")")
-        fi
-    done
     kill -KILL $pids 2>/dev/null
     sleep 0.5
     for socket in "${sockets[@]}"; do

@@ -85,12 +85,13 @@ struct RuntimeScriptsTests {
                         "no process in the pod's cgroup under \(node.cgroupParent)")
                     return (pid, id)
                 }
-                let leftShimSocket =
-                    "/run/containerd/s/" + SHA256.hex(Data("\(node.socketPath)/k8s.io/\(leftPodID)".utf8))
-                // Where the scripts look for a killed shim's socket (lib.sh's shim_socket).
+                // Where stop looks for a killed shim's socket (lib.sh's shim_socket) is where it listens.
+                let named = try ChildProcess.run(
+                    "/bin/bash", ["-c", "source \(Self.scripts)/lib.sh && shim_socket k8s.io \(leftPodID)"],
+                    environment: ChildProcess.cleanEnvironment.merging(other.settings) { $1 })
                 #expect(
-                    FileManager.default.fileExists(atPath: leftShimSocket),
-                    "the pod's shim listens on \(leftShimSocket), as containerd's runc shim names its socket")
+                    named.code == 0 && FileManager.default.fileExists(atPath: named.out),
+                    "the pod's shim does not listen on \(named.out), where shim_socket says: \(named.err)")
 
                 // A careless stop: the caller's environment names the foreign cgroup as parent.
                 let stopped = try Self.script(
